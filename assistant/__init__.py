@@ -1,0 +1,1 @@
+"""Carecall's core: domain, flows, dialogue, escalation, scheduling and dispatch (no web code)."""

@@ -1,0 +1,56 @@
+"""Outbound channels. Twilio is reached only through the official client; the demo and tests
+replace its HTTP client (the library's own hook), never the library."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+
+class SendError(Exception):
+    """Twilio said no: the message was not sent."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class SendOutcomeUnknown(Exception):
+    """The request may or may not have reached Twilio: reconcile, never resend blindly."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, to: str, body: str) -> str:
+        """Send one message; return the provider's SID."""
+        ...
+
+
+class TwilioSms:
+    name = "sms"
+
+    def __init__(self, client: Client, *, from_number: str = "", messaging_service_sid: str = "",
+                 status_callback: str | None = None) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("an SMS channel needs a sender number or a messaging service SID")
+        self.client = client
+        self.from_number = from_number
+        self.messaging_service_sid = messaging_service_sid
+        self.status_callback = status_callback
+
+    def send(self, to: str, body: str) -> str:
+        sender = ({"messaging_service_sid": self.messaging_service_sid}
+                  if self.messaging_service_sid else {"from_": self.from_number})
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            message = self.client.messages.create(to=to, body=body, **sender, **extra)
+        except TwilioRestException as exc:
+            # Only 429 (error 20429) is known not to have been sent and safe to try again.
+            raise SendError(f"Twilio error {exc.code}: {exc.msg}",
+                            retryable=exc.status == 429) from exc
+        except (TwilioException, OSError) as exc:
+            raise SendOutcomeUnknown(str(exc)) from exc
+        return str(message.sid)

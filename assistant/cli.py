@@ -1,0 +1,233 @@
+"""`carecall`: the command line. Names, flags and JSON here are a contract other tools use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from .config import ConfigError, Settings, load_settings
+from .yamlsource import YamlError
+
+
+def fail(message: str) -> NoReturn:
+    """Bad input: one line on stderr saying what is wrong and how to fix it, exit code 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _services(settings: Settings, **kwargs):  # type: ignore[no-untyped-def]
+    from .services import build_services
+
+    try:
+        return build_services(settings, **kwargs)
+    except YamlError as exc:
+        fail(f"flows or prompts are broken, run 'carecall flows validate': {exc}")
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the workers and webhooks do.")
+def main(verbose: bool) -> None:
+    """Carecall: post-discharge check-ins by SMS and phone, with alerts for the care team."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# -- database -------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to CARECALL_DATABASE_URL."""
+    from .db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- enrolment ------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--name", required=True, help="Patient's full name.")
+@click.option("--dob", required=True, help="Date of birth, YYYY-MM-DD.")
+@click.option("--phone", required=True, help="Mobile number; +country code or a local number.")
+@click.option("--discharged", required=True, help="Discharge time, ISO 8601 (local if no offset).")
+@click.option("--flow", "flow_id", required=True, help="Flow id, e.g. general.")
+@click.option("--lang", default="en", show_default=True, help="Language of the messages.")
+@click.option("--meds", type=click.Path(path_type=Path), help="Medication list (YAML or CSV).")
+@click.option("--appointment", help="Follow-up visit, ISO 8601 date-time.")
+@click.option("--tz", "time_zone", help="Patient's IANA time zone (default: from the phone).")
+def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
+           meds: Path | None, appointment: str | None, time_zone: str | None) -> None:
+    """Record a discharge and schedule its check-ins."""
+    from zoneinfo import ZoneInfo
+
+    from .db import transaction, upgrade
+    from .enrollment import EnrollmentError, validate_discharge
+    from .enrollment import enroll as enroll_discharge
+
+    settings = _settings()
+    services = _services(settings)
+    try:
+        discharge = validate_discharge(
+            settings, services.flows, name=name, dob=dob, phone=phone, discharged=discharged,
+            flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
+        )
+    except EnrollmentError as exc:
+        fail(str(exc))
+    upgrade(settings.database_url)
+    with transaction(services.sessions) as session:
+        episode = enroll_discharge(session, services.flows, services.versions, discharge,
+                                   services.clock())
+        zone = ZoneInfo(episode.patient.time_zone)
+        plan = [
+            f"{c.label} {c.due_at.replace(tzinfo=ZoneInfo('UTC')).astimezone(zone):%Y-%m-%d %H:%M}"
+            f" by {c.channel}"
+            for c in episode.checkins
+        ]
+        click.echo(f"enrolled {episode.patient.name} ({episode.patient.phone}) in flow "
+                   f"{episode.flow_id}, episode {episode.id}; check-ins ({zone.key}): "
+                   + "; ".join(plan))
+    services.close()
+
+
+# -- flows ----------------------------------------------------------------------------------
+
+@main.group()
+def flows() -> None:
+    """Question flows."""
+
+
+@flows.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def flows_validate(paths: tuple[Path, ...]) -> None:
+    """Check flow files (default: every flow in the flows folder)."""
+    from .flows import FlowError, load_flow_file
+    from .prompts import PromptCatalogue
+
+    settings = _settings()
+    try:
+        prompts = PromptCatalogue.load(settings.prompts_dir)
+    except YamlError as exc:
+        fail(str(exc))
+    files: list[Path] = []
+    for path in paths or (settings.flows_dir,):
+        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    if not files:
+        fail("no flow files found; give a .yaml file or a folder of them")
+    broken = 0
+    for path in files:
+        if not path.exists():
+            click.echo(f"{path}: no such file", err=True)
+            broken += 1
+            continue
+        try:
+            flow = load_flow_file(path, prompts)
+        except FlowError as exc:
+            broken += 1
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        except YamlError as exc:
+            broken += 1
+            click.echo(str(exc), err=True)
+        else:
+            click.echo(f"{path}: ok ({len(flow.questions)} questions, {len(flow.rules)} rules, "
+                       f"languages {', '.join(flow.languages)})")
+    if broken:
+        sys.exit(1)
+
+
+# -- conversation ---------------------------------------------------------------------------
+
+@main.command()
+@click.option("--flow", "flow_id", required=True, help="Flow id, e.g. general.")
+@click.option("--script", "script_path", required=True, type=click.Path(path_type=Path),
+              help="YAML script: patient and replies.")
+@click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "es"]), default=None,
+              help="Language (default: the script's patient.language, else en).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def converse(flow_id: str, script_path: Path, channel: str, lang: str | None,
+             as_json: bool) -> None:
+    """Run one scripted conversation through the real dialogue engine and rules."""
+    from .converse import Script, ScriptError, format_report
+    from .converse import converse as run
+    from .enrollment import EnrollmentError
+
+    settings = _settings()
+    try:
+        script = Script.load(script_path)
+        report = run(settings, script, flow_id, channel, lang)
+    except (ScriptError, EnrollmentError) as exc:
+        fail(str(exc))
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
+
+
+# -- processes ------------------------------------------------------------------------------
+
+@main.command()
+def worker() -> None:
+    """Run the scheduler: claim due check-ins and send them (production)."""
+    from .db import upgrade
+    from .worker import run_worker
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    run_worker(_services(settings))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the webhooks and the dashboard (use gunicorn 'web.wsgi:app' in production)."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    from .db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    run_simple(host, port, create_app(_services(settings)), threaded=True)
+
+
+@main.command()
+@click.option("--script", "script_path", type=click.Path(path_type=Path),
+              help="Replies to send as the patient instead of asking at the terminal.")
+@click.option("--port", default=0, help="Port for the local web app (default: any free one).")
+def demo(script_path: Path | None, port: int) -> None:
+    """Everything in one process on SQLite with the simulated phone."""
+    from .demo import load_demo_script, run_demo
+
+    replies = None
+    if script_path is not None:
+        try:
+            replies = load_demo_script(script_path)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
+    sys.exit(run_demo(_settings(), replies, port))

@@ -1,0 +1,91 @@
+"""Settings come from CARECALL_* environment variables so one build runs anywhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = "simulated-auth-token"
+    twilio_from_number: str = "+12015550199"
+    twilio_messaging_service_sid: str = ""
+    public_base_url: str = "http://127.0.0.1:5000"
+    default_region: str = "US"
+    default_timezone: str = "America/New_York"
+    provider_name: str = "Riverside Hospital"
+    callback_number: str = "+12015550100"
+    flows_dir: Path = PROJECT_ROOT / "flows"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    tick_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(
+                self, "database_url", f"sqlite:///{(self.data_dir / 'carecall.db').as_posix()}"
+            )
+        try:
+            ZoneInfo(self.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"CARECALL_DEFAULT_TIMEZONE={self.default_timezone!r} is not an IANA time zone "
+                "(for example America/Chicago)"
+            ) from exc
+
+    @property
+    def sender(self) -> str:
+        return self.twilio_messaging_service_sid or self.twilio_from_number
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# (environment variable, Settings field, converter, description) — the README table mirrors this.
+ENV_VARS: list[tuple[str, str, type, str]] = [
+    ("CARECALL_DATA_DIR", "data_dir", Path, "Folder for the default SQLite database"),
+    ("CARECALL_DATABASE_URL", "database_url", str, "SQLAlchemy URL of the database"),
+    ("CARECALL_TWILIO_ACCOUNT_SID", "twilio_account_sid", str, "Twilio account SID"),
+    ("CARECALL_TWILIO_AUTH_TOKEN", "twilio_auth_token", str, "Twilio auth token"),
+    ("CARECALL_TWILIO_FROM_NUMBER", "twilio_from_number", str, "Sender phone number (E.164)"),
+    (
+        "CARECALL_TWILIO_MESSAGING_SERVICE_SID",
+        "twilio_messaging_service_sid",
+        str,
+        "Messaging service SID; used instead of the sender number when set",
+    ),
+    ("CARECALL_PUBLIC_BASE_URL", "public_base_url", str, "Public base URL Twilio calls"),
+    ("CARECALL_DEFAULT_REGION", "default_region", str, "Region for phones without +"),
+    ("CARECALL_DEFAULT_TIMEZONE", "default_timezone", str, "Fallback patient time zone"),
+    ("CARECALL_PROVIDER_NAME", "provider_name", str, "Provider named in messages"),
+    ("CARECALL_CALLBACK_NUMBER", "callback_number", str, "Care team call-back number"),
+    ("CARECALL_FLOWS_DIR", "flows_dir", Path, "Folder of flow YAML files"),
+    ("CARECALL_PROMPTS_DIR", "prompts_dir", Path, "Folder of prompt YAML files"),
+    ("CARECALL_TICK_SECONDS", "tick_seconds", int, "Seconds between dispatcher ticks"),
+]
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for name, attr, convert, _ in ENV_VARS:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[attr] = convert(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw!r} is not a valid {convert.__name__}") from exc
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,170 @@
+"""`carecall converse`: one scripted conversation through the real dialogue engine and rules,
+on a throw-away SQLite database, reported as a transcript (or the JSON contract)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from .chart import END_STATES
+from .config import Settings
+from .db import make_engine, transaction
+from .enrollment import enroll, validate_discharge
+from .flows import Flow
+from .models import Alert, Base, CheckIn, Conversation
+from .services import Services, build_services
+
+MAX_TURNS = 300
+DEFAULT_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
+
+
+class ScriptError(ValueError):
+    pass
+
+
+@dataclass
+class Script:
+    patient: dict[str, Any]
+    replies: list[str] | dict[str, str]
+    answer_identity: bool
+
+    @classmethod
+    def load(cls, path: Path) -> Script:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ScriptError(f"cannot read script {path}: {exc}") from None
+        if isinstance(data, list):
+            data = {"replies": data}
+        if not isinstance(data, dict) or not isinstance(data.get("replies"), list | dict):
+            raise ScriptError(f"script {path} needs replies: a list, or a mapping of question "
+                              "id to reply")
+        patient = data.get("patient") or {}
+        if not isinstance(patient, dict):
+            raise ScriptError(f"script {path}: patient must be a mapping")
+        replies = data["replies"]
+        if isinstance(replies, dict):
+            replies = {str(key): str(value) for key, value in replies.items()}
+        else:
+            replies = [str(reply) for reply in replies]
+        return cls(patient, replies, bool(data.get("identity", True)))
+
+
+class ScriptedPatient:
+    """Picks the patient's next reply for the question being asked."""
+
+    def __init__(self, script: Script, dob: date, flow: Flow) -> None:
+        self.script = script
+        self.dob_reply = dob.strftime("%m/%d/%Y")
+        self.flow = flow
+        self.queue = list(script.replies) if isinstance(script.replies, list) else []
+
+    def reply_to(self, question_id: str) -> str | None:
+        question = self.flow.questions[question_id]
+        replies = self.script.replies
+        if isinstance(replies, dict):
+            if question_id in replies:
+                return replies[question_id]
+            if question.identity and self.script.answer_identity:
+                return self.dob_reply
+            return replies.get("*")
+        if question.identity and self.script.answer_identity:
+            return self.dob_reply
+        return self.queue.pop(0) if self.queue else None
+
+
+def converse(settings: Settings, script: Script, flow_id: str, channel: str = "sms",
+             language: str | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="carecall-converse-") as folder:
+        url = f"sqlite:///{Path(folder) / 'converse.db'}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        services = build_services(settings.with_overrides(database_url=url), engine=engine)
+        try:
+            return _run(services, script, flow_id, channel, language)
+        finally:
+            services.close()
+
+
+def _run(services: Services, script: Script, flow_id: str, channel: str,
+         language: str | None) -> dict[str, Any]:
+    now = services.clock()
+    details = {**DEFAULT_PATIENT, **script.patient}
+    language = language or str(details.get("language", "en"))
+    discharge = validate_discharge(
+        services.settings, services.flows, name=str(details["name"]), dob=str(details["dob"]),
+        phone=str(details["phone"]), flow=flow_id, lang=language,
+        discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
+        appointment=str(details["appointment"]) if details.get("appointment") else None,
+        baseline=details.get("baseline") or {},
+        medication_rows=details.get("medications") or [],
+    )
+    transcript: list[dict[str, str]] = []
+    with transaction(services.sessions) as session:
+        episode = enroll(session, services.flows, services.versions, discharge, now)
+        checkin = episode.checkins[0]
+        turn = services.dialogue.start(session, checkin, channel, now)
+        checkin.status = "sent"
+        checkin_id, flow_version = checkin.id, checkin.flow_version.version
+        flow = services.versions.flow(checkin.flow_version)
+    transcript += [{"from": "assistant", "text": text} for text in turn.replies]
+    patient = ScriptedPatient(script, discharge.dob, flow)
+    for _ in range(MAX_TURNS):
+        if turn.state in END_STATES:
+            break
+        reply = patient.reply_to(turn.state)
+        if reply is None:
+            break
+        transcript.append({"from": "patient", "text": reply})
+        with transaction(services.sessions) as session:
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.checkin_id == checkin_id)).one()
+            turn = services.dialogue.reply(session, conversation, reply, None, channel,
+                                           services.clock())
+        transcript += [{"from": "assistant", "text": text} for text in turn.replies]
+    return _report(services, checkin_id, flow_id, flow_version, channel, language, transcript)
+
+
+def _report(services: Services, checkin_id: int, flow_id: str, flow_version: int, channel: str,
+            language: str, transcript: list[dict[str, str]]) -> dict[str, Any]:
+    with services.sessions() as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        conversation = checkin.conversation
+        assert conversation is not None
+        alerts = session.scalars(
+            select(Alert).where(Alert.episode_id == checkin.episode_id).order_by(Alert.id))
+        state = conversation.state or ""
+        return {
+            "flow": flow_id,
+            "flow_version": flow_version,
+            "channel": channel,
+            "language": language,
+            "end_state": state if state in END_STATES else "in_progress",
+            "transcript": transcript,
+            "answers": {a.question_id: {"value": a.value, "raw": a.raw}
+                        for a in conversation.answers},
+            "alerts": [{"severity": a.severity, "reason": a.reason, "question": a.question_id}
+                       for a in alerts],
+        }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"Flow {report['flow']} v{report['flow_version']} · {report['channel']} · "
+             f"{report['language']}", ""]
+    for turn in report["transcript"]:
+        who = "Carecall" if turn["from"] == "assistant" else "Patient "
+        lines.append(f"{who}: {turn['text']}")
+    lines += ["", "Answers:"]
+    lines += [f"  {qid}: {a['value']!r}  (\"{a['raw']}\")" for qid, a in report["answers"].items()]
+    lines += ["", "Alerts:" if report["alerts"] else "Alerts: none"]
+    lines += [f"  {a['severity'].upper()}: {a['reason']}" + (f" (question {a['question']})"
+                                                             if a["question"] else "")
+              for a in report["alerts"]]
+    lines += ["", f"End state: {report['end_state']}"]
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""`carecall demo`: the whole product in one process, on SQLite, with the simulated phone.
+
+A sample patient is enrolled, the scheduler sends the check-in through the official twilio
+client (its HTTP client swapped for the simulated network), and the person at the terminal
+answers as the patient. Replies travel as signed HTTP requests to the real webhook, served on
+a local address, where the alert page lives too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select, update
+from werkzeug.serving import make_server
+
+from .chart import END_STATES
+from .config import Settings
+from .db import transaction, upgrade
+from .enrollment import enroll, validate_discharge
+from .models import Alert, CheckIn
+from .services import Services, build_services
+from .simulator import Delivered, SimulatedNetwork, SimulatedPhone, SimulatedTwilioHttp, form_body
+from .worker import job_defaults, schedule_jobs
+
+SAMPLE_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
+FIRST_MESSAGE_WAIT_SECONDS = 30
+
+
+def http_poster(base_url: str) -> Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]:
+    def post(path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        request = urllib.request.Request(
+            base_url.rstrip("/") + path, data=form_body(params), method="POST",
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    return post
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(services: Services, port: int) -> Iterator[str]:
+    from web import create_app  # the demo is a composition root, like `carecall serve`
+
+    server = make_server("127.0.0.1", port, create_app(services), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def run_demo(settings: Settings, replies: list[str] | None, port: int,
+             read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> int:
+    folder = settings.data_dir / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    url = f"sqlite:///{(folder / 'demo.db').as_posix()}"
+    upgrade(url)
+    network = SimulatedNetwork()
+    arrived = threading.Event()
+    phone_number = SAMPLE_PATIENT["phone"]
+
+    def show(message: Delivered) -> None:
+        if message.to == phone_number:
+            write(f"  📱 Carecall: {message.body}")
+            arrived.set()
+
+    network.listeners.append(show)
+    port = port or free_port()
+    settings = settings.with_overrides(database_url=url,
+                                       public_base_url=f"http://127.0.0.1:{port}")
+    services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
+    with serving(services, port) as address:
+        write(f"Carecall demo · alerts page: {address}/  (Ctrl-C to quit)")
+        _enroll_sample(services)
+        write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the day-2 check-in "
+              "is due now.\n")
+        scheduler = BackgroundScheduler(job_defaults=job_defaults(settings.tick_seconds),
+                                        timezone="UTC")
+        schedule_jobs(scheduler, services, "demo")
+        scheduler.start()
+        try:
+            if not arrived.wait(FIRST_MESSAGE_WAIT_SECONDS):
+                write("error: the check-in was not sent; see the log above")
+                return 1
+            phone = SimulatedPhone(phone_number, settings.twilio_from_number,
+                                   settings.twilio_auth_token, address, http_poster(address),
+                                   account_sid=settings.twilio_account_sid)
+            _converse(services, phone, replies, read, write)
+        finally:
+            scheduler.shutdown(wait=False)
+        if replies is None:
+            write(f"\nThe alerts page stays up at {address}/ until you press Enter.")
+            _ask(read, "")
+    services.close()
+    return 0
+
+
+def _enroll_sample(services: Services) -> None:
+    now = services.clock()
+    discharge = validate_discharge(
+        services.settings, services.flows, name=SAMPLE_PATIENT["name"],
+        dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow="general", lang="en",
+        discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
+        appointment=(now + timedelta(days=5)).isoformat(timespec="minutes") + "+00:00",
+        medication_rows=[
+            {"name": "Furosemide", "dose": "40 mg", "change": "new", "high_risk": True},
+            {"name": "Metoprolol", "dose": "25 mg", "change": "changed"},
+        ],
+    )
+    with transaction(services.sessions) as session:
+        episode = enroll(session, services.flows, services.versions, discharge, now)
+        first = episode.checkins[0]
+        # The demo does not wait for the planned hour: the first check-in is due now.
+        session.execute(update(CheckIn).where(CheckIn.id == first.id).values(due_at=now))
+
+
+def _converse(services: Services, phone: SimulatedPhone, replies: list[str] | None,
+              read: Callable[[str], str], write: Callable[[str], None]) -> None:
+    seen_alerts = 0
+    while not _finished(services):
+        if replies is not None:
+            if not replies:
+                write("(script ended before the check-in did)")
+                return
+            text = replies.pop(0)
+            write(f"  🧑 Patient: {text}")
+        else:
+            text = _ask(read, "  🧑 You (as the patient): ")
+            if text is None:
+                return
+            if not text.strip():
+                continue
+        for reply in phone.text(text):
+            write(f"  📱 Carecall: {reply}")
+        seen_alerts = _print_new_alerts(services, seen_alerts, write)
+    write("\nThe check-in has ended.")
+
+
+def _ask(read: Callable[[str], str], prompt: str) -> str | None:
+    try:
+        return read(prompt)
+    except EOFError:
+        return None
+
+
+def _finished(services: Services) -> bool:
+    with services.sessions() as session:
+        statuses = set(session.scalars(select(CheckIn.status).where(CheckIn.sent_at.is_not(None))))
+    return bool(statuses) and statuses <= set(END_STATES)
+
+
+def _print_new_alerts(services: Services, seen: int, write: Callable[[str], None]) -> int:
+    with services.sessions() as session:
+        alerts = list(session.scalars(select(Alert).where(Alert.id > seen).order_by(Alert.id)))
+        for alert in alerts:
+            write(f"  🚨 ALERT for the care team [{alert.severity.upper()}] {alert.summary} "
+                  f"— {alert.patient.name}")
+    return alerts[-1].id if alerts else seen
+
+
+def load_demo_script(path: Path) -> list[str]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("replies")
+    if not isinstance(data, list):
+        raise ValueError(f"demo script {path} must be a list of replies (or replies: [...])")
+    return [str(item) for item in data]

@@ -1,0 +1,124 @@
+"""Claim due check-ins and send their first messages, each exactly once.
+
+A claim is a conditional update (`... WHERE status = 'scheduled'`) whose row count says who
+won, which is safe on SQLite and PostgreSQL alike; on PostgreSQL the candidates are also read
+with `FOR UPDATE SKIP LOCKED`, so concurrent workers pick disjoint rows instead of queueing
+on the same ones. The outbound message is recorded before Twilio is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from .channels import SendError, SendOutcomeUnknown
+from .db import is_sqlite, transaction
+from .models import CheckIn, Message
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class DispatchReport:
+    claimed: list[int] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]:
+    now = services.clock()
+    with transaction(services.sessions) as session:
+        candidates = (
+            select(CheckIn.id)
+            .where(CheckIn.status == "scheduled", CheckIn.due_at <= now)
+            .order_by(CheckIn.due_at, CheckIn.id)
+            .limit(limit)
+        )
+        if not is_sqlite(services.engine):
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = []
+        for checkin_id in session.scalars(candidates).all():
+            result = session.execute(
+                update(CheckIn)
+                .where(CheckIn.id == checkin_id, CheckIn.status == "scheduled")
+                .values(status="claimed", claimed_by=worker_id, claimed_at=now)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(checkin_id)
+        return claimed
+
+
+def dispatch_due(services: Services, worker_id: str | None = None,
+                 limit: int = 100) -> DispatchReport:
+    """One tick of the dispatcher: claim what is due and send each first message."""
+    report = DispatchReport(claimed=claim_due(services, worker_id or default_worker_id(), limit))
+    for checkin_id in report.claimed:
+        outcome = _send_checkin(services, checkin_id)
+        getattr(report, outcome).append(checkin_id)
+    return report
+
+
+def _send_checkin(services: Services, checkin_id: int) -> str:
+    now = services.clock()
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        patient = checkin.episode.patient
+        if patient.opted_out_at is not None:
+            checkin.status, checkin.ended_at = "cancelled", now
+            return "cancelled"
+        turn = services.dialogue.start(session, checkin, "sms", now)
+        conversation_id = checkin.conversation.id if checkin.conversation else None
+        pending = [
+            Message(direction="out", channel="sms", from_number=services.settings.sender,
+                    to_number=patient.phone, body=text, status="pending", created_at=now,
+                    patient_id=patient.id, conversation_id=conversation_id)
+            for text in turn.replies
+        ]
+        session.add_all(pending)
+        session.flush()
+        to, message_ids = patient.phone, [(m.id, m.body) for m in pending]
+        checkin.attempt += 1
+    status = "sent"
+    for message_id, body in message_ids:
+        status = _send_one(services, message_id, to, body)
+        if status != "sent":
+            break
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        if status == "sent":
+            checkin.status, checkin.sent_at = "sent", services.clock()
+            return "sent"
+        checkin.last_error = f"first message {status}"
+        # A refusal Twilio says is temporary goes back in the queue; a definite refusal means
+        # the patient cannot be reached by SMS; an unclear outcome stays claimed for
+        # reconciliation, because sending it again could text the patient twice.
+        checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status, "claimed")
+        return "failed"
+
+
+def _send_one(services: Services, message_id: int, to: str, body: str) -> str:
+    try:
+        sid = services.sms.send(to, body)
+    except SendError as exc:
+        outcome, sid, error = ("retry" if exc.retryable else "failed"), None, str(exc)
+    except SendOutcomeUnknown as exc:
+        outcome, sid, error = "unknown", None, str(exc)
+    else:
+        outcome, error = "sent", None
+    with transaction(services.sessions) as session:
+        message = session.get_one(Message, message_id)
+        message.status = {"retry": "failed"}.get(outcome, outcome)
+        message.provider_sid, message.error = sid, error
+    if error:
+        log.warning("SMS %s to check-in recipient not sent (%s): %s", message_id, outcome, error)
+    return outcome

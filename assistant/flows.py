@@ -1,0 +1,543 @@
+"""Flows as data: parse and validate a flow YAML file into typed, immutable objects.
+
+Every check names the file, the line and the problem, so an admin can fix a flow without a
+programmer. Conditions are small data structures evaluated here; nothing a person typed is
+ever `eval`'d.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .prompts import PromptCatalogue
+from .yamlsource import LineDict, YamlError, line_of, load_yaml
+
+ANSWER_KINDS = ("yes_no", "number", "scale", "choice", "date", "text")
+SEVERITIES = ("emergency", "urgent", "routine")
+CHANNELS = ("sms", "voice")
+UNITS = ("lb", "kg", "F", "C", "mg/dL")
+END_TARGETS = {"end": "completed", "handover": "handed_over"}
+# Prompts the dialogue itself uses, whatever the flow asks.
+SYSTEM_PROMPTS = (
+    "greeting",
+    "identity_retry",
+    "identity_failed",
+    "completed",
+    "handed_over",
+    "opted_out",
+    "conversation_closed",
+    *(f"clarify_{kind}" for kind in ANSWER_KINDS),
+)
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+COMPARISONS = ("gte", "gt", "lte", "lt")
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """What conditions see of an answer: its value and whether it was understood."""
+
+    value: Any
+    understood: bool = True
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test over answers: a leaf on one question, or `all`/`any` of others."""
+
+    question: str | None = None
+    op: str = ""
+    operand: Any = None
+    children: tuple[Condition, ...] = ()
+
+    def holds(self, answers: Mapping[str, AnswerView]) -> bool:
+        if self.op == "all":
+            return all(child.holds(answers) for child in self.children)
+        if self.op == "any":
+            return any(child.holds(answers) for child in self.children)
+        answer = answers.get(self.question or "")
+        if answer is None:
+            return False
+        if self.op == "unclear":
+            return (not answer.understood) == bool(self.operand)
+        if not answer.understood or answer.value is None:
+            return False
+        value = answer.value
+        if self.op == "is":
+            return value == self.operand
+        if self.op == "in":
+            return value in self.operand
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        return {
+            "gte": value >= self.operand,
+            "gt": value > self.operand,
+            "lte": value <= self.operand,
+            "lt": value < self.operand,
+        }[self.op]
+
+    def questions(self) -> set[str]:
+        found = {self.question} if self.question else set()
+        for child in self.children:
+            found |= child.questions()
+        return found
+
+
+@dataclass(frozen=True)
+class Branch:
+    target: str
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    prompt: str
+    branches: tuple[Branch, ...]
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    identity: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Condition
+    severity: str
+    say: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class PlannedContact:
+    label: str
+    day: int
+    at: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    title: str
+    languages: tuple[str, ...]
+    questions: dict[str, Question]
+    rules: tuple[Rule, ...]
+    schedule: tuple[PlannedContact, ...]
+    source: dict[str, Any]
+
+    @property
+    def first_question(self) -> str:
+        return next(iter(self.questions))
+
+    @property
+    def checksum(self) -> str:
+        canonical = json.dumps(self.source, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def rules_for(self, question_id: str) -> list[Rule]:
+        return [rule for rule in self.rules if question_id in rule.when.questions()]
+
+
+class FlowError(ValueError):
+    """All problems found in one flow file, each with its line."""
+
+    def __init__(self, problems: list[YamlError]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+def load_flow_file(path: Path, prompts: PromptCatalogue) -> Flow:
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    return parse_flow(data, str(path), prompts, expected_id=path.stem)
+
+
+def parse_flow(
+    data: Any, path: str, prompts: PromptCatalogue, expected_id: str | None = None
+) -> Flow:
+    parser = _FlowParser(path, prompts)
+    flow = parser.parse(data, expected_id)
+    if parser.problems or flow is None:
+        raise FlowError(parser.problems)
+    return flow
+
+
+def plain(data: Any) -> Any:
+    """Strip line bookkeeping so a flow can be stored as JSON."""
+    if isinstance(data, dict):
+        return {str(key): plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [plain(item) for item in data]
+    return data
+
+
+class _FlowParser:
+    def __init__(self, path: str, prompts: PromptCatalogue) -> None:
+        self.path = path
+        self.prompts = prompts
+        self.problems: list[YamlError] = []
+
+    def problem(self, node: Any, key: str | None, text: str) -> None:
+        self.problems.append(YamlError(self.path, line_of(node, key), text))
+
+    def parse(self, data: Any, expected_id: str | None) -> Flow | None:
+        if not isinstance(data, dict):
+            self.problem(data, None, "a flow must be a mapping with flow, questions and rules")
+            return None
+        self._unknown_keys(data, {"flow", "title", "languages", "schedule", "questions", "rules"},
+                           "flow")
+        flow_id = data.get("flow")
+        if not isinstance(flow_id, str) or not _ID.match(flow_id):
+            self.problem(data, "flow", "flow: give the flow id in lower_snake_case, e.g. "
+                         "'flow: general'")
+            flow_id = expected_id or "unknown"
+        elif expected_id and flow_id != expected_id:
+            self.problem(data, "flow", f"flow id {flow_id!r} must match the file name "
+                         f"{expected_id!r}")
+        languages = self._languages(data)
+        raw_questions = data.get("questions")
+        if not isinstance(raw_questions, list) or not raw_questions:
+            self.problem(data, "questions", "questions: give a list of at least one question")
+            return None
+        question_ids = self._question_ids(raw_questions)
+        questions = {}
+        for index, raw in enumerate(raw_questions):
+            question = self._question(raw, index, question_ids)
+            if question:
+                questions[question.id] = question
+        rules = self._rules(data.get("rules", []), questions)
+        schedule = self._schedule(data.get("schedule"), data)
+        self._check_prompts(data, questions, rules, languages)
+        self._check_reachable(raw_questions, questions)
+        return Flow(
+            id=flow_id,
+            title=str(data.get("title", flow_id)),
+            languages=languages,
+            questions=questions,
+            rules=tuple(rules),
+            schedule=tuple(schedule),
+            source=plain(data),
+        )
+
+    def _unknown_keys(self, node: dict, allowed: set[str], where: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.problem(node, key, f"{where}: unknown field {key!r} (expected one of "
+                             f"{', '.join(sorted(allowed))})")
+
+    def _languages(self, data: dict) -> tuple[str, ...]:
+        languages = data.get("languages", ["en"])
+        if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+            self.problem(data, "languages", "languages: give a list such as [en, es]")
+            return ("en",)
+        for language in languages:
+            if language not in self.prompts.languages:
+                self.problem(data, "languages", f"language {language!r} has no prompt file "
+                             f"prompts/{language}.yaml")
+        return tuple(languages)
+
+    def _question_ids(self, raw_questions: list) -> list[str]:
+        ids: list[str] = []
+        for raw in raw_questions:
+            question_id = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(question_id, str) and question_id in ids:
+                self.problem(raw, "id", f"question id {question_id!r} is used twice")
+            if isinstance(question_id, str):
+                ids.append(question_id)
+        return ids
+
+    def _question(self, raw: Any, index: int, question_ids: list[str]) -> Question | None:
+        if not isinstance(raw, dict):
+            self.problem(raw, None, f"question #{index + 1} must be a mapping with id and kind")
+            return None
+        self._unknown_keys(raw, {"id", "kind", "prompt", "choices", "unit", "min", "max",
+                                 "identity", "optional", "next"}, f"question #{index + 1}")
+        question_id = raw.get("id")
+        if not isinstance(question_id, str) or not _ID.match(question_id):
+            self.problem(raw, "id", f"question #{index + 1}: id must be lower_snake_case")
+            return None
+        if question_id in END_TARGETS:
+            self.problem(raw, "id", f"question id {question_id!r} is reserved for the end")
+        where = f"question {question_id!r}"
+        kind = raw.get("kind")
+        if kind not in ANSWER_KINDS:
+            self.problem(raw, "kind", f"{where}: kind {kind!r} is not one of "
+                         f"{', '.join(ANSWER_KINDS)}")
+            return None
+        choices = self._choices(raw, where) if kind == "choice" else {}
+        unit = raw.get("unit")
+        if kind == "number" and unit not in UNITS:
+            self.problem(raw, "unit", f"{where}: a number needs unit: one of {', '.join(UNITS)}")
+        minimum, maximum = raw.get("min"), raw.get("max")
+        if kind == "scale":
+            minimum = 0 if minimum is None else minimum
+            maximum = 10 if maximum is None else maximum
+        for key, bound in (("min", minimum), ("max", maximum)):
+            if bound is not None and (isinstance(bound, bool) or
+                                      not isinstance(bound, int | float)):
+                self.problem(raw, key, f"{where}: {key} must be a number")
+        identity = bool(raw.get("identity", False))
+        if identity and kind != "date":
+            self.problem(raw, "identity", f"{where}: an identity check must be of kind date")
+        position = question_ids.index(question_id) if question_id in question_ids else 0
+        following = question_ids[position + 1] if position + 1 < len(question_ids) else "end"
+        branches = self._branches(raw, where, question_ids, position, following)
+        return Question(
+            id=question_id,
+            kind=kind,
+            prompt=str(raw.get("prompt", question_id)),
+            branches=branches,
+            choices=choices,
+            unit=unit if kind == "number" else None,
+            minimum=minimum,
+            maximum=maximum,
+            identity=identity,
+            optional=bool(raw.get("optional", False)),
+        )
+
+    def _choices(self, raw: dict, where: str) -> dict[str, tuple[str, ...]]:
+        choices = raw.get("choices")
+        if not isinstance(choices, dict) or not choices:
+            self.problem(raw, "choices", f"{where}: a choice needs choices: a mapping of each "
+                         "choice to its synonyms, e.g. 'better: [good, fine]'")
+            return {}
+        result = {}
+        for key, synonyms in choices.items():
+            if synonyms is None:
+                synonyms = []
+            if not isinstance(synonyms, list):
+                self.problem(choices, key, f"{where}: synonyms of {key!r} must be a list")
+                synonyms = []
+            result[str(key)] = tuple(str(word).lower() for word in synonyms)
+        return result
+
+    def _branches(self, raw: dict, where: str, question_ids: list[str], position: int,
+                  following: str) -> tuple[Branch, ...]:
+        spec = raw.get("next")
+        if spec is None:
+            return (Branch(self._target(following)),)
+        if isinstance(spec, str):
+            self._check_target(raw, "next", where, spec, question_ids, position)
+            return (Branch(self._target(spec)),)
+        if not isinstance(spec, list):
+            self.problem(raw, "next", f"{where}: next must be a question id or a list of "
+                         "{when, goto} branches")
+            return (Branch(self._target(following)),)
+        branches = []
+        for item in spec:
+            if not isinstance(item, dict) or "goto" not in item:
+                self.problem(item if isinstance(item, dict) else raw, None,
+                             f"{where}: each branch needs goto (and when, except the last)")
+                continue
+            self._unknown_keys(item, {"when", "goto"}, f"{where} branch")
+            target = item["goto"]
+            self._check_target(item, "goto", where, target, question_ids, position)
+            when = self._condition(item["when"], item, "when", where) if "when" in item else None
+            branches.append(Branch(self._target(target), when))
+        if not branches or branches[-1].when is not None:
+            branches.append(Branch(self._target(following)))
+        return tuple(branches)
+
+    @staticmethod
+    def _target(target: Any) -> str:
+        return END_TARGETS.get(target, target) if isinstance(target, str) else "completed"
+
+    def _check_target(self, node: dict, key: str, where: str, target: Any,
+                      question_ids: list[str], position: int) -> None:
+        if target in END_TARGETS:
+            return
+        if target not in question_ids:
+            self.problem(node, key, f"{where}: goes to {target!r}, which is not a question id "
+                         "(or 'end' / 'handover')")
+        elif question_ids.index(target) <= position:
+            self.problem(node, key, f"{where}: goes back to {target!r}; branches may only go "
+                         "forward, so every conversation ends")
+
+    def _condition(self, raw: Any, parent: Any, key: str | None, where: str,
+                   questions: Mapping[str, Question] | None = None) -> Condition | None:
+        if not isinstance(raw, dict):
+            self.problem(parent, key, f"{where}: a condition is a mapping such as "
+                         "{answer: chest_pain, is: yes}")
+            return None
+        for combinator in ("all", "any"):
+            if combinator in raw:
+                items = raw[combinator]
+                if not isinstance(items, list) or not items:
+                    self.problem(raw, combinator, f"{where}: {combinator} needs a list")
+                    return None
+                children = [self._condition(item, raw, combinator, where, questions)
+                            for item in items]
+                if any(child is None for child in children):
+                    return None
+                return Condition(op=combinator, children=tuple(children))  # type: ignore[arg-type]
+        question_id = raw.get("answer")
+        ops = [op for op in ("is", "in", "unclear", *COMPARISONS) if op in raw]
+        self._unknown_keys(raw, {"answer", "is", "in", "unclear", *COMPARISONS}, where)
+        if not isinstance(question_id, str) or len(ops) != 1:
+            self.problem(raw, None, f"{where}: a condition names one answer and one test: is, "
+                         "in, unclear, gte, gt, lte or lt")
+            return None
+        op, operand = ops[0], raw[ops[0]]
+        if questions is not None:
+            question = questions.get(question_id)
+            if question is None:
+                self.problem(raw, "answer", f"{where}: refers to unknown question "
+                             f"{question_id!r}")
+                return None
+            self._check_operand(raw, op, operand, question, where)
+        if op == "in" and not isinstance(operand, list):
+            self.problem(raw, op, f"{where}: in needs a list")
+            return None
+        return Condition(question=question_id, op=op,
+                         operand=tuple(operand) if op == "in" else operand)
+
+    def _check_operand(self, raw: dict, op: str, operand: Any, question: Question,
+                       where: str) -> None:
+        values = operand if op == "in" and isinstance(operand, list) else [operand]
+        if op == "unclear":
+            if not isinstance(operand, bool):
+                self.problem(raw, op, f"{where}: unclear must be yes or no")
+            return
+        for value in values:
+            if op in COMPARISONS and question.kind not in ("number", "scale"):
+                self.problem(raw, op, f"{where}: {op} compares numbers, but "
+                             f"{question.id!r} is a {question.kind} question")
+            elif op in COMPARISONS and (isinstance(value, bool) or
+                                        not isinstance(value, int | float)):
+                self.problem(raw, op, f"{where}: {op} needs a number")
+            elif question.kind == "yes_no" and op in ("is", "in") and not isinstance(value, bool):
+                self.problem(raw, op, f"{where}: {question.id!r} is yes/no; compare with yes or no")
+            elif question.kind == "choice" and op in ("is", "in") and value not in question.choices:
+                self.problem(raw, op, f"{where}: {value!r} is not a choice of {question.id!r} "
+                             f"({', '.join(question.choices)})")
+
+    def _rules(self, raw_rules: Any, questions: dict[str, Question]) -> list[Rule]:
+        if not isinstance(raw_rules, list):
+            self.problem(raw_rules, None, "rules: give a list of escalation rules")
+            return []
+        rules, seen = [], set()
+        for raw in raw_rules:
+            if not isinstance(raw, dict):
+                self.problem(raw_rules, None, "each rule must be a mapping")
+                continue
+            self._unknown_keys(raw, {"id", "when", "severity", "say", "summary"}, "rule")
+            rule_id = raw.get("id")
+            if not isinstance(rule_id, str) or not _ID.match(rule_id):
+                self.problem(raw, "id", "rule: id must be lower_snake_case")
+                continue
+            if rule_id in seen:
+                self.problem(raw, "id", f"rule id {rule_id!r} is used twice")
+            seen.add(rule_id)
+            where = f"rule {rule_id!r}"
+            severity = raw.get("severity")
+            if severity not in SEVERITIES:
+                self.problem(raw, "severity", f"{where}: severity must be one of "
+                             f"{', '.join(SEVERITIES)}")
+            if "say" not in raw and severity != "routine":
+                self.problem(raw, None, f"{where}: an {severity} rule must say what the patient "
+                             "is told (say: a prompt id)")
+            when = self._condition(raw.get("when"), raw, "when", where, questions)
+            if when is None or severity not in SEVERITIES:
+                continue
+            rules.append(Rule(rule_id, when, severity, str(raw.get("say", "")),
+                              str(raw.get("summary", rule_id.replace("_", " ")))))
+        for question in questions.values():
+            for branch in question.branches:
+                if branch.when is not None:
+                    self._check_branch_condition(branch.when, questions, question)
+        return rules
+
+    def _check_branch_condition(self, condition: Condition, questions: dict[str, Question],
+                                question: Question) -> None:
+        for question_id in condition.questions():
+            if question_id not in questions:
+                self.problem({}, None, f"question {question.id!r}: a branch refers to unknown "
+                             f"question {question_id!r}")
+
+    def _schedule(self, raw: Any, data: dict) -> list[PlannedContact]:
+        if not isinstance(raw, list) or not raw:
+            self.problem(data, "schedule", "schedule: give at least one check-in, e.g. "
+                         "'- {day: 2, at: \"10:00\", channel: sms}'")
+            return []
+        contacts = []
+        for item in raw:
+            if not isinstance(item, dict):
+                self.problem(raw, None, "each schedule entry must be a mapping")
+                continue
+            self._unknown_keys(item, {"label", "day", "at", "channel"}, "schedule entry")
+            day, at, channel = item.get("day"), str(item.get("at", "10:00")), item.get(
+                "channel", "sms")
+            if isinstance(day, bool) or not isinstance(day, int) or day < 0:
+                self.problem(item, "day", "schedule: day must be a whole number of days after "
+                             "discharge (0 or more)")
+                continue
+            if not _TIME.match(at):
+                self.problem(item, "at", f"schedule: at {at!r} must be a 24-hour time HH:MM")
+            if channel not in CHANNELS:
+                self.problem(item, "channel", f"schedule: channel must be one of "
+                             f"{', '.join(CHANNELS)}")
+            contacts.append(PlannedContact(str(item.get("label", f"day_{day}")), day, at,
+                                           channel))
+        return contacts
+
+    def _check_prompts(self, data: dict, questions: dict[str, Question], rules: list[Rule],
+                       languages: tuple[str, ...]) -> None:
+        needed: list[tuple[str, Any, str | None]] = [(p, data, None) for p in SYSTEM_PROMPTS]
+        raw_by_id = {raw.get("id"): raw for raw in data.get("questions", [])
+                     if isinstance(raw, LineDict)}
+        needed += [(q.prompt, raw_by_id.get(q.id, data), "prompt") for q in questions.values()]
+        needed += [(rule.say, data, "rules") for rule in rules if rule.say]
+        for language in languages:
+            if language not in self.prompts.languages:
+                continue
+            for prompt_id, node, key in needed:
+                if not self.prompts.has(prompt_id, language):
+                    self.problem(node, key, f"prompt {prompt_id!r} is missing from "
+                                 f"prompts/{language}.yaml")
+
+    def _check_reachable(self, raw_questions: list, questions: dict[str, Question]) -> None:
+        if not questions:
+            return
+        reached, frontier = set(), [next(iter(questions))]
+        while frontier:
+            current = frontier.pop()
+            if current in reached or current not in questions:
+                continue
+            reached.add(current)
+            frontier += [branch.target for branch in questions[current].branches]
+        for raw in raw_questions:
+            if isinstance(raw, dict) and raw.get("id") in questions and raw["id"] not in reached:
+                self.problem(raw, "id", f"question {raw['id']!r} can never be asked: no branch "
+                             "leads to it")
+
+
+@dataclass
+class FlowLibrary:
+    """The flows on disk, loaded and validated once."""
+
+    flows: dict[str, Flow]
+
+    @classmethod
+    def load(cls, folder: Path, prompts: PromptCatalogue) -> FlowLibrary:
+        flows = {}
+        for path in sorted(folder.glob("*.yaml")):
+            flow = load_flow_file(path, prompts)
+            flows[flow.id] = flow
+        return cls(flows)
+
+    def get(self, flow_id: str) -> Flow:
+        try:
+            return self.flows[flow_id]
+        except KeyError:
+            known = ", ".join(sorted(self.flows)) or "none"
+            raise KeyError(f"unknown flow {flow_id!r} (known flows: {known})") from None

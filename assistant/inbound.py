@@ -1,0 +1,131 @@
+"""An SMS from a patient: claim its SID once, find the conversation, take one turn.
+
+Twilio may deliver the same message twice; the SID is claimed with a unique insert in the
+same transaction as the turn, so a repeat gets the replies the first delivery produced and
+nothing runs twice. If the turn fails, the raw message is still saved for a person to read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .db import transaction
+from .models import CheckIn, Conversation, Message, Patient
+from .phones import InvalidPhone, to_e164
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+def receive_sms(services: Services, sms: InboundSms) -> list[str]:
+    """The replies to send back (as TwiML); never raises for a patient's message."""
+    try:
+        with transaction(services.sessions) as session:
+            return _take_turn(services, session, sms)
+    except IntegrityError:
+        # Another delivery of the same SID committed first: answer as it did.
+        with transaction(services.sessions) as session:
+            return _replies_to(session, sms.sid)
+    except Exception:
+        log.exception("inbound SMS %s could not be processed; keeping it for review", sms.sid)
+        return _keep_for_review(services, sms)
+
+
+def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[str]:
+    now = services.clock()
+    existing = session.scalar(select(Message).where(Message.provider_sid == sms.sid))
+    if existing is not None:
+        return _replies_to(session, sms.sid)
+    conversation, patient = _find_conversation(services, session, sms.from_number)
+    inbound = Message(
+        direction="in", channel="sms", from_number=sms.from_number, to_number=sms.to_number,
+        body=sms.body, provider_sid=sms.sid, status="received", created_at=now,
+        patient_id=patient.id if patient else None,
+        conversation_id=conversation.id if conversation else None,
+    )
+    session.add(inbound)
+    session.flush()  # claims the SID: a concurrent duplicate waits here, then fails
+    if conversation is not None:
+        replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
+                                          now).replies
+    else:
+        prompt = "conversation_closed" if patient else "unknown_sender"
+        language = patient.language if patient else "en"
+        replies = [services.prompts.render(
+            prompt, language, "sms", provider=services.settings.provider_name,
+            callback=services.settings.callback_number)]
+    for text in replies:
+        session.add(Message(
+            direction="out", channel="sms", from_number=sms.to_number, to_number=sms.from_number,
+            body=text, status="sent", reply_to_id=inbound.id, created_at=now,
+            patient_id=inbound.patient_id, conversation_id=inbound.conversation_id,
+        ))
+    return replies
+
+
+def _find_conversation(
+    services: Services, session: Session, from_number: str
+) -> tuple[Conversation | None, Patient | None]:
+    try:
+        phone = to_e164(from_number, services.settings.default_region)
+    except InvalidPhone:
+        return None, None
+    conversation = session.scalar(
+        select(Conversation)
+        .join(Patient, Conversation.patient_id == Patient.id)
+        .join(CheckIn, Conversation.checkin_id == CheckIn.id)
+        .where(Patient.phone == phone, Conversation.ended_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is not None:
+        return conversation, conversation.patient
+    patient = session.scalar(
+        select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()).limit(1)
+    )
+    return None, patient
+
+
+def _replies_to(session: Session, sid: str) -> list[str]:
+    inbound = session.scalar(select(Message).where(Message.provider_sid == sid))
+    if inbound is None:
+        return []
+    return list(session.scalars(
+        select(Message.body).where(Message.reply_to_id == inbound.id).order_by(Message.id)
+    ))
+
+
+def _keep_for_review(services: Services, sms: InboundSms) -> list[str]:
+    holding = services.prompts.render("holding_reply", "en", "sms")
+    try:
+        with transaction(services.sessions) as session:
+            if session.scalar(select(Message.id).where(Message.provider_sid == sms.sid)):
+                return _replies_to(session, sms.sid) or [holding]
+            inbound = Message(
+                direction="in", channel="sms", from_number=sms.from_number,
+                to_number=sms.to_number, body=sms.body, provider_sid=sms.sid, status="error",
+                error="processing failed; see the server log", created_at=services.clock(),
+            )
+            session.add(inbound)
+            session.flush()
+            session.add(Message(
+                direction="out", channel="sms", from_number=sms.to_number,
+                to_number=sms.from_number, body=holding, status="sent", reply_to_id=inbound.id,
+                created_at=services.clock(),
+            ))
+    except Exception:
+        log.exception("could not even store inbound SMS %s", sms.sid)
+    return [holding]

@@ -1,0 +1,229 @@
+"""The data model: what Carecall knows about patients, their stays, check-ins and alerts.
+
+Times are stored as naive UTC (`utc_now()`), the one form SQLite and PostgreSQL both keep
+faithfully; patients' local times are computed from their time zone when needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Patient(Base):
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    dob: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    time_zone: Mapped[str] = mapped_column(String(64))
+    contact_start_hour: Mapped[int] = mapped_column(Integer, default=8)
+    contact_end_hour: Mapped[int] = mapped_column(Integer, default=21)
+    preferred_channel: Mapped[str] = mapped_column(String(8), default="sms")
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    episodes: Mapped[list[Episode]] = relationship(back_populates="patient")
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class Episode(Base):
+    """One hospital stay, from discharge until its follow-up ends."""
+
+    __tablename__ = "episode"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    discharged_at: Mapped[datetime] = mapped_column(DateTime)
+    facility: Mapped[str | None] = mapped_column(String(200))
+    diagnoses: Mapped[list[Any]] = mapped_column(default=list)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    patient: Mapped[Patient] = relationship(back_populates="episodes")
+    medications: Mapped[list[Medication]] = relationship(
+        back_populates="episode", order_by="Medication.id"
+    )
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="episode", order_by="Appointment.starts_at"
+    )
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="episode", order_by="CheckIn.due_at"
+    )
+
+
+class Medication(Base):
+    __tablename__ = "medication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    dose: Mapped[str | None] = mapped_column(String(200))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    # new | changed | stopped | held | unchanged: the questions are generated from this tag.
+    change: Mapped[str] = mapped_column(String(16))
+    high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    episode: Mapped[Episode] = relationship(back_populates="medications")
+
+
+class Appointment(Base):
+    __tablename__ = "appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    description: Mapped[str | None] = mapped_column(String(200))
+
+    episode: Mapped[Episode] = relationship(back_populates="appointments")
+
+
+class FlowVersion(Base):
+    """An immutable published flow; a conversation keeps the version it started on."""
+
+    __tablename__ = "flow_version"
+    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CheckIn(Base):
+    """One planned contact. Status: scheduled → claimed → sent → in_progress →
+    completed | handed_over | opted_out | expired | unreachable | cancelled."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (Index("ix_checkin_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    flow_version_id: Mapped[int] = mapped_column(ForeignKey("flow_version.id"))
+    label: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    episode: Mapped[Episode] = relationship(back_populates="checkins")
+    flow_version: Mapped[FlowVersion] = relationship()
+    conversation: Mapped[Conversation | None] = relationship(back_populates="checkin")
+
+
+class Conversation(Base):
+    """The dialogue state of one check-in, saved after every turn."""
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    # The state chart's current state id: a question id or an end state.
+    state: Mapped[str | None] = mapped_column(String(64))
+    clarifications: Mapped[int] = mapped_column(Integer, default=0)
+    identity_failures: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="conversation")
+    patient: Mapped[Patient] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="conversation", order_by="Answer.id"
+    )
+
+
+class Message(Base):
+    """Every SMS or voice turn, in and out. A provider SID is unique, so a webhook delivered
+    twice is recognised and answered with the replies it already got."""
+
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+    from_number: Mapped[str | None] = mapped_column(String(40))
+    to_number: Mapped[str | None] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # out: pending → sent | failed | unknown; in: received | error
+    status: Mapped[str] = mapped_column(String(16))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Answer(Base):
+    """The interpreted value of one question, with the patient's own words beside it."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("conversation_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    raw: Mapped[str] = mapped_column(Text)
+    understood: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="answers")
+
+
+class Alert(Base):
+    """A warning sign for a coordinator; one open alert per episode and reason."""
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_status_severity", "status", "severity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
+    severity: Mapped[str] = mapped_column(String(16))  # emergency | urgent | routine
+    reason: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    patient: Mapped[Patient] = relationship()

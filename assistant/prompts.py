@@ -1,0 +1,88 @@
+"""What the assistant says, per language, with a voice wording where it differs from SMS."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from .yamlsource import YamlError, line_of, load_yaml
+
+CHANNELS = ("sms", "voice")
+
+
+class PromptError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Prompt:
+    sms: str
+    voice: str
+
+    def for_channel(self, channel: str) -> str:
+        return self.voice if channel == "voice" else self.sms
+
+
+@dataclass(frozen=True)
+class PromptCatalogue:
+    """All prompt files: language → prompt id → Prompt."""
+
+    languages: dict[str, dict[str, Prompt]]
+
+    @classmethod
+    def load(cls, folder: Path) -> PromptCatalogue:
+        languages = {}
+        for path in sorted(folder.glob("*.yaml")):
+            languages[path.stem] = _load_file(path)
+        if "en" not in languages:
+            raise YamlError(str(folder / "en.yaml"), 0, "the English prompt file is missing")
+        return cls(languages)
+
+    def has(self, prompt_id: str, language: str) -> bool:
+        return prompt_id in self.languages.get(language, {})
+
+    def render(self, prompt_id: str, language: str, channel: str = "sms", **values: object) -> str:
+        try:
+            prompt = self.languages[language][prompt_id]
+        except KeyError as exc:
+            raise PromptError(f"no prompt {prompt_id!r} in language {language!r}") from exc
+        return prompt.for_channel(channel).format_map(_Strict(values, prompt_id))
+
+
+class _Strict(dict):
+    def __init__(self, values: dict[str, object], prompt_id: str) -> None:
+        super().__init__(values)
+        self.prompt_id = prompt_id
+
+    def __missing__(self, key: str) -> str:
+        raise PromptError(f"prompt {self.prompt_id!r} needs a value for {{{key}}}")
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _load_file(path: Path) -> dict[str, Prompt]:
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if not isinstance(data, dict):
+        raise YamlError(str(path), line_of(data), "expected a mapping of prompt id to text")
+    prompts = {}
+    for prompt_id, value in data.items():
+        if isinstance(value, str):
+            prompts[prompt_id] = Prompt(sms=value.strip(), voice=value.strip())
+        elif isinstance(value, dict) and "sms" in value:
+            unknown = set(value) - set(CHANNELS)
+            if unknown:
+                raise YamlError(
+                    str(path), line_of(data, prompt_id), f"prompt {prompt_id!r}: unknown "
+                    f"variant(s) {sorted(unknown)}; use sms and voice"
+                )
+            sms = str(value["sms"]).strip()
+            prompts[prompt_id] = Prompt(sms=sms, voice=str(value.get("voice", sms)).strip())
+        else:
+            raise YamlError(
+                str(path), line_of(data, prompt_id),
+                f"prompt {prompt_id!r} must be text or a mapping with sms (and voice) text",
+            )
+    return prompts

@@ -1,0 +1,50 @@
+"""When each check-in is due: days after discharge, at a local time, inside allowed hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .flows import Flow
+
+
+@dataclass(frozen=True)
+class PlannedCheckIn:
+    label: str
+    due_at: datetime  # naive UTC
+    channel: str
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def into_allowed_hours(local: datetime, start_hour: int, end_hour: int) -> datetime:
+    """Move a local time forward to the next moment the patient may be contacted."""
+    opening = local.replace(hour=start_hour, minute=0, second=0, microsecond=0)
+    closing = local.replace(hour=end_hour, minute=0, second=0, microsecond=0)
+    if local < opening:
+        return opening
+    if local >= closing:
+        next_day = (local + timedelta(days=1)).date()
+        return datetime.combine(next_day, time(start_hour), tzinfo=local.tzinfo)
+    return local
+
+
+def plan_checkins(
+    flow: Flow, discharged_at: datetime, time_zone: str, start_hour: int = 8,
+    end_hour: int = 21, not_before: datetime | None = None,
+) -> list[PlannedCheckIn]:
+    """Due times for the flow's schedule; `discharged_at` and `not_before` are naive UTC."""
+    zone = ZoneInfo(time_zone)
+    discharge_local = discharged_at.replace(tzinfo=UTC).astimezone(zone)
+    earliest = (not_before or discharged_at).replace(tzinfo=UTC).astimezone(zone)
+    planned = []
+    for contact in flow.schedule:
+        hour, minute = map(int, contact.at.split(":"))
+        day = discharge_local.date() + timedelta(days=contact.day)
+        local = datetime.combine(day, time(hour, minute), tzinfo=zone)
+        local = into_allowed_hours(max(local, earliest), start_hour, end_hour)
+        planned.append(PlannedCheckIn(contact.label, to_utc_naive(local), contact.channel))
+    return planned

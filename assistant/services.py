@@ -1,0 +1,76 @@
+"""The composition root of the core: settings in, everything wired together out.
+
+Both the web app and the worker start here, so they share one way of building things and
+tests can hand in a simulated network, a fixed clock or another database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from twilio.http import HttpClient
+from twilio.rest import Client
+
+from .channels import Channel, TwilioSms
+from .chart import ChartCache
+from .config import Settings
+from .db import make_engine, make_session_factory, utc_now
+from .dialogue import Dialogue
+from .flow_versions import FlowVersions
+from .flows import FlowLibrary
+from .prompts import PromptCatalogue
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    prompts: PromptCatalogue
+    flows: FlowLibrary
+    versions: FlowVersions
+    dialogue: Dialogue
+    sms: Channel
+    clock: Clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def twilio_client(settings: Settings, http_client: HttpClient | None = None) -> Client:
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                  http_client=http_client)
+
+
+def build_services(
+    settings: Settings, *, twilio_http: HttpClient | None = None, clock: Clock = utc_now,
+    engine: Engine | None = None,
+) -> Services:
+    prompts = PromptCatalogue.load(settings.prompts_dir)
+    flows = FlowLibrary.load(settings.flows_dir, prompts)
+    versions = FlowVersions(prompts)
+    engine = engine or make_engine(settings.database_url)
+    base = settings.public_base_url.rstrip("/")
+    sms = TwilioSms(
+        twilio_client(settings, twilio_http),
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        status_callback=f"{base}/twilio/status",
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        prompts=prompts,
+        flows=flows,
+        versions=versions,
+        dialogue=Dialogue(prompts, settings, versions, ChartCache()),
+        sms=sms,
+        clock=clock,
+    )

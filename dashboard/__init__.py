@@ -1,0 +1,1 @@
+"""Pages people use. For now: the coordinators' list of alerts."""
