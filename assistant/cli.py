@@ -27,6 +27,13 @@ def _settings() -> Settings:
         fail(str(exc))
 
 
+def _require_real_twilio(settings: Settings) -> None:
+    """Production processes must not trust requests signed with the simulator's token."""
+    if settings.twilio_auth_token == Settings.twilio_auth_token:
+        fail("CARECALL_TWILIO_AUTH_TOKEN is not set; set it to the Twilio auth token "
+             "(use 'carecall demo' to try Carecall without Twilio)")
+
+
 def _services(settings: Settings, **kwargs):  # type: ignore[no-untyped-def]
     from .services import build_services
 
@@ -196,6 +203,7 @@ def worker() -> None:
     from .worker import run_worker
 
     settings = _settings()
+    _require_real_twilio(settings)
     upgrade(settings.database_url)
     run_worker(_services(settings))
 
@@ -204,7 +212,7 @@ def worker() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def serve(host: str, port: int) -> None:
-    """Serve the webhooks and the dashboard (use gunicorn 'web.wsgi:app' in production)."""
+    """Serve the webhooks and the alerts page (development server)."""
     from werkzeug.serving import run_simple
 
     from web import create_app
@@ -212,6 +220,7 @@ def serve(host: str, port: int) -> None:
     from .db import upgrade
 
     settings = _settings()
+    _require_real_twilio(settings)
     upgrade(settings.database_url)
     run_simple(host, port, create_app(_services(settings)), threaded=True)
 

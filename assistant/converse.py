@@ -50,10 +50,17 @@ class Script:
             raise ScriptError(f"script {path}: patient must be a mapping")
         replies = data["replies"]
         if isinstance(replies, dict):
-            replies = {str(key): str(value) for key, value in replies.items()}
+            replies = {reply_text(key): reply_text(value) for key, value in replies.items()}
         else:
-            replies = [str(reply) for reply in replies]
+            replies = [reply_text(reply) for reply in replies]
         return cls(patient, replies, bool(data.get("identity", True)))
+
+
+def reply_text(value: Any) -> str:
+    """A reply as the patient typed it: YAML reads a bare yes/no as a boolean."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 class ScriptedPatient:

@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
 from .chart import END_STATES
 from .config import Settings
+from .converse import reply_text
 from .db import transaction, upgrade
 from .enrollment import enroll, validate_discharge
 from .models import Alert, CheckIn
@@ -179,11 +181,9 @@ def _print_new_alerts(services: Services, seen: int, write: Callable[[str], None
 
 
 def load_demo_script(path: Path) -> list[str]:
-    import yaml
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if isinstance(data, dict):
         data = data.get("replies")
     if not isinstance(data, list):
         raise ValueError(f"demo script {path} must be a list of replies (or replies: [...])")
-    return [str(item) for item in data]
+    return [reply_text(item) for item in data]

@@ -97,7 +97,7 @@ class Dialogue:
             return self._opt_out(session, conversation, machine, text, message, channel, now)
 
         question = flow.questions[conversation.state or ""]
-        interpretation = self._interpret(question, text, patient)
+        interpretation = self._interpret(question, text, now)
         if question.identity and interpretation.understood:
             return self._check_identity(session, conversation, machine, question, interpretation,
                                         text, message, channel, now)
@@ -109,7 +109,7 @@ class Dialogue:
         self._record(session, conversation, question, interpretation, text, message, now)
         return self._advance(session, conversation, machine, flow, question, channel, now)
 
-    def _interpret(self, question: Question, text: str, patient: Patient) -> Interpretation:
+    def _interpret(self, question: Question, text: str, now: datetime) -> Interpretation:
         if question.optional and is_skip(text):
             return Interpretation(True, None)
         kind = question.kind
@@ -122,7 +122,7 @@ class Dialogue:
         if kind == "choice":
             return interpret_choice(text, question.choices)
         if kind == "date":
-            return interpret_date(text)
+            return interpret_date(text, today=now.date())
         if kind == "text":
             return interpret_text(text)
         return NOT_UNDERSTOOD

@@ -1,0 +1,21 @@
+"""Command-line behaviour outside the individual commands' own tests."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.config import ENV_VARS, PROJECT_ROOT
+
+
+def test_production_processes_refuse_the_placeholder_auth_token(monkeypatch) -> None:
+    monkeypatch.delenv("CARECALL_TWILIO_AUTH_TOKEN", raising=False)
+    for command in ("serve", "worker"):
+        result = CliRunner().invoke(main, [command])
+        assert result.exit_code == 2
+        assert "CARECALL_TWILIO_AUTH_TOKEN is not set" in result.stderr
+
+
+def test_the_readme_documents_every_setting() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert [name for name, *_ in ENV_VARS if f"`{name}`" not in readme] == []

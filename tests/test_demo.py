@@ -1,0 +1,25 @@
+"""`carecall demo --script`: the whole product in one process, over real local HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.demo import run_demo
+
+from .helpers import DOB_REPLY
+
+
+def test_the_demo_sends_the_checkin_takes_replies_and_prints_the_alert(tmp_path: Path) -> None:
+    lines: list[str] = []
+    settings = Settings(data_dir=tmp_path, tick_seconds=1)
+    code = run_demo(settings, [DOB_REPLY, "worse", "yes"], port=0, write=lines.append)
+    output = "\n".join(lines)
+    assert code == 0, output
+    assert "alerts page: http://127.0.0.1:" in output
+    assert "Riverside Hospital" in output  # the first SMS, sent through the twilio client
+    assert "A nurse from Riverside Hospital will call you today" in output
+    assert "ALERT for the care team [URGENT] Feels worse than at discharge" in output
+    assert "ALERT for the care team [EMERGENCY] Chest pain or pressure" in output
+    assert output.index("Please call 911 now") < output.index("[EMERGENCY]")
+    assert "The check-in has ended." in output
