@@ -8,9 +8,11 @@ a local address, where the alert page lives too.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -62,6 +64,8 @@ def free_port() -> int:
 def serving(services: Services, port: int) -> Iterator[str]:
     from web import create_app  # the demo is a composition root, like `carecall serve`
 
+    # Request lines would drown the conversation at the terminal.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", port, create_app(services), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -78,42 +82,51 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
     url = f"sqlite:///{(folder / 'demo.db').as_posix()}"
     upgrade(url)
     network = SimulatedNetwork()
-    arrived = threading.Event()
     phone_number = SAMPLE_PATIENT["phone"]
 
     def show(message: Delivered) -> None:
         if message.to == phone_number:
             write(f"  📱 Carecall: {message.body}")
-            arrived.set()
 
     network.listeners.append(show)
     port = port or free_port()
     settings = settings.with_overrides(database_url=url,
                                        public_base_url=f"http://127.0.0.1:{port}")
     services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
-    with serving(services, port) as address:
-        write(f"Carecall demo · alerts page: {address}/  (Ctrl-C to quit)")
-        _enroll_sample(services)
-        write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the day-2 check-in "
-              "is due now.\n")
-        scheduler = BackgroundScheduler(job_defaults=job_defaults(settings.tick_seconds),
-                                        timezone="UTC")
-        schedule_jobs(scheduler, services, "demo")
-        scheduler.start()
-        try:
-            if not arrived.wait(FIRST_MESSAGE_WAIT_SECONDS):
-                write("error: the check-in was not sent; see the log above")
-                return 1
-            phone = SimulatedPhone(phone_number, settings.twilio_from_number,
-                                   settings.twilio_auth_token, address, http_poster(address),
-                                   account_sid=settings.twilio_account_sid)
-            _converse(services, phone, replies, read, write)
-        finally:
-            scheduler.shutdown(wait=False)
-        if replies is None:
-            write(f"\nThe alerts page stays up at {address}/ until you press Enter.")
-            _ask(read, "")
-    services.close()
+    try:
+        with serving(services, port) as address:
+            return _run(services, address, phone_number, replies, read, write)
+    except KeyboardInterrupt:
+        write("\nDemo stopped.")
+        return 0
+    finally:
+        services.close()
+
+
+def _run(services: Services, address: str, phone_number: str, replies: list[str] | None,
+         read: Callable[[str], str], write: Callable[[str], None]) -> int:
+    settings = services.settings
+    write(f"Carecall demo · alerts page: {address}/  (Ctrl-C to quit)")
+    _enroll_sample(services)
+    write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the day-2 check-in "
+          "is due now.\n")
+    scheduler = BackgroundScheduler(job_defaults=job_defaults(settings.tick_seconds),
+                                    timezone="UTC")
+    schedule_jobs(scheduler, services, "demo")
+    scheduler.start()
+    try:
+        if not _wait_until_sent(services, FIRST_MESSAGE_WAIT_SECONDS):
+            write("error: the check-in was not sent; see the log above")
+            return 1
+        phone = SimulatedPhone(phone_number, settings.twilio_from_number,
+                               settings.twilio_auth_token, address, http_poster(address),
+                               account_sid=settings.twilio_account_sid)
+        _converse(services, phone, replies, read, write)
+    finally:
+        scheduler.shutdown(wait=False)
+    if replies is None:
+        write(f"\nThe alerts page stays up at {address}/ until you press Enter.")
+        _ask(read, "")
     return 0
 
 
@@ -156,6 +169,17 @@ def _converse(services: Services, phone: SimulatedPhone, replies: list[str] | No
             write(f"  📱 Carecall: {reply}")
         seen_alerts = _print_new_alerts(services, seen_alerts, write)
     write("\nThe check-in has ended.")
+
+
+def _wait_until_sent(services: Services, seconds: float) -> bool:
+    """The scheduler runs in its own thread: wait for its first tick to finish sending."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with services.sessions() as session:
+            if session.scalar(select(CheckIn.id).where(CheckIn.status == "sent")):
+                return True
+        time.sleep(0.05)
+    return False
 
 
 def _ask(read: Callable[[str], str], prompt: str) -> str | None:

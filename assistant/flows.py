@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ class Flow:
     def first_question(self) -> str:
         return next(iter(self.questions))
 
-    @property
+    @cached_property
     def checksum(self) -> str:
         canonical = json.dumps(self.source, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,42 +1,67 @@
-"""The alert queue: most severe and newest first, with the evidence beside each."""
+"""The alert queue (most severe and newest first, with the evidence beside each), a patient's
+conversation, and the inbound messages that could not be processed and wait for a person."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
-from assistant.models import Alert
+from assistant.models import Alert, Message, Patient
+from assistant.services import Services
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 _SEVERITY_RANK = case({"emergency": 0, "urgent": 1, "routine": 2}, value=Alert.severity)
 
 
-def _alerts() -> list[Alert]:
-    services = current_app.extensions["carecall"]
-    with services.sessions() as session:
-        return list(session.scalars(
-            select(Alert).options(joinedload(Alert.patient))
-            .order_by((Alert.status == "resolved"), _SEVERITY_RANK, Alert.created_at.desc())
-            .limit(500)
-        ))
+def _services() -> Services:
+    return current_app.extensions["carecall"]
+
+
+def _alerts(session: Session) -> list[Alert]:
+    return list(session.scalars(
+        select(Alert).options(joinedload(Alert.patient))
+        .order_by((Alert.status == "resolved"), _SEVERITY_RANK, Alert.created_at.desc())
+        .limit(500)
+    ))
 
 
 @bp.get("/")
 def alert_queue() -> str:
-    return render_template("alerts.html", alerts=_alerts())
+    with _services().sessions() as session:
+        unprocessed = list(session.scalars(
+            select(Message).where(Message.direction == "in", Message.status == "error")
+            .order_by(Message.created_at.desc()).limit(100)
+        ))
+        return render_template("alerts.html", alerts=_alerts(session), unprocessed=unprocessed)
+
+
+@bp.get("/patients/<int:patient_id>")
+def patient_timeline(patient_id: int) -> str:
+    with _services().sessions() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            abort(404)
+        messages = list(session.scalars(
+            select(Message).where(Message.patient_id == patient_id).order_by(Message.id)))
+        alerts = list(session.scalars(
+            select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id.desc())))
+        return render_template("patient.html", patient=patient, messages=messages,
+                               alerts=alerts)
 
 
 @bp.get("/alerts.json")
 def alert_feed():  # type: ignore[no-untyped-def]
-    return jsonify([
-        {
-            "id": alert.id, "severity": alert.severity, "reason": alert.reason,
-            "summary": alert.summary, "question": alert.question_id, "status": alert.status,
-            "patient": alert.patient.name, "phone": alert.patient.phone,
-            "created_at": alert.created_at.isoformat(timespec="seconds") + "Z",
-            "evidence": alert.evidence,
-        }
-        for alert in _alerts()
-    ])
+    with _services().sessions() as session:
+        return jsonify([
+            {
+                "id": alert.id, "severity": alert.severity, "reason": alert.reason,
+                "summary": alert.summary, "question": alert.question_id,
+                "status": alert.status, "patient": alert.patient.name,
+                "patient_id": alert.patient_id,
+                "created_at": alert.created_at.isoformat(timespec="seconds") + "Z",
+                "evidence": alert.evidence,
+            }
+            for alert in _alerts(session)
+        ])

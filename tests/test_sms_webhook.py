@@ -184,3 +184,15 @@ def test_status_callbacks_update_delivery_and_never_move_back(services, client, 
     with services.sessions() as session:
         assert session.scalar(select(Message.status).where(Message.provider_sid == sid)) == \
             "delivered"
+
+
+def test_an_error_in_the_webhook_itself_still_answers_200_with_a_holding_reply(
+        services, phone, monkeypatch) -> None:
+    import webhooks.sms
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(webhooks.sms, "receive_sms", broken)
+    answer = phone.text("hello")
+    assert "we got your message" in answer[0] and "911" in answer[0]
