@@ -138,7 +138,7 @@ class Dialogue:
             confirmed = Interpretation(True, True)
             self._record(session, conversation, question, confirmed, "(confirmed)", message, now)
             conversation.clarifications = 0
-            machine.send("answer", answers={})
+            machine.send("answer", answers=answer_views(conversation))
             flow = self.versions.flow(conversation.checkin.flow_version)
             return self._next_prompt([], conversation, flow, channel)
         conversation.identity_failures += 1

@@ -33,6 +33,8 @@ SYSTEM_PROMPTS = (
     "handed_over",
     "opted_out",
     "conversation_closed",
+    "unknown_sender",
+    "holding_reply",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
