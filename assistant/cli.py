@@ -194,6 +194,35 @@ def converse(flow_id: str, script_path: Path, channel: str, lang: str | None,
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
 
 
+@main.command("interpret")
+@click.argument("kind", type=click.Choice(["yes_no", "number", "scale", "choice", "date", "text"]))
+@click.argument("texts", nargs=-1)
+@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@click.option("--unit", help="Convert numbers to this unit: lb, kg, F, C or mg/dL.")
+@click.option("--choices", help="Comma-separated choices, for KIND choice.")
+def interpret_command(kind: str, texts: tuple[str, ...], lang: str, unit: str | None,
+                      choices: str | None) -> None:
+    """Interpret replies (or one per line from standard input) as JSON lines."""
+    from .redflags import scan
+    from .understanding import UNIT_NAMES, interpret
+
+    target = None
+    if unit is not None:
+        target = UNIT_NAMES.get(unit.lower())
+        if target is None:
+            fail(f"unit {unit!r} is unknown; use one of lb, kg, F, C, mg/dL")
+    if kind == "choice" and not choices:
+        fail("KIND choice needs --choices, e.g. --choices better,same,worse")
+    options = {c.strip(): () for c in (choices or "").split(",") if c.strip()}
+    replies = texts or tuple(line.rstrip("\n") for line in sys.stdin)
+    for text in replies:
+        result = interpret(kind, text, unit=target, choices=options, language=lang)
+        click.echo(json.dumps({
+            "text": text, "understood": result.understood, "value": result.value,
+            "unit": result.unit, "red_flags": scan(text),
+        }, ensure_ascii=False))
+
+
 # -- processes ------------------------------------------------------------------------------
 
 @main.command()

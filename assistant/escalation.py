@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .flows import AnswerView, Flow, Rule
-from .models import Alert, Conversation
+from .models import Alert
 
 SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
 
@@ -25,8 +25,10 @@ def triggered_rules(
 
 def raise_alert(
     session: Session,
-    conversation: Conversation,
     *,
+    patient_id: int,
+    episode_id: int,
+    conversation_id: int | None,
     reason: str,
     severity: str,
     summary: str,
@@ -35,7 +37,6 @@ def raise_alert(
     now: datetime,
 ) -> Alert:
     """Open an alert, or add the evidence to the open one for the same episode and reason."""
-    episode_id = conversation.checkin.episode_id
     alert = session.scalar(
         select(Alert).where(
             Alert.episode_id == episode_id, Alert.reason == reason, Alert.status != "resolved"
@@ -43,9 +44,9 @@ def raise_alert(
     )
     if alert is None:
         alert = Alert(
-            patient_id=conversation.patient_id,
+            patient_id=patient_id,
             episode_id=episode_id,
-            conversation_id=conversation.id,
+            conversation_id=conversation_id,
             severity=severity,
             reason=reason,
             question_id=question_id,
@@ -63,3 +64,15 @@ def raise_alert(
         alert.updated_at = now
     session.flush()
     return alert
+
+
+def evidence(question_id: str | None, value: Any, raw: str, message_id: int | None,
+             now: datetime) -> dict[str, Any]:
+    """What a coordinator sees beside an alert: the answer and the message behind it."""
+    return {
+        "question": question_id,
+        "value": value,
+        "raw": raw,
+        "message_id": message_id,
+        "at": now.isoformat(timespec="seconds"),
+    }

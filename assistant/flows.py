@@ -35,6 +35,11 @@ SYSTEM_PROMPTS = (
     "conversation_closed",
     "unknown_sender",
     "holding_reply",
+    "emergency_911",
+    "crisis_988",
+    "help",
+    "opted_in",
+    "nurse_callback",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

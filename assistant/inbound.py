@@ -62,11 +62,8 @@ def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[st
         replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
                                           now).replies
     else:
-        prompt = "conversation_closed" if patient else "unknown_sender"
-        language = patient.language if patient else "en"
-        replies = [services.prompts.render(
-            prompt, language, "sms", provider=services.settings.provider_name,
-            callback=services.settings.callback_number)]
+        replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
+                                                         "sms", now)
     for text in replies:
         session.add(Message(
             direction="out", channel="sms", from_number=sms.to_number, to_number=sms.from_number,

@@ -136,6 +136,8 @@ class CheckIn(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why a check-in was cancelled (opted_out, readmitted, manual), so it can be undone.
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
 
     episode: Mapped[Episode] = relationship(back_populates="checkins")
     flow_version: Mapped[FlowVersion] = relationship()

@@ -23,6 +23,7 @@ from .dialogue import Dialogue
 from .flow_versions import FlowVersions
 from .flows import FlowLibrary
 from .prompts import PromptCatalogue
+from .wording import Wording
 
 Clock = Callable[[], datetime]
 
@@ -70,7 +71,7 @@ def build_services(
         prompts=prompts,
         flows=flows,
         versions=versions,
-        dialogue=Dialogue(prompts, settings, versions, ChartCache()),
+        dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache()),
         sms=sms,
         clock=clock,
     )

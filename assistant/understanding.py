@@ -90,6 +90,8 @@ def interpret_yes_no(text: str) -> Interpretation:
     return Interpretation(True, labels.pop() == "yes")
 
 
+UNIT_NAMES = {"f": "F", "c": "C", "lb": "lb", "lbs": "lb", "kg": "kg", "mg/dl": "mg/dL"}
+
 _NUMBER = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*(°?\s?[a-z/]+(?:\s[fc]\b)?)?")
 
 
@@ -164,10 +166,11 @@ def interpret_choice(text: str, choices: dict[str, tuple[str, ...]]) -> Interpre
     return NOT_UNDERSTOOD
 
 
-def interpret_date(text: str, today: date | None = None) -> Interpretation:
+def interpret_date(text: str, today: date | None = None, day_first: bool = False) -> Interpretation:
+    """Written dates; month first (US) unless `day_first` (Spanish) or impossible otherwise."""
     cleaned = normalise(text).replace(",", " ")
     today = today or date.today()
-    parsed = _numeric_date(cleaned, today) or _worded_date(cleaned, today)
+    parsed = _numeric_date(cleaned, today, day_first) or _worded_date(cleaned, today)
     if parsed is None or parsed > today:
         return NOT_UNDERSTOOD
     return Interpretation(True, parsed.isoformat())
@@ -186,17 +189,17 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _numeric_date(text: str, today: date) -> date | None:
+def _numeric_date(text: str, today: date, day_first: bool) -> date | None:
     iso = re.search(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", text)
     if iso:
         return _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
     us = re.search(r"\b(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{2}|\d{4})\b", text)
     if us:
-        # US order (month first) unless the first number cannot be a month.
         first, second, year = int(us[1]), int(us[2]), _full_year(int(us[3]), today)
-        if first > 12 >= second:
-            return _safe_date(year, second, first)
-        return _safe_date(year, first, second)
+        month, day = (second, first) if day_first else (first, second)
+        if month > 12 >= day:
+            month, day = day, month
+        return _safe_date(year, month, day)
     compact = re.fullmatch(r"(\d{2})(\d{2})(\d{4})", text)
     if compact:
         return _safe_date(int(compact[3]), int(compact[1]), int(compact[2]))
@@ -221,3 +224,28 @@ def interpret_text(text: str) -> Interpretation:
 
 def is_skip(text: str) -> bool:
     return normalise(text) in SKIP
+
+
+KINDS = ("yes_no", "number", "scale", "choice", "date", "text")
+
+
+def interpret(
+    kind: str, text: str, *, unit: str | None = None,
+    choices: dict[str, tuple[str, ...]] | None = None, minimum: float | None = None,
+    maximum: float | None = None, today: date | None = None, language: str = "en",
+) -> Interpretation:
+    """One reply read as the kind of answer a question expects."""
+    if kind == "yes_no":
+        return interpret_yes_no(text)
+    if kind == "number":
+        return interpret_number(text, unit, minimum, maximum)
+    if kind == "scale":
+        return interpret_scale(text, 0 if minimum is None else minimum,
+                               10 if maximum is None else maximum)
+    if kind == "choice":
+        return interpret_choice(text, choices or {})
+    if kind == "date":
+        return interpret_date(text, today, day_first=language == "es")
+    if kind == "text":
+        return interpret_text(text)
+    raise ValueError(f"unknown answer kind {kind!r}; use one of {', '.join(KINDS)}")
