@@ -1,0 +1,113 @@
+"""The safety net and keywords work at any point of a conversation, and outside one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from assistant.dispatch import dispatch_due
+from assistant.models import Alert, Answer, CheckIn
+from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
+
+
+def test_a_red_flag_in_any_answer_interrupts_with_911_first(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("worse, and I passed out this morning")
+    assert answer[0].startswith("Please call 911 now")
+    assert len(answer) == 1
+    assert checkin_status(services, checkin_id) == "handed_over"
+    assert alerts(services) == [("emergency", "fainting"), ("urgent", "feeling_worse")]
+    with services.sessions() as session:
+        kept = session.scalar(select(Answer).where(Answer.question_id == "feeling"))
+    assert kept is not None and kept.value == "worse"  # the answer is not lost
+
+
+def test_a_red_flag_before_identity_is_confirmed_still_gets_911(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    answer = phone.text("I can't breathe")
+    assert answer[0].startswith("Please call 911 now")
+    assert checkin_status(services, checkin_id) == "handed_over"
+    assert alerts(services) == [("emergency", "breathing")]
+
+
+def test_saying_yes_with_the_symptom_raises_one_alert_not_two(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("same")
+    answer = phone.text("yes, my chest hurts")
+    assert answer == [answer[0]] and "911" in answer[0]
+    assert alerts(services) == [("emergency", "chest_pain")]
+    with services.sessions() as session:
+        alert = session.scalars(select(Alert)).one()
+    assert len(alert.evidence) == 2 and alert.evidence[0]["raw"] == "yes, my chest hurts"
+
+
+def test_thoughts_of_self_harm_get_988(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("I don't want to live anymore")
+    assert "988" in answer[0]
+    assert alerts(services) == [("emergency", "self_harm")]
+
+
+def test_a_negated_sign_is_just_an_answer(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("better")
+    answer = phone.text("no chest pain")
+    assert "short of breath" in answer[0]
+    assert alerts(services) == []
+
+
+def test_a_red_flag_after_the_checkin_ended_is_still_caught(services, phone) -> None:
+    start_checkin(services)
+    phone.text("STOP")
+    answer = phone.text("my chest hurts really bad")
+    assert answer[0].startswith("Please call 911 now")
+    assert ("emergency", "chest_pain") in alerts(services)
+
+
+def test_an_unknown_number_reporting_an_emergency_is_told_911(phone) -> None:
+    assert phone.text("help I can't breathe")[0].startswith("Please call 911 now")
+
+
+def test_help_answers_and_keeps_the_question_open(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("HELP")
+    assert "Riverside Hospital" in answer[0] and "+12015550100" in answer[0]
+    assert "feel BETTER" in answer[1]
+    assert "chest pain" in phone.text("better")[0]
+
+
+def test_asking_for_a_nurse_hands_over_with_an_alert(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("can a nurse call me please")
+    assert "nurse from Riverside Hospital will call you today" in answer[0]
+    assert checkin_status(services, checkin_id) == "handed_over"
+    assert alerts(services) == [("urgent", "asked_for_person")]
+
+
+def test_spanish_stop_opts_out_and_start_restores_future_checkins(services, phone,
+                                                                   clock) -> None:
+    checkin_id = start_checkin(services)
+    assert "no more check-in messages" in phone.text("Cancelar")[0]
+    with services.sessions() as session:
+        later = session.scalars(select(CheckIn).where(CheckIn.id != checkin_id)).all()
+        assert {c.status for c in later} == {"cancelled"}
+    assert "again" in phone.text("START")[0]
+    with services.sessions() as session:
+        later = session.scalars(select(CheckIn).where(CheckIn.id != checkin_id)).all()
+        assert {c.status for c in later} == {"scheduled"}
+    clock.advance(days=5)
+    assert len(dispatch_due(services, "w1").sent) == 1
+
+
+def test_stop_between_checkins_cancels_the_rest(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("STOP")
+    assert checkin_status(services, checkin_id) == "opted_out"
+    assert "no more check-in messages" in phone.text("stop")[0]
+    assert alerts(services) == [("routine", "opted_out")]
