@@ -66,9 +66,10 @@ def reply_text(value: Any) -> str:
 class ScriptedPatient:
     """Picks the patient's next reply for the question being asked."""
 
-    def __init__(self, script: Script, dob: date, flow: Flow) -> None:
+    def __init__(self, script: Script, dob: date, flow: Flow, language: str) -> None:
         self.script = script
-        self.dob_reply = dob.strftime("%m/%d/%Y")
+        # As the patient would write it: day first in Spanish, month first in English.
+        self.dob_reply = dob.strftime("%d/%m/%Y" if language == "es" else "%m/%d/%Y")
         self.flow = flow
         self.queue = list(script.replies) if isinstance(script.replies, list) else []
 
@@ -121,7 +122,7 @@ def _run(services: Services, script: Script, flow_id: str, channel: str,
         checkin_id, flow_version = checkin.id, checkin.flow_version.version
         flow = services.versions.flow(checkin.flow_version)
     transcript += [{"from": "assistant", "text": text} for text in turn.replies]
-    patient = ScriptedPatient(script, discharge.dob, flow)
+    patient = ScriptedPatient(script, discharge.dob, flow, language)
     for _ in range(MAX_TURNS):
         if turn.state in END_STATES:
             break

@@ -173,7 +173,7 @@ class _Turn:
         if not interpretation.understood:
             self.conversation.clarifications += 1
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
-                return Turn([self.clarify()], self.state)
+                return Turn(self.clarify(), self.state)
         self.conversation.clarifications = 0
         self.record(interpretation, self.text)
         return self.advance()
@@ -290,12 +290,12 @@ class _Turn:
             now=self.now,
         )
 
-    def clarify(self) -> str:
+    def clarify(self) -> list[str]:
+        """A re-ask that helps: how to answer, and for a choice the options again."""
         question = self.question
-        return self.say(f"clarify_{question.kind}",
-                        options=", ".join(key.upper() for key in question.choices),
-                        minimum=_number_text(question.minimum),
+        hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
+        return [hint, self.say(question.prompt)] if question.kind == "choice" else [hint]
 
     def finish(self) -> None:
         self.conversation.ended_at = self.now

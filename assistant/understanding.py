@@ -16,12 +16,15 @@ YES = {
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "sure", "correct", "right",
     "affirmative", "definitely", "absolutely", "certainly", "ok", "okay", "si", "claro", "yess",
     "yesss", "ye", "yes.", "uh-huh", "uh huh", "i do", "i have", "i am", "i did",
+    "sip", "claro que si", "por supuesto", "correcto", "asi es", "afirmativo", "si tengo",
+    "si senor", "si senora", "de acuerdo",
 }
 NO = {
     "no", "n", "nope", "nah", "na", "not", "none", "never", "negative", "nothing", "nay",
     "noo", "nooo", "i don't", "i dont", "i do not", "i haven't", "i havent", "i have not",
     "i am not", "i'm not", "im not", "i didn't", "i didnt", "nada", "ninguno", "ninguna",
-    "not really", "no way",
+    "not really", "no way", "nop", "nel", "para nada", "tampoco", "negativo", "no tengo",
+    "en absoluto",
 }
 SKIP = {"skip", "don't know", "dont know", "do not know", "not sure", "unsure", "no idea",
         "can't check", "cant check", "no thermometer", "no se", "no sé"}

@@ -79,3 +79,18 @@ def test_a_broken_script_or_unknown_flow_is_a_clear_error(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["converse", "--flow", "nope", "--script", str(path)])
     assert result.exit_code == 2 and "unknown flow 'nope'" in result.stderr
 
+
+
+def test_a_spanish_script_runs_end_to_end_in_spanish(tmp_path: Path) -> None:
+    script = ("patient: {name: Rosa Díaz, dob: 1944-05-09, language: es}\n"
+              "replies: [peor, 'no', 'no', 'no', 'sí', 'sí', 'no', 'sí', 'sí', 'no']\n")
+    code, report = converse(tmp_path, script, "--lang", "es")
+    assert code == 0
+    assert report["language"] == "es" and report["end_state"] == "completed"
+    assert report["transcript"][2] == {"from": "patient", "text": "09/05/1944"}
+    assistant = [t["text"] for t in report["transcript"] if t["from"] == "assistant"]
+    assert assistant[0].startswith("Hola Rosa")
+    assert "Una enfermera de Riverside Hospital le llamará hoy." in assistant
+    assert assistant[-1].startswith("Gracias, eso es todo por hoy")
+    assert report["alerts"] == [{"severity": "urgent", "reason": "feeling_worse",
+                                 "question": "feeling"}]
