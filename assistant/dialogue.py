@@ -173,7 +173,7 @@ class _Turn:
         if not interpretation.understood:
             self.conversation.clarifications += 1
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
-                return Turn(self.clarify(), self.state)
+                return Turn(self.clarify(interpretation), self.state)
         self.conversation.clarifications = 0
         self.record(interpretation, self.text)
         return self.advance()
@@ -182,9 +182,12 @@ class _Turn:
         question = self.question
         if question.optional and is_skip(self.text):
             return Interpretation(True, None)
-        return interpret(question.kind, self.text, unit=question.unit, choices=question.choices,
-                         minimum=question.minimum, maximum=question.maximum,
-                         today=self.now.date(), language=self.patient.language)
+        result = interpret(question.kind, self.text, unit=question.unit,
+                           choices=question.choices, minimum=question.minimum,
+                           maximum=question.maximum, today=self.now.date(),
+                           language=self.patient.language)
+        # "Up 2 pounds" is not today's reading; until a question asks for a change, re-ask.
+        return Interpretation(False) if result.change else result
 
     # -- outcomes ---------------------------------------------------------------------------
 
@@ -290,9 +293,12 @@ class _Turn:
             now=self.now,
         )
 
-    def clarify(self) -> list[str]:
-        """A re-ask that helps: how to answer, and for a choice the options again."""
+    def clarify(self, interpretation: Interpretation) -> list[str]:
+        """A re-ask that helps: a hedge is read back to confirm, a choice lists its options
+        again, anything else says how to answer."""
         question = self.question
+        if interpretation.hedged and isinstance(interpretation.value, bool):
+            return [self.say("confirm_yes" if interpretation.value else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
         return [hint, self.say(question.prompt)] if question.kind == "choice" else [hint]

@@ -40,6 +40,8 @@ SYSTEM_PROMPTS = (
     "help",
     "opted_in",
     "nurse_callback",
+    "confirm_yes",
+    "confirm_no",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

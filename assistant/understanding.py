@@ -12,20 +12,39 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from text_to_num import alpha2digit
+
 YES = {
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "sure", "correct", "right",
     "affirmative", "definitely", "absolutely", "certainly", "ok", "okay", "si", "claro", "yess",
     "yesss", "ye", "yes.", "uh-huh", "uh huh", "i do", "i have", "i am", "i did",
     "sip", "claro que si", "por supuesto", "correcto", "asi es", "afirmativo", "si tengo",
-    "si senor", "si senora", "de acuerdo",
+    "si senor", "si senora", "de acuerdo", "yse", "ys", "yez", "yas", "yeas", "yeap", "yeh",
 }
 NO = {
     "no", "n", "nope", "nah", "na", "not", "none", "never", "negative", "nothing", "nay",
-    "noo", "nooo", "i don't", "i dont", "i do not", "i haven't", "i havent", "i have not",
-    "i am not", "i'm not", "im not", "i didn't", "i didnt", "nada", "ninguno", "ninguna",
+    "i dont", "i do not", "i havent", "i have not",
+    "i am not", "im not", "i didnt", "nada", "ninguno", "ninguna",
     "not really", "no way", "nop", "nel", "para nada", "tampoco", "negativo", "no tengo",
     "en absoluto",
 }
+# Hedged answers are confirmed, never assumed: "I think so" gets "It sounds like YES, right?"
+HEDGED_YES = {
+    "i think so", "think so", "probably", "i guess", "i guess so", "kind of", "kinda",
+    "sort of", "a little", "a bit", "somewhat", "i believe so", "a little bit", "slightly",
+    "creo que si", "un poco", "mas o menos", "puede que si", "supongo que si", "algo",
+    "un poquito", "tal vez si",
+}
+HEDGED_NO = {
+    "i dont think so", "dont think so", "i do not think so", "probably not", "i guess not",
+    "not that i know", "not that i know of", "creo que no", "no creo", "supongo que no",
+    "tal vez no",
+}
+UNSURE = {
+    "maybe", "not sure", "unsure", "dont know", "i dont know", "perhaps", "tal vez", "quizas",
+    "quiza", "no se", "no estoy seguro", "no estoy segura", "puede ser", "idk",
+}
+BOTH_WAYS = ("yes and no", "yes or no", "si y no", "si o no")
 SKIP = {"skip", "don't know", "dont know", "do not know", "not sure", "unsure", "no idea",
         "can't check", "cant check", "no thermometer", "no se", "no sé"}
 
@@ -51,9 +70,14 @@ MONTHS = {
 
 @dataclass(frozen=True)
 class Interpretation:
+    """`hedged`: the reply leans one way (value) but must be confirmed. `change`: a number
+    said as a difference ("up 2 pounds"), so value is signed and not a reading."""
+
     understood: bool
     value: Any = None
     unit: str | None = None
+    hedged: bool = False
+    change: bool = False
 
 
 NOT_UNDERSTOOD = Interpretation(False)
@@ -61,21 +85,22 @@ NOT_UNDERSTOOD = Interpretation(False)
 
 def normalise(text: str) -> str:
     """Lower case, accents off, punctuation to spaces, single spaces."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w\s'/.°-]", " ", text)
     return re.sub(r"\s+", " ", text).strip(" .")
 
 
-def _labels(text: str, vocabulary: dict[str, str], longest: int = 4) -> list[str]:
-    """Labels of the phrases in `text`, longest phrase first, so "not good" is not "good"."""
+def _labels(text: str, vocabulary: dict[str, str], longest: int = 5) -> list[tuple[int, str]]:
+    """(word position, label) of the phrases in `text`, longest phrase first, so "not good"
+    is not "good"."""
     words = text.replace(".", " ").split()
     labels, position = [], 0
     while position < len(words):
         for size in range(min(longest, len(words) - position), 0, -1):
             phrase = " ".join(words[position:position + size])
             if phrase in vocabulary:
-                labels.append(vocabulary[phrase])
+                labels.append((position, vocabulary[phrase]))
                 position += size
                 break
         else:
@@ -83,14 +108,39 @@ def _labels(text: str, vocabulary: dict[str, str], longest: int = 4) -> list[str
     return labels
 
 
-YES_NO_VOCABULARY = {**dict.fromkeys(YES, "yes"), **dict.fromkeys(NO, "no")}
+def _squeeze(text: str, vocabulary: dict[str, str]) -> str:
+    """"yesss" → "yes", "nooo" → "no", "sii" → "si": stretched words patients type."""
+    words = []
+    for word in text.split():
+        squeezed = re.sub(r"(.)\1+", r"\1", word)
+        words.append(squeezed if word not in vocabulary and squeezed in vocabulary else word)
+    return " ".join(words)
+
+
+YES_NO_VOCABULARY = {
+    **dict.fromkeys(YES, "yes"), **dict.fromkeys(NO, "no"),
+    **dict.fromkeys(HEDGED_YES, "hedged_yes"), **dict.fromkeys(HEDGED_NO, "hedged_no"),
+    **dict.fromkeys(UNSURE, "unsure"),
+}
 
 
 def interpret_yes_no(text: str) -> Interpretation:
-    labels = set(_labels(normalise(text), YES_NO_VOCABULARY))
-    if len(labels) != 1:
+    cleaned = _squeeze(normalise(text).replace("'", ""), YES_NO_VOCABULARY)
+    if any(f" {phrase} " in f" {cleaned} " for phrase in BOTH_WAYS):
         return NOT_UNDERSTOOD
-    return Interpretation(True, labels.pop() == "yes")
+    found = _labels(cleaned, YES_NO_VOCABULARY)
+    labels = {label for _, label in found}
+    if found and found[0] in ((0, "yes"), (0, "no")):
+        # A reply that opens with its answer and adds something after it.
+        return Interpretation(True, found[0][1] == "yes")
+    if labels & {"hedged_yes", "hedged_no", "unsure"}:
+        leaning = {"hedged_yes": True, "hedged_no": False}
+        leanings = {leaning[label] for label in labels if label in leaning}
+        value = leanings.pop() if len(leanings) == 1 and "unsure" not in labels else None
+        return Interpretation(False, value, hedged=True)
+    if len(labels) == 1:
+        return Interpretation(True, labels.pop() == "yes")
+    return NOT_UNDERSTOOD
 
 
 UNIT_NAMES = {"f": "F", "c": "C", "lb": "lb", "lbs": "lb", "kg": "kg", "mg/dl": "mg/dL"}
@@ -118,34 +168,54 @@ def _guess_temperature_unit(value: float) -> str:
     return "C" if value < 50 else "F"
 
 
+INCREASE = ("up", "more", "gained", "gain", "heavier", "increase", "increased", "higher",
+            "subi", "aumente", "mas", "arriba")
+DECREASE = ("down", "less", "lost", "lighter", "decrease", "decreased", "lower", "baje",
+            "menos", "perdi", "abajo")
+
+
+def numbers_as_digits(text: str) -> str:
+    """Number words to digits in English and Spanish ("ninety nine point five" → 99.5)."""
+    for language in ("en", "es"):
+        text = alpha2digit(text, language, threshold=0)
+    return re.sub(r"\b(\d+)\s+(?:and a half|y medio|y media)\b", r"\1.5", text)
+
+
 def interpret_number(
     text: str, unit: str | None = None, minimum: float | None = None,
     maximum: float | None = None,
 ) -> Interpretation:
-    matches = _NUMBER.findall(normalise(text))
+    cleaned = numbers_as_digits(normalise(text))
+    matches = _NUMBER.findall(cleaned)
     if len(matches) != 1:
         return NOT_UNDERSTOOD
     number_text, unit_text = matches[0]
     value = float(number_text.replace(",", "."))
     said_unit = UNIT_WORDS.get(re.sub(r"^degrees?\s*", "degrees ", unit_text.strip())
                                ) or UNIT_WORDS.get(unit_text.replace(" ", "").strip())
-    if said_unit is None and unit in ("F", "C"):
+    words = set(cleaned.split())
+    change = -1 if words & set(DECREASE) else 1 if words & set(INCREASE) else 0
+    if said_unit is None and unit in ("F", "C") and not change:
         said_unit = _guess_temperature_unit(value)
     if unit and said_unit and said_unit != unit:
         try:
-            value = convert(value, said_unit, unit)
+            value = convert(value, said_unit, unit) if not change or unit not in ("F", "C") \
+                else value
         except ValueError:
             return NOT_UNDERSTOOD
     value = round(value, 1)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        return NOT_UNDERSTOOD
     if value == int(value):
         value = int(value)
+    if change:
+        # A difference ("2 lbs more than yesterday") is not a reading: no range applies.
+        return Interpretation(True, change * value, unit or said_unit, change=True)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        return NOT_UNDERSTOOD
     return Interpretation(True, value, unit or said_unit)
 
 
 def interpret_scale(text: str, minimum: float = 0, maximum: float = 10) -> Interpretation:
-    cleaned = re.sub(r"\b(out of|of|/)\s*\d+\b", " ", normalise(text))
+    cleaned = re.sub(r"\b(out of|of|de|/)\s*\d+\b", " ", numbers_as_digits(normalise(text)))
     found = re.findall(r"-?\d+(?:\.\d+)?", cleaned)
     if len(found) != 1:
         return NOT_UNDERSTOOD
@@ -163,7 +233,7 @@ def interpret_choice(text: str, choices: dict[str, tuple[str, ...]]) -> Interpre
         return Interpretation(True, keys[index]) if 0 <= index < len(keys) else NOT_UNDERSTOOD
     vocabulary = {synonym: key for key, synonyms in choices.items() for synonym in synonyms}
     vocabulary.update({key.lower(): key for key in choices})
-    matched = set(_labels(cleaned, vocabulary))
+    matched = {label for _, label in _labels(cleaned, vocabulary)}
     if len(matched) == 1:
         return Interpretation(True, matched.pop())
     return NOT_UNDERSTOOD

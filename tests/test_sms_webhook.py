@@ -196,3 +196,13 @@ def test_an_error_in_the_webhook_itself_still_answers_200_with_a_holding_reply(
     monkeypatch.setattr(webhooks.sms, "receive_sms", broken)
     answer = phone.text("hello")
     assert "we got your message" in answer[0] and "911" in answer[0]
+
+
+def test_a_hedged_answer_is_read_back_for_confirmation(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("better")
+    assert phone.text("I think so") == [
+        "It sounds like YES. Is that right? Please reply YES or NO."]
+    assert phone.text("yes")[0].startswith("Please call 911 now")
+    assert alerts(services) == [("emergency", "chest_pain")]

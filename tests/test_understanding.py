@@ -75,3 +75,38 @@ def test_impossible_or_future_dates_are_not_understood() -> None:
     assert not interpret_date("2/30/1950", today).understood
     assert not interpret_date("1/1/2030", today).understood
     assert not interpret_date("my birthday", today).understood
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("I think so", True), ("probably", True), ("a little", True), ("creo que sí", True),
+    ("I don't think so", False), ("probably not", False), ("creo que no", False),
+    ("maybe", None), ("no sé", None),
+])
+def test_hedges_are_not_taken_as_answers_but_lean_one_way(text: str, value: bool | None) -> None:
+    result = interpret_yes_no(text)
+    assert not result.understood and result.hedged and result.value is value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("yesss", True), ("nooo", False), ("sii", True), ("No, I have been fine", False),
+    ("yes, and my legs are a bit swollen", True), ("nop", False), ("claro que sí", True),
+])
+def test_stretched_words_and_answers_that_add_something(text: str, value: bool) -> None:
+    result = interpret_yes_no(text)
+    assert result.understood and result.value is value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("ninety nine point five", 99.5), ("a hundred and one", 101), ("treinta y ocho y medio", 101.3),
+    ("cien", 100), ("38 y medio", 101.3),
+])
+def test_numbers_in_words_in_both_languages(text: str, value: float) -> None:
+    assert interpret_number(text, "F", 90, 110).value == value
+
+
+def test_a_change_is_read_as_a_signed_difference_not_a_reading() -> None:
+    up = interpret_number("2 lbs more than yesterday", "lb", 50, 700)
+    down = interpret_number("lost one kilo", "lb", 50, 700)
+    assert (up.value, up.change) == (2, True)
+    assert (down.value, down.unit, down.change) == (-2.2, "lb", True)
+    assert interpret_number("182 pounds", "lb", 50, 700).change is False
