@@ -88,8 +88,10 @@ def _safe_url(url: str) -> str:
 @click.option("--meds", type=click.Path(path_type=Path), help="Medication list (YAML or CSV).")
 @click.option("--appointment", help="Follow-up visit, ISO 8601 date-time.")
 @click.option("--tz", "time_zone", help="Patient's IANA time zone (default: from the phone).")
+@click.option("--discharge-weight", help="Weight at discharge, e.g. '182 lb' or '82.5 kg'.")
 def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
-           meds: Path | None, appointment: str | None, time_zone: str | None) -> None:
+           meds: Path | None, appointment: str | None, time_zone: str | None,
+           discharge_weight: str | None) -> None:
     """Record a discharge and schedule its check-ins."""
     from zoneinfo import ZoneInfo
 
@@ -103,6 +105,7 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
         discharge = validate_discharge(
             settings, services.flows, name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
+            baseline={"weight": discharge_weight} if discharge_weight else None,
         )
     except EnrollmentError as exc:
         fail(str(exc))
@@ -165,6 +168,34 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
             click.echo(f"{path}: ok ({len(flow.questions)} questions, {len(flow.rules)} rules, "
                        f"languages {', '.join(flow.languages)})")
     if broken:
+        sys.exit(1)
+
+
+@flows.command("test")
+@click.argument("flow_ids", nargs=-1)
+def flows_test(flow_ids: tuple[str, ...]) -> None:
+    """Run each flow's test conversations (default: every flow)."""
+    from .flows import FlowLibrary
+    from .flowtests import run_flow_tests
+    from .prompts import PromptCatalogue
+
+    settings = _settings()
+    try:
+        library = FlowLibrary.load(settings.flows_dir, PromptCatalogue.load(settings.prompts_dir))
+    except (YamlError, ValueError) as exc:
+        fail(f"flows are broken, run 'carecall flows validate': {exc}")
+    unknown = [flow_id for flow_id in flow_ids if flow_id not in library.flows]
+    if unknown:
+        fail(f"unknown flow {unknown[0]!r} (known flows: {', '.join(sorted(library.flows))})")
+    chosen = [library.flows[flow_id] for flow_id in flow_ids or sorted(library.flows)]
+    results = run_flow_tests(settings, chosen)
+    for result in results:
+        click.echo(f"{'PASS' if result.passed else 'FAIL'} {result.flow}: {result.name}")
+        for problem in result.problems:
+            click.echo(f"     {problem}")
+    failed = sum(not result.passed for result in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed or not results:
         sys.exit(1)
 
 

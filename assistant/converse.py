@@ -4,6 +4,8 @@ on a throw-away SQLite database, reported as a transcript (or the JSON contract)
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from .chart import END_STATES
 from .config import Settings
 from .db import make_engine, transaction
+from .dialogue import prompt_values
 from .enrollment import enroll, validate_discharge
 from .flows import Flow
 from .models import Alert, Base, CheckIn, Conversation
@@ -40,14 +43,18 @@ class Script:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ScriptError(f"cannot read script {path}: {exc}") from None
+        return cls.from_data(data, f"script {path}")
+
+    @classmethod
+    def from_data(cls, data: Any, where: str) -> Script:
         if isinstance(data, list):
             data = {"replies": data}
         if not isinstance(data, dict) or not isinstance(data.get("replies"), list | dict):
-            raise ScriptError(f"script {path} needs replies: a list, or a mapping of question "
+            raise ScriptError(f"{where} needs replies: a list, or a mapping of question "
                               "id to reply")
         patient = data.get("patient") or {}
         if not isinstance(patient, dict):
-            raise ScriptError(f"script {path}: patient must be a mapping")
+            raise ScriptError(f"{where}: patient must be a mapping")
         replies = data["replies"]
         if isinstance(replies, dict):
             replies = {reply_text(key): reply_text(value) for key, value in replies.items()}
@@ -73,12 +80,14 @@ class ScriptedPatient:
         self.flow = flow
         self.queue = list(script.replies) if isinstance(script.replies, list) else []
 
-    def reply_to(self, question_id: str) -> str | None:
+    def reply_to(self, question_id: str, medicine: str | None = None) -> str | None:
+        """The reply to a question; `meds_taking:apixaban` answers for one medicine only."""
         question = self.flow.questions[question_id]
         replies = self.script.replies
         if isinstance(replies, dict):
-            if question_id in replies:
-                return replies[question_id]
+            for key in (f"{question_id}:{(medicine or '').lower()}", question_id):
+                if key in replies:
+                    return replies[key]
             if question.identity and self.script.answer_identity:
                 return self.dob_reply
             return replies.get("*")
@@ -87,21 +96,28 @@ class ScriptedPatient:
         return self.queue.pop(0) if self.queue else None
 
 
-def converse(settings: Settings, script: Script, flow_id: str, channel: str = "sms",
-             language: str | None = None) -> dict[str, Any]:
+@contextmanager
+def throwaway_services(settings: Settings) -> Iterator[Services]:
+    """Services on a fresh SQLite database that is deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="carecall-converse-") as folder:
         url = f"sqlite:///{Path(folder) / 'converse.db'}"
         engine = make_engine(url)
         Base.metadata.create_all(engine)
         services = build_services(settings.with_overrides(database_url=url), engine=engine)
         try:
-            return _run(services, script, flow_id, channel, language)
+            yield services
         finally:
             services.close()
 
 
-def _run(services: Services, script: Script, flow_id: str, channel: str,
-         language: str | None) -> dict[str, Any]:
+def converse(settings: Settings, script: Script, flow_id: str, channel: str = "sms",
+             language: str | None = None) -> dict[str, Any]:
+    with throwaway_services(settings) as services:
+        return run_script(services, script, flow_id, channel, language)
+
+
+def run_script(services: Services, script: Script, flow_id: str, channel: str = "sms",
+               language: str | None = None) -> dict[str, Any]:
     now = services.clock()
     details = {**DEFAULT_PATIENT, **script.patient}
     language = language or str(details.get("language", "en"))
@@ -126,13 +142,15 @@ def _run(services: Services, script: Script, flow_id: str, channel: str,
     for _ in range(MAX_TURNS):
         if turn.state in END_STATES:
             break
-        reply = patient.reply_to(turn.state)
-        if reply is None:
-            break
-        transcript.append({"from": "patient", "text": reply})
         with transaction(services.sessions) as session:
             conversation = session.scalars(
                 select(Conversation).where(Conversation.checkin_id == checkin_id)).one()
+            medicine = prompt_values(flow.questions[turn.state], conversation.checkin.episode,
+                                     conversation.item_index).get("medicine")
+            reply = patient.reply_to(turn.state, medicine)
+            if reply is None:
+                break
+            transcript.append({"from": "patient", "text": reply})
             turn = services.dialogue.reply(session, conversation, reply, None, channel,
                                            services.clock())
         transcript += [{"from": "assistant", "text": text} for text in turn.replies]
@@ -148,6 +166,7 @@ def _report(services: Services, checkin_id: int, flow_id: str, flow_version: int
         alerts = session.scalars(
             select(Alert).where(Alert.episode_id == checkin.episode_id).order_by(Alert.id))
         state = conversation.state or ""
+        medicines = {str(m.id): m.name for m in checkin.episode.medications}
         return {
             "flow": flow_id,
             "flow_version": flow_version,
@@ -155,11 +174,17 @@ def _report(services: Services, checkin_id: int, flow_id: str, flow_version: int
             "language": language,
             "end_state": state if state in END_STATES else "in_progress",
             "transcript": transcript,
-            "answers": {a.question_id: {"value": a.value, "raw": a.raw}
+            "answers": {_answer_name(a.question_id, medicines): {"value": a.value, "raw": a.raw}
                         for a in conversation.answers},
             "alerts": [{"severity": a.severity, "reason": a.reason, "question": a.question_id}
                        for a in alerts],
         }
+
+
+def _answer_name(question_id: str, medicines: dict[str, str]) -> str:
+    """Per-medicine answers are named by the medicine: `meds_taking:Apixaban`."""
+    question, _, medicine_id = question_id.partition(":")
+    return f"{question}:{medicines.get(medicine_id, medicine_id)}" if medicine_id else question
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from .chart import END_STATES, ChartCache
 from .consent import opt_in, opt_out
+from .derived import WeightReading, compute
 from .escalation import evidence, raise_alert, triggered_rules
 from .flow_versions import FlowVersions
-from .flows import AnswerView, Rule
+from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
-from .models import Answer, CheckIn, Conversation, Episode, Message, Patient
+from .models import Answer, CheckIn, Conversation, Episode, Medication, Message, Patient
 from .redflags import SUMMARIES, scan
 from .understanding import Interpretation, interpret, is_skip
 from .wording import Wording
@@ -67,14 +68,15 @@ class Dialogue:
             )
             session.add(conversation)
         flow = self.versions.flow(checkin.flow_version)
-        self.charts.chart_for(flow)(model=conversation, state_field="state")
+        machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
+        skip_questions_that_do_not_apply(machine, conversation, flow, {})
         session.flush()
-        question = flow.questions[conversation.state or ""]
-        return Turn(
-            [self.wording.say("greeting", patient, channel),
-             self.wording.say(question.prompt, patient, channel)],
-            conversation.state or "",
-        )
+        state = conversation.state or ""
+        first = (self.wording.say(state, patient, channel) if state in END_STATES else
+                 self.wording.say(flow.questions[state].prompt, patient, channel,
+                                  **prompt_values(flow.questions[state], checkin.episode,
+                                                  conversation.item_index)))
+        return Turn([self.wording.say("greeting", patient, channel), first], state)
 
     # -- a reply in a conversation ----------------------------------------------------------
 
@@ -136,6 +138,7 @@ class _Turn:
         self.session = session
         self.conversation = conversation
         self.checkin = conversation.checkin
+        self.episode = self.checkin.episode
         self.patient = conversation.patient
         self.text = text
         self.message = message
@@ -164,7 +167,7 @@ class _Turn:
             return self.opt_out()
         if word in ("help", "opt_in"):
             # HELP (or START while already taking part) leaves the question open.
-            return Turn([self.say("help"), self.say(self.question.prompt)], self.state)
+            return Turn([self.say("help"), self.ask(self.question)], self.state)
         interpretation = self.interpret()
         if asks_for_person(self.text):
             return self.hand_over_on_request(interpretation)
@@ -186,8 +189,9 @@ class _Turn:
                            choices=question.choices, minimum=question.minimum,
                            maximum=question.maximum, today=self.now.date(),
                            language=self.patient.language)
-        # "Up 2 pounds" is not today's reading; until a question asks for a change, re-ask.
-        return Interpretation(False) if result.change else result
+        # "Up 2 pounds" is not a reading: only a question that accepts a change takes it.
+        return Interpretation(False) if result.change and not question.accepts_change \
+            else result
 
     # -- outcomes ---------------------------------------------------------------------------
 
@@ -230,7 +234,9 @@ class _Turn:
             # The date of birth itself is not kept as an answer: it is already on record.
             self.record(Interpretation(True, True), "(confirmed)")
             self.conversation.clarifications = 0
-            self.machine.send("answer", answers=self.answers())
+            answers = self.answers()
+            self.machine.send("answer", answers=answers)
+            skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
             return self.next_prompt([])
         self.conversation.identity_failures += 1
         if self.conversation.identity_failures < MAX_IDENTITY_FAILURES:
@@ -244,13 +250,18 @@ class _Turn:
 
     def advance(self) -> Turn:
         answers = self.answers()
-        rules = triggered_rules(self.flow, self.question.id, answers)
+        rules = triggered_rules(self.flow, self.question.id, self.just_answered(answers))
         if any(rule.severity == "emergency" for rule in rules):
             return self.emergency([], rules)
         for rule in rules:
             self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
         instructions = _unique([self.say(rule.say) for rule in rules if rule.say])
+        if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
+            self.conversation.item_index += 1
+            return Turn([*instructions, self.ask(self.question)], self.state)
+        self.conversation.item_index = 0
         self.machine.send("answer", answers=answers)
+        skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
         if self.state in END_STATES:
             self.finish()
         return self.next_prompt(instructions)
@@ -258,28 +269,69 @@ class _Turn:
     def next_prompt(self, before: list[str]) -> Turn:
         if self.state in END_STATES:
             return Turn([*before, self.say(self.state)], self.state)
-        return Turn([*before, self.say(self.flow.questions[self.state].prompt)], self.state)
+        return Turn([*before, self.ask(self.flow.questions[self.state])], self.state)
+
+    def ask(self, question: Question) -> str:
+        return self.say(question.prompt, **prompt_values(question, self.episode,
+                                                         self.conversation.item_index))
 
     # -- bookkeeping ------------------------------------------------------------------------
 
     def record(self, interpretation: Interpretation, raw: str) -> None:
+        key = self.answer_key()
         answers = self.conversation.answers
-        answer = next((a for a in answers if a.question_id == self.question.id), None)
+        answer = next((a for a in answers if a.question_id == key), None)
         if answer is None:
-            answer = Answer(question_id=self.question.id)
+            answer = Answer(question_id=key)
             answers.append(answer)
         answer.value = interpretation.value
         answer.unit = interpretation.unit
+        answer.is_change = interpretation.change
         answer.raw = raw
         answer.understood = interpretation.understood
         answer.message_id = _id(self.message)
         answer.created_at = self.now
 
+    def just_answered(self, answers: dict[str, AnswerView]) -> dict[str, AnswerView]:
+        """For a question asked per medicine, rules look at this medicine's answer only, so
+        an earlier medicine's "no" does not fire again."""
+        view = answers.get(self.question.id)
+        if view is None or not view.items:
+            return answers
+        current = next(a for a in self.conversation.answers if a.question_id == self.answer_key())
+        medicine_id = int(self.answer_key().partition(":")[2])
+        high_risk = next(m.high_risk for m in self.episode.medications if m.id == medicine_id)
+        item = ItemAnswer(current.value, current.understood, high_risk)
+        return {**answers, self.question.id: AnswerView(None, item.understood, (item,))}
+
+    def answer_key(self) -> str:
+        """A question asked once per medicine keeps one answer per medicine."""
+        medicines = medicines_for(self.question, self.episode)
+        if not medicines:
+            return self.question.id
+        return f"{self.question.id}:{medicines[self.conversation.item_index].id}"
+
     def answers(self) -> dict[str, AnswerView]:
-        return answer_views(self.conversation)
+        """The answers so far, with the values rules derive from them and the episode."""
+        views = answer_views(self.conversation, self.episode)
+        current = {key: view.value for key, view in views.items() if view.understood}
+        weight = next((a for a in self.conversation.answers if a.question_id == "weight"),
+                      None)
+        derived = compute(
+            current, now=self.now, discharge_weight=self.episode.baseline.get("weight_lb"),
+            discharged_at=self.episode.discharged_at,
+            earlier_weights=(earlier_weights(self.session, self.conversation)
+                             if weight is not None else []),
+            weight_is_change=bool(weight and weight.is_change),
+            high_risk_medicines=sum(1 for m in self.episode.medications
+                                    if m.high_risk and m.change in ("new", "changed")),
+        )
+        views.update({name: AnswerView(value) for name, value in derived.items()})
+        return views
 
     def current_answer(self) -> dict[str, Any]:
-        answer = next(a for a in self.conversation.answers if a.question_id == self.question.id)
+        key = self.answer_key()
+        answer = next(a for a in self.conversation.answers if a.question_id == key)
         return evidence(self.question.id, answer.value, answer.raw, answer.message_id, self.now)
 
     def alert(self, reason: str, severity: str, summary: str,
@@ -301,7 +353,7 @@ class _Turn:
             return [self.say("confirm_yes" if interpretation.value else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
-        return [hint, self.say(question.prompt)] if question.kind == "choice" else [hint]
+        return [hint, self.ask(question)] if question.kind == "choice" else [hint]
 
     def finish(self) -> None:
         self.conversation.ended_at = self.now
@@ -309,8 +361,59 @@ class _Turn:
         self.checkin.ended_at = self.now
 
 
-def answer_views(conversation: Conversation) -> dict[str, AnswerView]:
-    return {a.question_id: AnswerView(a.value, a.understood) for a in conversation.answers}
+def medicines_for(question: Question, episode: Episode) -> list[Medication]:
+    """The medicines a question is asked about, in list order (none for other questions)."""
+    return [m for m in episode.medications if m.change in question.for_each_medication]
+
+
+def prompt_values(question: Question, episode: Episode, item_index: int) -> dict[str, str]:
+    medicines = medicines_for(question, episode)
+    if not medicines:
+        return {}
+    medicine = medicines[min(item_index, len(medicines) - 1)]
+    return {"medicine": medicine.name, "dose": medicine.dose or ""}
+
+
+def skip_questions_that_do_not_apply(machine: Any, conversation: Conversation, flow: Flow,
+                                     answers: dict[str, AnswerView]) -> None:
+    """Move past questions about medicines the patient was not given."""
+    tags = {m.change for m in conversation.checkin.episode.medications}
+    while conversation.state not in END_STATES:
+        question = flow.questions[conversation.state or ""]
+        if question.applies_to(tags):
+            return
+        machine.send("answer", answers=answers)
+
+
+def answer_views(conversation: Conversation, episode: Episode) -> dict[str, AnswerView]:
+    views: dict[str, AnswerView] = {}
+    items: dict[str, list[ItemAnswer]] = {}
+    high_risk = {m.id: m.high_risk for m in episode.medications}
+    for answer in conversation.answers:
+        question_id, _, medicine_id = answer.question_id.partition(":")
+        if medicine_id:
+            items.setdefault(question_id, []).append(ItemAnswer(
+                answer.value, answer.understood, high_risk.get(int(medicine_id), False)))
+        else:
+            views[question_id] = AnswerView(answer.value, answer.understood)
+    for question_id, answered in items.items():
+        views[question_id] = AnswerView(None, all(i.understood for i in answered),
+                                        tuple(answered))
+    return views
+
+
+def earlier_weights(session: Session, conversation: Conversation) -> list[WeightReading]:
+    """Weights read at this episode's earlier check-ins."""
+    rows = session.execute(
+        select(Answer.created_at, Answer.value)
+        .join(Conversation, Answer.conversation_id == Conversation.id)
+        .join(CheckIn, Conversation.checkin_id == CheckIn.id)
+        .where(CheckIn.episode_id == conversation.checkin.episode_id,
+               Conversation.id != conversation.id, Answer.question_id == "weight",
+               Answer.understood.is_(True), Answer.is_change.is_(False))
+    ).all()
+    return [WeightReading(at, float(value)) for at, value in rows
+            if isinstance(value, int | float)]
 
 
 def _latest_episode(session: Session, patient: Patient) -> Episode | None:

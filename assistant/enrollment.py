@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from .config import Settings
 from .flow_versions import FlowVersions
 from .flows import FlowLibrary
+from .medicines import is_high_risk
 from .models import Appointment, CheckIn, Episode, Medication, Patient
 from .phones import InvalidPhone, time_zone_for, to_e164
 from .scheduling import plan_checkins, to_utc_naive
+from .understanding import interpret_number
 
 MEDICATION_CHANGES = ("new", "changed", "stopped", "held", "unchanged")
 
@@ -106,7 +108,8 @@ def parse_medications(rows: Any, source: str) -> tuple[MedicationEntry, ...]:
             change=change,
             dose=str(row["dose"]).strip() if row.get("dose") else None,
             instructions=str(row["instructions"]).strip() if row.get("instructions") else None,
-            high_risk=str(row.get("high_risk", "")).strip().lower() in ("true", "yes", "1"),
+            high_risk=(str(row.get("high_risk", "")).strip().lower() in ("true", "yes", "1")
+                       or is_high_risk(str(row["name"]))),
         ))
     return tuple(entries)
 
@@ -151,8 +154,22 @@ def validate_discharge(
         medications=(read_medications(meds) if meds else
                      parse_medications(medication_rows or [], "medications")),
         appointment_at=parse_moment(appointment, "appointment", zone) if appointment else None,
-        baseline=baseline or {},
+        baseline=normalise_baseline(baseline or {}),
     )
+
+
+def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:
+    """Baseline values in the units rules use: a discharge weight becomes `weight_lb`."""
+    result = dict(baseline)
+    weight = result.pop("weight", None)
+    if weight is not None:
+        text = f"{weight} lb" if isinstance(weight, int | float) else str(weight)
+        reading = interpret_number(text, "lb", 50, 1000)
+        if not reading.understood or reading.change:
+            raise EnrollmentError(f"discharge weight {weight!r} is not a weight; write it like "
+                                  "182 lb or 82.5 kg")
+        result["weight_lb"] = reading.value
+    return result
 
 
 def enroll(

@@ -16,14 +16,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .derived import DERIVED_VALUES
 from .prompts import PromptCatalogue
+from .redflags import RED_FLAG_IDS
 from .yamlsource import LineDict, YamlError, line_of, load_yaml
 
 ANSWER_KINDS = ("yes_no", "number", "scale", "choice", "date", "text")
 SEVERITIES = ("emergency", "urgent", "routine")
 CHANNELS = ("sms", "voice")
 UNITS = ("lb", "kg", "F", "C", "mg/dL")
+MEDICATION_TAGS = ("new", "changed", "stopped", "held", "unchanged")
 END_TARGETS = {"end": "completed", "handover": "handed_over"}
+END_STATE_NAMES = ("completed", "handed_over", "opted_out", "expired", "in_progress")
+# Alerts the dialogue raises whatever the flow says: red flags and what patients ask for.
+BUILT_IN_REASONS = {*RED_FLAG_IDS, "identity_not_confirmed", "opted_out", "asked_for_person"}
 # Prompts the dialogue itself uses, whatever the flow asks.
 SYSTEM_PROMPTS = (
     "greeting",
@@ -50,21 +56,35 @@ COMPARISONS = ("gte", "gt", "lte", "lt")
 
 
 @dataclass(frozen=True)
+class ItemAnswer:
+    """One medicine's answer to a question asked once per medicine."""
+
+    value: Any
+    understood: bool
+    high_risk: bool
+
+
+@dataclass(frozen=True)
 class AnswerView:
-    """What conditions see of an answer: its value and whether it was understood."""
+    """What conditions see of an answer: its value and whether it was understood; for a
+    question asked once per medicine, each medicine's answer."""
 
     value: Any
     understood: bool = True
+    items: tuple[ItemAnswer, ...] = ()
 
 
 @dataclass(frozen=True)
 class Condition:
-    """A test over answers: a leaf on one question, or `all`/`any` of others."""
+    """A test over answers (or derived values): a leaf on one of them, or `all`/`any`."""
 
     question: str | None = None
     op: str = ""
     operand: Any = None
     children: tuple[Condition, ...] = ()
+    high_risk: bool | None = None
+    # The questions a derived value is computed from; empty for a plain answer.
+    sources: tuple[str, ...] = ()
 
     def holds(self, answers: Mapping[str, AnswerView]) -> bool:
         if self.op == "all":
@@ -74,11 +94,16 @@ class Condition:
         answer = answers.get(self.question or "")
         if answer is None:
             return False
+        if answer.items:
+            return any(self._test(item.value, item.understood) for item in answer.items
+                       if self.high_risk is None or item.high_risk == self.high_risk)
+        return self._test(answer.value, answer.understood)
+
+    def _test(self, value: Any, understood: bool) -> bool:
         if self.op == "unclear":
-            return (not answer.understood) == bool(self.operand)
-        if not answer.understood or answer.value is None:
+            return (not understood) == bool(self.operand)
+        if not understood or value is None:
             return False
-        value = answer.value
         if self.op == "is":
             return value == self.operand
         if self.op == "in":
@@ -93,7 +118,8 @@ class Condition:
         }[self.op]
 
     def questions(self) -> set[str]:
-        found = {self.question} if self.question else set()
+        """The questions whose answers can change this condition's outcome."""
+        found = set(self.sources) if self.sources else {self.question} if self.question else set()
         for child in self.children:
             found |= child.questions()
         return found
@@ -117,6 +143,16 @@ class Question:
     maximum: float | None = None
     identity: bool = False
     optional: bool = False
+    # Asked once per medicine with one of these tags (the medicine is {medicine} in prompts).
+    for_each_medication: tuple[str, ...] = ()
+    # Asked only when the episode has a medicine with one of these tags.
+    only_with_medications: tuple[str, ...] = ()
+    # A number that may be said as a difference ("up 2 pounds").
+    accepts_change: bool = False
+
+    def applies_to(self, medication_tags: set[str]) -> bool:
+        wanted = set(self.for_each_medication or self.only_with_medications)
+        return not wanted or bool(wanted & medication_tags)
 
 
 @dataclass(frozen=True)
@@ -137,6 +173,19 @@ class PlannedContact:
 
 
 @dataclass(frozen=True)
+class FlowTest:
+    """A scripted conversation the flow must pass: replies in, expectations out."""
+
+    name: str
+    script: dict[str, Any]  # patient, replies (and identity), as for `carecall converse`
+    language: str
+    end_state: str | None
+    alerts: dict[str, str] | None  # reason → severity, exactly; None: not checked
+    answers: dict[str, Any]
+    says: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Flow:
     id: str
     title: str
@@ -145,6 +194,7 @@ class Flow:
     rules: tuple[Rule, ...]
     schedule: tuple[PlannedContact, ...]
     source: dict[str, Any]
+    tests: tuple[FlowTest, ...] = ()
 
     @property
     def first_question(self) -> str:
@@ -204,8 +254,8 @@ class _FlowParser:
         if not isinstance(data, dict):
             self.problem(data, None, "a flow must be a mapping with flow, questions and rules")
             return None
-        self._unknown_keys(data, {"flow", "title", "languages", "schedule", "questions", "rules"},
-                           "flow")
+        self._unknown_keys(data, {"flow", "title", "languages", "schedule", "questions", "rules",
+                                  "tests"}, "flow")
         flow_id = data.get("flow")
         if not isinstance(flow_id, str) or not _ID.match(flow_id):
             self.problem(data, "flow", "flow: give the flow id in lower_snake_case, e.g. "
@@ -227,6 +277,7 @@ class _FlowParser:
                 questions[question.id] = question
         rules = self._rules(data.get("rules", []), questions)
         schedule = self._schedule(data.get("schedule"), data)
+        tests = self._tests(data.get("tests", []), data, questions, rules, languages)
         self._check_prompts(data, questions, rules, languages)
         self._check_reachable(raw_questions, questions)
         return Flow(
@@ -237,7 +288,59 @@ class _FlowParser:
             rules=tuple(rules),
             schedule=tuple(schedule),
             source=plain(data),
+            tests=tuple(tests),
         )
+
+    def _tests(self, raw_tests: Any, data: dict, questions: dict[str, Question],
+               rules: list[Rule], languages: tuple[str, ...]) -> list[FlowTest]:
+        if not isinstance(raw_tests, list):
+            self.problem(data, "tests", "tests: give a list of test conversations")
+            return []
+        reasons = {rule.id for rule in rules} | BUILT_IN_REASONS
+        tests = []
+        for raw in raw_tests:
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                self.problem(raw if isinstance(raw, dict) else data, None,
+                             "each test needs a name, replies and expect")
+                continue
+            where = f"test {raw['name']!r}"
+            self._unknown_keys(raw, {"name", "lang", "patient", "replies", "identity",
+                                     "expect"}, where)
+            expect = raw.get("expect", {})
+            if not isinstance(raw.get("replies"), list | dict) or not isinstance(expect, dict):
+                self.problem(raw, None, f"{where}: needs replies (a list or a mapping) and "
+                             "expect (a mapping)")
+                continue
+            self._unknown_keys(expect, {"end_state", "alerts", "answers", "says"}, where)
+            language = raw.get("lang", languages[0] if languages else "en")
+            if language not in languages:
+                self.problem(raw, "lang", f"{where}: the flow has no {language!r} prompts")
+            alerts = expect.get("alerts")
+            if alerts is not None:
+                if not isinstance(alerts, dict):
+                    self.problem(expect, "alerts", f"{where}: alerts is a mapping of reason to "
+                                 "severity ({} for none)")
+                    alerts = None
+                else:
+                    for reason, severity in alerts.items():
+                        if reason not in reasons or severity not in SEVERITIES:
+                            self.problem(alerts, reason, f"{where}: alert {reason}: {severity} "
+                                         "names no rule, red flag or severity of this flow")
+            answers = expect.get("answers", {})
+            for key in answers if isinstance(answers, dict) else []:
+                if str(key).partition(":")[0] not in questions:
+                    self.problem(answers, key, f"{where}: {key!r} is not a question")
+            end_state = expect.get("end_state")
+            if end_state is not None and end_state not in END_STATE_NAMES:
+                self.problem(expect, "end_state", f"{where}: end_state must be one of "
+                             f"{', '.join(END_STATE_NAMES)}")
+            script = {key: plain(raw[key]) for key in ("patient", "replies", "identity")
+                      if key in raw}
+            tests.append(FlowTest(raw["name"], script, language, end_state,
+                                  plain(alerts) if alerts is not None else None,
+                                  plain(answers) if isinstance(answers, dict) else {},
+                                  tuple(str(text) for text in expect.get("says", []))))
+        return tests
 
     def _unknown_keys(self, node: dict, allowed: set[str], where: str) -> None:
         for key in node:
@@ -271,13 +374,15 @@ class _FlowParser:
             self.problem(raw, None, f"question #{index + 1} must be a mapping with id and kind")
             return None
         self._unknown_keys(raw, {"id", "kind", "prompt", "choices", "unit", "min", "max",
-                                 "identity", "optional", "next"}, f"question #{index + 1}")
+                                 "identity", "optional", "next", "for_each_medication",
+                                 "only_with_medications", "accepts_change"},
+                           f"question #{index + 1}")
         question_id = raw.get("id")
         if not isinstance(question_id, str) or not _ID.match(question_id):
             self.problem(raw, "id", f"question #{index + 1}: id must be lower_snake_case")
             return None
-        if question_id in END_TARGETS:
-            self.problem(raw, "id", f"question id {question_id!r} is reserved for the end")
+        if question_id in END_TARGETS or question_id in DERIVED_VALUES:
+            self.problem(raw, "id", f"question id {question_id!r} is reserved")
         where = f"question {question_id!r}"
         kind = raw.get("kind")
         if kind not in ANSWER_KINDS:
@@ -299,6 +404,14 @@ class _FlowParser:
         identity = bool(raw.get("identity", False))
         if identity and kind != "date":
             self.problem(raw, "identity", f"{where}: an identity check must be of kind date")
+        for_each = self._tags(raw, "for_each_medication", where)
+        only_with = self._tags(raw, "only_with_medications", where)
+        if for_each and kind != "yes_no":
+            self.problem(raw, "for_each_medication", f"{where}: a question per medicine must "
+                         "be yes_no")
+        accepts_change = bool(raw.get("accepts_change", False))
+        if accepts_change and kind != "number":
+            self.problem(raw, "accepts_change", f"{where}: only a number can be a change")
         position = question_ids.index(question_id) if question_id in question_ids else 0
         following = question_ids[position + 1] if position + 1 < len(question_ids) else "end"
         branches = self._branches(raw, where, question_ids, position, following)
@@ -313,7 +426,18 @@ class _FlowParser:
             maximum=maximum,
             identity=identity,
             optional=bool(raw.get("optional", False)),
+            for_each_medication=for_each,
+            only_with_medications=only_with,
+            accepts_change=accepts_change,
         )
+
+    def _tags(self, raw: dict, key: str, where: str) -> tuple[str, ...]:
+        tags = raw.get(key, [])
+        if not isinstance(tags, list) or any(tag not in MEDICATION_TAGS for tag in tags):
+            self.problem(raw, key, f"{where}: {key} must be a list of "
+                         f"{', '.join(MEDICATION_TAGS)}")
+            return ()
+        return tuple(tags)
 
     def _choices(self, raw: dict, where: str) -> dict[str, tuple[str, ...]]:
         choices = raw.get("choices")
@@ -390,14 +514,21 @@ class _FlowParser:
                 if any(child is None for child in children):
                     return None
                 return Condition(op=combinator, children=tuple(children))  # type: ignore[arg-type]
+        if "value" in raw:
+            return self._derived_condition(raw, where, questions)
         question_id = raw.get("answer")
         ops = [op for op in ("is", "in", "unclear", *COMPARISONS) if op in raw]
-        self._unknown_keys(raw, {"answer", "is", "in", "unclear", *COMPARISONS}, where)
+        self._unknown_keys(raw, {"answer", "is", "in", "unclear", "high_risk", *COMPARISONS},
+                           where)
         if not isinstance(question_id, str) or len(ops) != 1:
-            self.problem(raw, None, f"{where}: a condition names one answer and one test: is, "
-                         "in, unclear, gte, gt, lte or lt")
+            self.problem(raw, None, f"{where}: a condition names one answer (or value) and one "
+                         "test: is, in, unclear, gte, gt, lte or lt")
             return None
         op, operand = ops[0], raw[ops[0]]
+        high_risk = raw.get("high_risk")
+        if high_risk is not None and not isinstance(high_risk, bool):
+            self.problem(raw, "high_risk", f"{where}: high_risk must be yes or no")
+            high_risk = None
         if questions is not None:
             question = questions.get(question_id)
             if question is None:
@@ -405,11 +536,40 @@ class _FlowParser:
                              f"{question_id!r}")
                 return None
             self._check_operand(raw, op, operand, question, where)
+            if high_risk is not None and not question.for_each_medication:
+                self.problem(raw, "high_risk", f"{where}: high_risk applies only to a question "
+                             "asked once per medicine")
         if op == "in" and not isinstance(operand, list):
             self.problem(raw, op, f"{where}: in needs a list")
             return None
         return Condition(question=question_id, op=op,
-                         operand=tuple(operand) if op == "in" else operand)
+                         operand=tuple(operand) if op == "in" else operand, high_risk=high_risk)
+
+    def _derived_condition(self, raw: dict, where: str,
+                           questions: Mapping[str, Question] | None) -> Condition | None:
+        name = raw.get("value")
+        self._unknown_keys(raw, {"value", *COMPARISONS}, where)
+        ops = [op for op in COMPARISONS if op in raw]
+        if name not in DERIVED_VALUES:
+            self.problem(raw, "value", f"{where}: unknown value {name!r} (known: "
+                         f"{', '.join(DERIVED_VALUES)})")
+            return None
+        if len(ops) != 1 or isinstance(raw[ops[0]], bool) or not isinstance(
+                raw[ops[0]], int | float):
+            self.problem(raw, "value", f"{where}: a value is compared with one of gte, gt, lte "
+                         "or lt and a number")
+            return None
+        sources = DERIVED_VALUES[name]
+        missing = [q for q in sources if questions is not None and q not in questions]
+        if missing:
+            self.problem(raw, "value", f"{where}: {name} needs the question(s) "
+                         f"{', '.join(missing)}")
+            return None
+        weight = questions.get("weight") if questions is not None else None
+        if name.startswith("weight_") and weight is not None and weight.unit != "lb":
+            self.problem(raw, "value", f"{where}: {name} is in pounds; give the weight "
+                         "question unit: lb")
+        return Condition(question=name, op=ops[0], operand=raw[ops[0]], sources=sources)
 
     def _check_operand(self, raw: dict, op: str, operand: Any, question: Question,
                        where: str) -> None:

@@ -155,6 +155,8 @@ class Conversation(Base):
     # The state chart's current state id: a question id or an end state.
     state: Mapped[str | None] = mapped_column(String(64))
     clarifications: Mapped[int] = mapped_column(Integer, default=0)
+    # Which medicine a question asked once per medicine is at.
+    item_index: Mapped[int] = mapped_column(Integer, default=0)
     identity_failures: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
@@ -200,6 +202,8 @@ class Answer(Base):
     question_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     unit: Mapped[str | None] = mapped_column(String(16))
+    # The value is a difference the patient gave ("up 2 pounds"), not a reading.
+    is_change: Mapped[bool] = mapped_column(Boolean, default=False)
     raw: Mapped[str] = mapped_column(Text)
     understood: Mapped[bool] = mapped_column(Boolean)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
