@@ -12,6 +12,7 @@ from typing import Any
 DERIVED_VALUES: dict[str, tuple[str, ...]] = {
     "weight_change_discharge": ("weight",),
     "weight_change_day": ("weight",),
+    "weight_change_2days": ("weight",),
     "weight_change_week": ("weight",),
     "phq2_total": ("mood", "mood_down"),
     # Episode data, not answers: new or changed high-risk medicines on the discharge list.
@@ -54,16 +55,19 @@ def _weight_changes(
 ) -> dict[str, float]:
     if said_as_change:
         # "Up 3 pounds since yesterday": the patient gave the day's change themselves.
-        return {"weight_change_day": weight}
+        return {"weight_change_day": weight, "weight_change_2days": weight}
     readings = list(earlier)
     if discharge_weight is not None:
         readings.append(WeightReading(discharged_at, discharge_weight))
     values: dict[str, float] = {}
     if discharge_weight is not None:
         values["weight_change_discharge"] = round(weight - discharge_weight, 1)
-    day = [r for r in readings if now - r.at <= timedelta(hours=36)]
-    if day:
-        values["weight_change_day"] = round(weight - max(day, key=lambda r: r.at).pounds, 1)
+    # A "day" and "two days" allow for check-ins a few hours apart from one day to the next.
+    for name, window in (("weight_change_day", timedelta(hours=36)),
+                         ("weight_change_2days", timedelta(hours=60))):
+        recent = [r for r in readings if now - r.at <= window]
+        if recent:
+            values[name] = round(weight - max(recent, key=lambda r: r.at).pounds, 1)
     week = [r for r in readings if now - r.at <= timedelta(days=7)]
     if week:
         values["weight_change_week"] = round(weight - min(r.pounds for r in week), 1)

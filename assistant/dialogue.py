@@ -25,7 +25,7 @@ from .escalation import evidence, raise_alert, triggered_rules
 from .flow_versions import FlowVersions
 from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
-from .models import Answer, CheckIn, Conversation, Episode, Medication, Message, Patient
+from .models import Alert, Answer, CheckIn, Conversation, Episode, Medication, Message, Patient
 from .redflags import SUMMARIES, scan
 from .understanding import Interpretation, interpret, is_skip
 from .wording import Wording
@@ -253,9 +253,12 @@ class _Turn:
         rules = triggered_rules(self.flow, self.question.id, self.just_answered(answers))
         if any(rule.severity == "emergency" for rule in rules):
             return self.emergency([], rules)
+        said_before = self.instructions_given()
         for rule in rules:
             self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
-        instructions = _unique([self.say(rule.say) for rule in rules if rule.say])
+        # "A nurse will call you today" once is enough; saying it again adds nothing.
+        instructions = _unique([self.say(rule.say) for rule in rules
+                                if rule.say and rule.say not in said_before])
         if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
             self.conversation.item_index += 1
             return Turn([*instructions, self.ask(self.question)], self.state)
@@ -291,6 +294,12 @@ class _Turn:
         answer.understood = interpretation.understood
         answer.message_id = _id(self.message)
         answer.created_at = self.now
+
+    def instructions_given(self) -> set[str]:
+        """Prompts already said by rules earlier in this conversation."""
+        reasons = set(self.session.scalars(
+            select(Alert.reason).where(Alert.conversation_id == self.conversation.id)))
+        return {rule.say for rule in self.flow.rules if rule.id in reasons}
 
     def just_answered(self, answers: dict[str, AnswerView]) -> dict[str, AnswerView]:
         """For a question asked per medicine, rules look at this medicine's answer only, so

@@ -389,7 +389,8 @@ class _FlowParser:
             self.problem(raw, "kind", f"{where}: kind {kind!r} is not one of "
                          f"{', '.join(ANSWER_KINDS)}")
             return None
-        choices = self._choices(raw, where) if kind == "choice" else {}
+        choices = self._choices(raw, where) if kind == "choice" or (
+            kind == "scale" and "choices" in raw) else {}
         unit = raw.get("unit")
         if kind == "number" and unit not in UNITS:
             self.problem(raw, "unit", f"{where}: a number needs unit: one of {', '.join(UNITS)}")
@@ -397,6 +398,10 @@ class _FlowParser:
         if kind == "scale":
             minimum = 0 if minimum is None else minimum
             maximum = 10 if maximum is None else maximum
+            for point in choices:
+                if not point.isdigit() or not minimum <= int(point) <= maximum:
+                    self.problem(raw, "choices", f"{where}: scale labels must be whole numbers "
+                                 f"from {minimum} to {maximum}, not {point!r}")
         for key, bound in (("min", minimum), ("max", maximum)):
             if bound is not None and (isinstance(bound, bool) or
                                       not isinstance(bound, int | float)):

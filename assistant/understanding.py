@@ -214,9 +214,16 @@ def interpret_number(
     return Interpretation(True, value, unit or said_unit)
 
 
-def interpret_scale(text: str, minimum: float = 0, maximum: float = 10) -> Interpretation:
+def interpret_scale(text: str, minimum: float = 0, maximum: float = 10,
+                    labels: dict[str, tuple[str, ...]] | None = None) -> Interpretation:
+    """A whole number in range ("7", "7/10", "seven"), or a labelled point ("nearly every
+    day" on the PHQ-2's 0–3 scale) when the question names its points."""
     cleaned = re.sub(r"\b(out of|of|de|/)\s*\d+\b", " ", numbers_as_digits(normalise(text)))
     found = re.findall(r"-?\d+(?:\.\d+)?", cleaned)
+    if not found and labels:
+        vocabulary = {synonym: key for key, synonyms in labels.items() for synonym in synonyms}
+        matched = {label for _, label in _labels(normalise(text), vocabulary)}
+        return Interpretation(True, int(matched.pop())) if len(matched) == 1 else NOT_UNDERSTOOD
     if len(found) != 1:
         return NOT_UNDERSTOOD
     value = float(found[0])
@@ -314,7 +321,7 @@ def interpret(
         return interpret_number(text, unit, minimum, maximum)
     if kind == "scale":
         return interpret_scale(text, 0 if minimum is None else minimum,
-                               10 if maximum is None else maximum)
+                               10 if maximum is None else maximum, choices)
     if kind == "choice":
         return interpret_choice(text, choices or {})
     if kind == "date":

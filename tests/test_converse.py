@@ -94,3 +94,17 @@ def test_a_spanish_script_runs_end_to_end_in_spanish(tmp_path: Path) -> None:
     assert assistant[-1].startswith("Gracias, eso es todo por hoy")
     assert report["alerts"] == [{"severity": "urgent", "reason": "feeling_worse",
                                  "question": "feeling"}]
+
+
+def test_a_nurse_call_is_promised_once_however_many_urgent_answers(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text("patient: {baseline: {weight: 180}}\n"
+                    "replies: {feeling: worse, weight: '186', swelling: 'yes', "
+                    "orthopnea: 'yes', '*': 'no'}\n")
+    result = CliRunner().invoke(main, ["converse", "--flow", "heart_failure", "--script",
+                                       str(path), "--json"])
+    report = json.loads(result.output)
+    said = [t["text"] for t in report["transcript"] if t["from"] == "assistant"]
+    assert sum("will call you today" in text for text in said) == 1
+    assert {a["reason"] for a in report["alerts"]} >= {"feeling_worse", "weight_gain",
+                                                        "swelling", "orthopnea"}
