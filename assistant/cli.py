@@ -135,7 +135,7 @@ def flows() -> None:
 @flows.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: every flow in the flows folder)."""
+    """Check flow files or flow ids (default: every flow in the flows folder)."""
     from .flows import FlowError, load_flow_file
     from .prompts import PromptCatalogue
 
@@ -146,6 +146,9 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
         fail(str(exc))
     files: list[Path] = []
     for path in paths or (settings.flows_dir,):
+        by_id = settings.flows_dir / f"{path}.yaml"
+        if not path.exists() and by_id.exists():
+            path = by_id  # a flow id such as "general"
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     if not files:
         fail("no flow files found; give a .yaml file or a folder of them")

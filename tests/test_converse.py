@@ -36,7 +36,7 @@ def test_chest_pain_ends_in_an_emergency_and_the_next_message_says_911(tmp_path:
 
 def test_a_list_script_runs_in_order_and_identity_comes_from_the_patient(tmp_path: Path) -> None:
     script = ("patient: {name: Ana Ruiz, dob: 1939-12-01}\n"
-              "replies: [better, no, no, no, 'yes', 'no', 'yes', 'yes', 'no']\n")
+              "replies: [better, no, no, no, 'yes', 'no', 'yes', 'yes', '0', '1', 'no']\n")
     code, report = converse(tmp_path, script)
     assert code == 0
     assert report["end_state"] == "completed"
@@ -83,7 +83,7 @@ def test_a_broken_script_or_unknown_flow_is_a_clear_error(tmp_path: Path) -> Non
 
 def test_a_spanish_script_runs_end_to_end_in_spanish(tmp_path: Path) -> None:
     script = ("patient: {name: Rosa Díaz, dob: 1944-05-09, language: es}\n"
-              "replies: [peor, 'no', 'no', 'no', 'sí', 'no', 'sí', 'sí', 'no']\n")
+              "replies: [peor, 'no', 'no', 'no', 'sí', 'no', 'sí', 'sí', 'nunca', '0', 'no']\n")
     code, report = converse(tmp_path, script, "--lang", "es")
     assert code == 0
     assert report["language"] == "es" and report["end_state"] == "completed"

@@ -71,7 +71,7 @@ def test_enrolling_stores_e164_and_schedules_the_flow_in_local_hours(db_url: str
     ("--phone", "+1 201 555 01", "phone '+1 201 555 01' is not"),
     ("--dob", "14/03/1950", "date of birth '14/03/1950' is not a date; write it as YYYY-MM-DD"),
     ("--discharged", "yesterday", "discharge time 'yesterday' is not a date-time"),
-    ("--flow", "cardio", "unknown flow 'cardio' (known flows: general, "),
+    ("--flow", "cardio", "unknown flow 'cardio' (known flows: copd, diabetes, general, "),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(db_url: str, flag: str, value: str,
                                                             message: str) -> None:

@@ -18,7 +18,9 @@ HAPPY_REPLIES = [
     ("yes", "side effects"),
     ("no", "follow-up visit"),
     ("yes", "way to get"),
-    ("yes", "nurse to call"),
+    ("yes", "little interest"),
+    ("not at all", "felt down"),
+    ("1", "nurse to call"),
     ("no", "that's all"),
 ]
 
@@ -46,6 +48,7 @@ def test_a_whole_checkin_completes_with_every_answer_stored(services, phone) -> 
     assert stored["feeling"] == "better"
     assert stored["chest_pain"] is False
     assert stored["keep_down"] is True
+    assert (stored["mood"], stored["mood_down"]) == (0, 1)
     assert "meds_picked_up" not in stored  # no new medicines: nothing to pick up
 
 
