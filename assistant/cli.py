@@ -169,7 +169,9 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
             click.echo(str(exc), err=True)
         else:
             click.echo(f"{path}: ok ({len(flow.questions)} questions, {len(flow.rules)} rules, "
-                       f"languages {', '.join(flow.languages)})")
+                       f"{len(flow.tests)} tests, languages {', '.join(flow.languages)})")
+            for warning in flow.warnings:
+                click.echo(f"  warning: {warning}")
     if broken:
         sys.exit(1)
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .derived import DERIVED_VALUES
-from .prompts import PromptCatalogue
+from .prompts import PromptCatalogue, placeholders
 from .redflags import RED_FLAG_IDS
+from .sms_length import encoding, segments
 from .yamlsource import LineDict, YamlError, line_of, load_yaml
 
 ANSWER_KINDS = ("yes_no", "number", "scale", "choice", "date", "text")
@@ -50,6 +51,10 @@ SYSTEM_PROMPTS = (
     "confirm_no",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
+# Typical values, to measure how long a prompt is once filled in.
+SAMPLE_VALUES = {"first_name": "Alexandra", "provider": "Riverside Hospital",
+                 "callback": "+12015550100", "medicine": "Hydrochlorothiazide", "dose": "25 mg",
+                 "minimum": "0", "maximum": "10"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 COMPARISONS = ("gte", "gt", "lte", "lt")
@@ -195,6 +200,7 @@ class Flow:
     schedule: tuple[PlannedContact, ...]
     source: dict[str, Any]
     tests: tuple[FlowTest, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def first_question(self) -> str:
@@ -246,6 +252,7 @@ class _FlowParser:
         self.path = path
         self.prompts = prompts
         self.problems: list[YamlError] = []
+        self.warnings: list[str] = []
 
     def problem(self, node: Any, key: str | None, text: str) -> None:
         self.problems.append(YamlError(self.path, line_of(node, key), text))
@@ -289,6 +296,7 @@ class _FlowParser:
             schedule=tuple(schedule),
             source=plain(data),
             tests=tuple(tests),
+            warnings=tuple(dict.fromkeys(self.warnings)),
         )
 
     def _tests(self, raw_tests: Any, data: dict, questions: dict[str, Question],
@@ -679,6 +687,28 @@ class _FlowParser:
                 if not self.prompts.has(prompt_id, language):
                     self.problem(node, key, f"prompt {prompt_id!r} is missing from "
                                  f"prompts/{language}.yaml")
+                    continue
+                self._check_length(prompt_id, language)
+        for question in questions.values():
+            if question.for_each_medication:
+                for language in languages:
+                    text = self.prompts.languages.get(language, {}).get(question.prompt)
+                    if text and "medicine" not in placeholders(text.sms):
+                        self.problem(raw_by_id.get(question.id, data), "for_each_medication",
+                                     f"question {question.id!r}: its {language} prompt must "
+                                     "name the medicine with {medicine}")
+
+    def _check_length(self, prompt_id: str, language: str) -> None:
+        text = self.prompts.languages[language][prompt_id].sms
+        try:
+            sample = text.format_map(SAMPLE_VALUES)
+        except (KeyError, ValueError):
+            return
+        count = segments(sample)
+        if count > 2:
+            self.warnings.append(f"prompts/{language}.yaml: prompt {prompt_id!r} takes {count} "
+                                 f"SMS segments ({encoding(sample)}, {len(sample)} characters); "
+                                 "shorten it")
 
     def _check_reachable(self, raw_questions: list, questions: dict[str, Question]) -> None:
         if not questions:

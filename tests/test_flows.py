@@ -135,3 +135,34 @@ def test_the_compiled_chart_follows_branches() -> None:
     chart = compile_chart(flow)(model=row, state_field="state")
     chart.send("answer", answers={"breathing": AnswerView(False)})
     assert row.state == "fever"
+
+
+def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    from assistant.sms_length import segments
+
+    prompts_dir = tmp_path / "prompts"
+    prompts_dir.mkdir()
+    english = (PROJECT_ROOT / "prompts" / "en.yaml").read_text()
+    long_text = "Do you have any chest pain or pressure? " * 8
+    english = english.replace('chest_pain: "Do you have any chest pain or pressure? Reply YES or NO."',
+                              f'chest_pain: "{long_text}"')
+    (prompts_dir / "en.yaml").write_text(english)
+    flow = load_flow_file(write_flow(tmp_path, VALID), PromptCatalogue.load(prompts_dir))
+    assert flow.warnings == (
+        f"prompts/en.yaml: prompt 'chest_pain' takes {segments(long_text.strip())} SMS "
+        f"segments (GSM-7, {len(long_text.strip())} characters); shorten it",)
+
+
+def test_sms_segments_follow_gsm7_and_ucs2_limits() -> None:
+    from assistant.sms_length import segments
+
+    assert [segments("a" * 160), segments("a" * 161), segments("a" * 306)] == [1, 2, 2]
+    assert [segments("í" * 70), segments("í" * 71), segments("í" * 134)] == [1, 2, 2]
+    assert segments("¿Tiene fiebre?") == 1 and segments("{") == 1
+
+
+def test_a_medicine_question_must_name_the_medicine(tmp_path: Path) -> None:
+    text = VALID.replace("  - id: chest_pain\n    kind: yes_no\n",
+                         "  - id: chest_pain\n    kind: yes_no\n"
+                         "    for_each_medication: [new]\n")
+    assert any("must name the medicine with {medicine}" in p for p in problems(tmp_path, text))
