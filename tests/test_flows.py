@@ -144,8 +144,8 @@ def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_pat
     prompts_dir.mkdir()
     english = (PROJECT_ROOT / "prompts" / "en.yaml").read_text()
     long_text = "Do you have any chest pain or pressure? " * 8
-    english = english.replace('chest_pain: "Do you have any chest pain or pressure? Reply YES or NO."',
-                              f'chest_pain: "{long_text}"')
+    original = 'chest_pain: "Do you have any chest pain or pressure? Reply YES or NO."'
+    english = english.replace(original, f'chest_pain: "{long_text}"')
     (prompts_dir / "en.yaml").write_text(english)
     flow = load_flow_file(write_flow(tmp_path, VALID), PromptCatalogue.load(prompts_dir))
     assert flow.warnings == (
