@@ -31,6 +31,8 @@ class Settings:
     flows_dir: Path = PROJECT_ROOT / "flows"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     tick_seconds: int = 30
+    conversation_timeout_hours: int = 24
+    max_replies_per_conversation: int = 40
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -74,6 +76,18 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
     ("CARECALL_FLOWS_DIR", "flows_dir", Path, "Folder of flow YAML files"),
     ("CARECALL_PROMPTS_DIR", "prompts_dir", Path, "Folder of prompt YAML files"),
     ("CARECALL_TICK_SECONDS", "tick_seconds", int, "Seconds between dispatcher ticks"),
+    (
+        "CARECALL_CONVERSATION_TIMEOUT_HOURS",
+        "conversation_timeout_hours",
+        int,
+        "Quiet hours after which an unfinished SMS check-in is closed",
+    ),
+    (
+        "CARECALL_MAX_REPLIES_PER_CONVERSATION",
+        "max_replies_per_conversation",
+        int,
+        "Assistant messages in one check-in before it stops (ends reply loops)",
+    ),
 ]
 
 

@@ -12,10 +12,10 @@ person), then the answer to the question asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .chart import END_STATES, ChartCache
@@ -50,10 +50,12 @@ def emergency_prompts(flags: list[str]) -> list[str]:
 
 
 class Dialogue:
-    def __init__(self, wording: Wording, versions: FlowVersions, charts: ChartCache) -> None:
+    def __init__(self, wording: Wording, versions: FlowVersions, charts: ChartCache,
+                 max_replies: int = 40) -> None:
         self.wording = wording
         self.versions = versions
         self.charts = charts
+        self.max_replies = max_replies
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -91,6 +93,16 @@ class Dialogue:
             return Turn(replies, conversation.state or "")
         return _Turn(self, session, conversation, text, message, channel, now).run()
 
+    def expire(self, session: Session, conversation: Conversation, channel: str,
+               now: datetime) -> Turn:
+        """Close a conversation the patient stopped answering, with a short closing message."""
+        flow = self.versions.flow(conversation.checkin.flow_version)
+        machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
+        machine.send("expire")
+        _finish(conversation, now)
+        return Turn([self.wording.say("expired", conversation.patient, channel)],
+                    conversation.state or "")
+
     # -- a message with no conversation open ------------------------------------------------
 
     def outside_conversation(
@@ -112,7 +124,10 @@ class Dialogue:
                                 evidence=evidence(None, None, text, _id(message), now), now=now)
             return [say(p, patient, channel) for p in emergency_prompts(flags)]
         if patient is None:
-            return [say("help" if word == "help" else "unknown_sender", None, channel)]
+            if word == "help":
+                return [say("help", None, channel)]
+            return self._unless_said_lately(session, message, say("unknown_sender", None,
+                                                                  channel), now)
         if word == "opt_out":
             opt_out(session, patient, now)
             if episode:
@@ -126,7 +141,22 @@ class Dialogue:
         if asks_for_person(text) and episode:
             _person_alert(session, patient, episode, None, None, text, message, now)
             return [say("nurse_callback", patient, channel)]
-        return [say("conversation_closed", patient, channel)]
+        return self._unless_said_lately(session, message,
+                                        say("conversation_closed", patient, channel), now)
+
+    @staticmethod
+    def _unless_said_lately(session: Session, message: Message | None, text: str,
+                            now: datetime) -> list[str]:
+        """The same courtesy reply at most once a day to a number, so an automatic
+        responder at the other end cannot keep a loop going."""
+        if message is None or not message.from_number:
+            return [text]
+        said = session.scalar(
+            select(Message.id).where(
+                Message.direction == "out", Message.to_number == message.from_number,
+                Message.body == text, Message.created_at > now - timedelta(days=1))
+            .limit(1))
+        return [] if said else [text]
 
 
 class _Turn:
@@ -162,6 +192,8 @@ class _Turn:
         flags = scan(self.text)
         if flags:
             return self.emergency(flags, [])
+        if self.replies_so_far() >= self.dialogue.max_replies:
+            return self.stop_loop()
         word = keyword(self.text)
         if word == "opt_out":
             return self.opt_out()
@@ -211,6 +243,21 @@ class _Turn:
         self.machine.send("escalate")
         self.finish()
         return Turn(_unique([self.say(p) for p in prompts]), self.state)
+
+    def replies_so_far(self) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(Message).where(
+                Message.conversation_id == self.conversation.id, Message.direction == "out")
+        ) or 0
+
+    def stop_loop(self) -> Turn:
+        """Too many messages for one check-in: probably a machine answering. Stop replying
+        and let a person look."""
+        self.alert("too_many_messages", "routine",
+                   "Check-in stopped after too many messages; an automatic responder?", None)
+        self.machine.send("escalate")
+        self.finish()
+        return Turn([], self.state)
 
     def opt_out(self) -> Turn:
         opt_out(self.session, self.patient, self.now)
@@ -365,9 +412,13 @@ class _Turn:
         return [hint, self.ask(question)] if question.kind == "choice" else [hint]
 
     def finish(self) -> None:
-        self.conversation.ended_at = self.now
-        self.checkin.status = self.state
-        self.checkin.ended_at = self.now
+        _finish(self.conversation, self.now)
+
+
+def _finish(conversation: Conversation, now: datetime) -> None:
+    conversation.ended_at = now
+    conversation.checkin.status = conversation.state or "completed"
+    conversation.checkin.ended_at = now
 
 
 def medicines_for(question: Question, episode: Episode) -> list[Medication]:

@@ -8,19 +8,16 @@ on the same ones. The outbound message is recorded before Twilio is called.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from .channels import SendError, SendOutcomeUnknown
 from .db import is_sqlite, transaction
-from .models import CheckIn, Message
+from .models import CheckIn
+from .outbox import record_outbound, send_recorded
 from .services import Services
-
-log = logging.getLogger(__name__)
 
 
 def default_worker_id() -> str:
@@ -75,24 +72,15 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
         patient = checkin.episode.patient
         if patient.opted_out_at is not None:
             checkin.status, checkin.ended_at = "cancelled", now
+            checkin.cancel_reason = "opted_out"
             return "cancelled"
         turn = services.dialogue.start(session, checkin, "sms", now)
         conversation_id = checkin.conversation.id if checkin.conversation else None
-        pending = [
-            Message(direction="out", channel="sms", from_number=services.settings.sender,
-                    to_number=patient.phone, body=text, status="pending", created_at=now,
-                    patient_id=patient.id, conversation_id=conversation_id)
-            for text in turn.replies
-        ]
-        session.add_all(pending)
-        session.flush()
-        to, message_ids = patient.phone, [(m.id, m.body) for m in pending]
+        messages = record_outbound(session, services, patient, conversation_id, turn.replies,
+                                   now)
+        to = patient.phone
         checkin.attempt += 1
-    status = "sent"
-    for message_id, body in message_ids:
-        status = _send_one(services, message_id, to, body)
-        if status != "sent":
-            break
+    status = send_recorded(services, to, messages)
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
         if status == "sent":
@@ -104,21 +92,3 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
         # reconciliation, because sending it again could text the patient twice.
         checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status, "claimed")
         return "failed"
-
-
-def _send_one(services: Services, message_id: int, to: str, body: str) -> str:
-    try:
-        sid = services.sms.send(to, body)
-    except SendError as exc:
-        outcome, sid, error = ("retry" if exc.retryable else "failed"), None, str(exc)
-    except SendOutcomeUnknown as exc:
-        outcome, sid, error = "unknown", None, str(exc)
-    else:
-        outcome, error = "sent", None
-    with transaction(services.sessions) as session:
-        message = session.get_one(Message, message_id)
-        message.status = {"retry": "failed"}.get(outcome, outcome)
-        message.provider_sid, message.error = sid, error
-    if error:
-        log.warning("SMS %s to check-in recipient not sent (%s): %s", message_id, outcome, error)
-    return outcome

@@ -71,7 +71,8 @@ def build_services(
         prompts=prompts,
         flows=flows,
         versions=versions,
-        dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache()),
+        dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache(),
+                          max_replies=settings.max_replies_per_conversation),
         sms=sms,
         clock=clock,
     )

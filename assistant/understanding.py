@@ -17,7 +17,7 @@ from text_to_num import alpha2digit
 YES = {
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "sure", "correct", "right",
     "affirmative", "definitely", "absolutely", "certainly", "ok", "okay", "si", "claro", "yess",
-    "yesss", "ye", "yes.", "uh-huh", "uh huh", "i do", "i have", "i am", "i did",
+    "yesss", "ye", "yes.", "uh-huh", "uh huh",
     "sip", "claro que si", "por supuesto", "correcto", "asi es", "afirmativo", "si tengo",
     "si senor", "si senora", "de acuerdo", "yse", "ys", "yez", "yas", "yeas", "yeap", "yeh",
 }
@@ -40,8 +40,11 @@ HEDGED_NO = {
     "not that i know", "not that i know of", "creo que no", "no creo", "supongo que no",
     "tal vez no",
 }
+# "I do" is a yes only as the whole reply: "I am away from my phone" is not a yes.
+WHOLE_REPLY_YES = {"i do", "i have", "i am", "i did", "i have it", "yes i do", "yes i have"}
 UNSURE = {
-    "maybe", "not sure", "unsure", "dont know", "i dont know", "perhaps", "tal vez", "quizas",
+    "maybe", "not sure", "im not sure", "i am not sure", "i dont know", "i do not know",
+    "not really sure", "no idea", "unsure", "dont know", "i dont know", "perhaps", "tal vez", "quizas",
     "quiza", "no se", "no estoy seguro", "no estoy segura", "puede ser", "idk",
 }
 BOTH_WAYS = ("yes and no", "yes or no", "si y no", "si o no")
@@ -126,6 +129,8 @@ YES_NO_VOCABULARY = {
 
 def interpret_yes_no(text: str) -> Interpretation:
     cleaned = _squeeze(normalise(text).replace("'", ""), YES_NO_VOCABULARY)
+    if cleaned in WHOLE_REPLY_YES:
+        return Interpretation(True, True)
     if any(f" {phrase} " in f" {cleaned} " for phrase in BOTH_WAYS):
         return NOT_UNDERSTOOD
     found = _labels(cleaned, YES_NO_VOCABULARY)

@@ -18,6 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .dispatch import default_worker_id, dispatch_due
+from .expiry import expire_quiet_conversations
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,14 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 
 def tick(services: Services, worker_id: str) -> None:
+    """Send what is due, then close conversations that went quiet."""
     report = dispatch_due(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
                  len(report.cancelled), len(report.failed))
+    expired = expire_quiet_conversations(services)
+    if expired:
+        log.info("closed %d quiet conversations", len(expired))
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:

@@ -16,12 +16,12 @@ def run(*args: str, stdin: str | None = None) -> list[dict]:
 
 
 def test_one_json_object_per_reply_with_the_contract_fields() -> None:
-    rows = run("yes_no", "yep", "nah not really", "I have chest pain")
+    rows = run("yes_no", "yep", "nah not really", "yes I have chest pain")
     assert rows == [
         {"text": "yep", "understood": True, "value": True, "unit": None, "red_flags": []},
         {"text": "nah not really", "understood": True, "value": False, "unit": None,
          "red_flags": []},
-        {"text": "I have chest pain", "understood": True, "value": True, "unit": None,
+        {"text": "yes I have chest pain", "understood": True, "value": True, "unit": None,
          "red_flags": ["chest_pain"]},
     ]
 
