@@ -44,7 +44,7 @@ HEDGED_NO = {
 WHOLE_REPLY_YES = {"i do", "i have", "i am", "i did", "i have it", "yes i do", "yes i have"}
 UNSURE = {
     "maybe", "not sure", "im not sure", "i am not sure", "i dont know", "i do not know",
-    "not really sure", "no idea", "unsure", "dont know", "i dont know", "perhaps", "tal vez", "quizas",
+    "not really sure", "no idea", "unsure", "dont know", "perhaps", "tal vez", "quizas",
     "quiza", "no se", "no estoy seguro", "no estoy segura", "puede ser", "idk",
 }
 BOTH_WAYS = ("yes and no", "yes or no", "si y no", "si o no")
