@@ -190,7 +190,8 @@ def interpret_number(
     text: str, unit: str | None = None, minimum: float | None = None,
     maximum: float | None = None,
 ) -> Interpretation:
-    cleaned = numbers_as_digits(normalise(text))
+    # "37,5" is how Spanish writes 37.5.
+    cleaned = numbers_as_digits(normalise(re.sub(r"(\d),(\d{1,2})\b", r"\1.\2", text)))
     matches = _NUMBER.findall(cleaned)
     if len(matches) != 1:
         return NOT_UNDERSTOOD
