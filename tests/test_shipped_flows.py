@@ -63,3 +63,41 @@ def test_a_flow_test_naming_an_unknown_alert_is_a_validation_error(tmp_path: Pat
     with pytest.raises(FlowError) as caught:
         load_flow_file(tmp_path / "general.yaml", PromptCatalogue.load(PROJECT_ROOT / "prompts"))
     assert "alert fevr: urgent names no rule" in str(caught.value)
+
+
+SPANISH_PATIENT = "patient: {name: Rosa Díaz, dob: 1944-05-09, language: es}\n"
+
+
+@pytest.mark.parametrize("flow_id", FLOW_IDS)
+def test_converse_runs_each_flow_end_to_end_in_spanish(flow_id: str, tmp_path: Path) -> None:
+    import json
+
+    script = tmp_path / "es.yaml"
+    script.write_text(SPANISH_PATIENT + "replies: {'*': 'no', pain: '2', weight: '180', "
+                      "glucose: '120', temperature: '37', mood: '0', mood_down: '0', "
+                      "feeling: 'igual'}\n")
+    result = CliRunner().invoke(main, ["converse", "--flow", flow_id, "--script", str(script),
+                                       "--lang", "es", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["language"] == "es" and report["end_state"] == "completed"
+    said = [t["text"] for t in report["transcript"] if t["from"] == "assistant"]
+    assert said[0].startswith("Hola Rosa") and said[-1].startswith("Gracias, eso es todo")
+    assert "Responda SÍ o NO." in " ".join(said)
+
+
+@pytest.mark.parametrize("flow_id", FLOW_IDS)
+def test_nothing_before_identity_names_a_condition_or_a_medicine(flow_id: str,
+                                                                tmp_path: Path) -> None:
+    import json
+
+    script = tmp_path / "s.yaml"
+    script.write_text("patient: {medications: [{name: Apixaban, change: new}]}\n"
+                      "replies: {identity_dob: '01/01/1901', '*': 'no'}\n")
+    result = CliRunner().invoke(main, ["converse", "--flow", flow_id, "--script", str(script),
+                                       "--json"])
+    said = " ".join(t["text"].lower() for t in json.loads(result.output)["transcript"]
+                    if t["from"] == "assistant")
+    for word in ("apixaban", "heart", "copd", "lung", "pneumonia", "surgery", "diabetes",
+                 "sugar", "weight", "medicine", "pain", "breath"):
+        assert word not in said
