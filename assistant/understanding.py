@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
 
 YES = {
@@ -247,19 +248,40 @@ def interpret_choice(text: str, choices: dict[str, tuple[str, ...]]) -> Interpre
     vocabulary = {synonym: key for key, synonyms in choices.items() for synonym in synonyms}
     vocabulary.update({key.lower(): key for key in choices})
     matched = {label for _, label in _labels(cleaned, vocabulary)}
+    if not matched:
+        matched = _misspelt_choices(cleaned, vocabulary)
     if len(matched) == 1:
         return Interpretation(True, matched.pop())
     return NOT_UNDERSTOOD
+
+
+def _misspelt_choices(text: str, vocabulary: dict[str, str]) -> set[str]:
+    """Typos of one-word choices ("wrose", "bettr"); short words are too easy to confuse."""
+    words = [word for word in vocabulary if " " not in word and len(word) >= 5]
+    found = set()
+    for token in text.split():
+        if len(token) >= 5:
+            match = process.extractOne(token, words, scorer=fuzz.ratio, score_cutoff=80)
+            if match:
+                found.add(vocabulary[match[0]])
+    return found
 
 
 def interpret_date(text: str, today: date | None = None, day_first: bool = False) -> Interpretation:
     """Written dates; month first (US) unless `day_first` (Spanish) or impossible otherwise."""
     cleaned = normalise(text).replace(",", " ")
     today = today or date.today()
-    parsed = _numeric_date(cleaned, today, day_first) or _worded_date(cleaned, today)
+    parsed = _numeric_date(cleaned, today, day_first) or _worded_date(
+        _spoken_years(numbers_as_digits(cleaned)), today)
     if parsed is None or parsed > today:
         return NOT_UNDERSTOOD
     return Interpretation(True, parsed.isoformat())
+
+
+def _spoken_years(text: str) -> str:
+    """"19 50" (from "nineteen fifty") → "1950"; "19 oh 5" → "1905"."""
+    text = re.sub(r"\b(1[89]|20) (?:oh|o) (\d)\b", r"\g<1>0\2", text)
+    return re.sub(r"\b(1[89]|20) (\d{2})\b", r"\1\2", text)
 
 
 def _full_year(year: int, today: date) -> int:
