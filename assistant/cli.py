@@ -136,7 +136,7 @@ def flows() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
     """Check flow files or flow ids (default: every flow in the flows folder)."""
-    from .flows import FlowError, load_flow_file
+    from .flow_loader import FlowError, load_flow_file
     from .prompts import PromptCatalogue
 
     settings = _settings()
@@ -180,7 +180,7 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
 @click.argument("flow_ids", nargs=-1)
 def flows_test(flow_ids: tuple[str, ...]) -> None:
     """Run each flow's test conversations (default: every flow)."""
-    from .flows import FlowLibrary
+    from .flow_loader import FlowLibrary
     from .flowtests import run_flow_tests
     from .prompts import PromptCatalogue
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .config import Settings
+from .flow_loader import FlowLibrary
 from .flow_versions import FlowVersions
-from .flows import FlowLibrary
 from .medicines import is_high_risk
 from .models import Appointment, CheckIn, Episode, Medication, Patient
 from .phones import InvalidPhone, time_zone_for, to_e164

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .flows import Flow, parse_flow
+from .flow_loader import parse_flow
+from .flows import Flow
 from .models import FlowVersion
 from .prompts import PromptCatalogue
 

@@ -20,8 +20,8 @@ from .chart import ChartCache
 from .config import Settings
 from .db import make_engine, make_session_factory, utc_now
 from .dialogue import Dialogue
+from .flow_loader import FlowLibrary
 from .flow_versions import FlowVersions
-from .flows import FlowLibrary
 from .prompts import PromptCatalogue
 from .wording import Wording
 

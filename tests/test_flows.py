@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from assistant.chart import compile_chart
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT
-from assistant.flows import AnswerView, FlowError, load_flow_file
+from assistant.flow_loader import FlowError, load_flow_file
+from assistant.flows import AnswerView
 from assistant.prompts import PromptCatalogue
 
 PROMPTS = PromptCatalogue.load(PROJECT_ROOT / "prompts")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.flows import FlowLibrary
+from assistant.flow_loader import FlowLibrary
 from assistant.flowtests import run_flow_tests
 from assistant.prompts import PromptCatalogue
 
@@ -55,7 +55,7 @@ def test_flows_test_passes_for_the_shipped_flows() -> None:
 
 
 def test_a_flow_test_naming_an_unknown_alert_is_a_validation_error(tmp_path: Path) -> None:
-    from assistant.flows import FlowError, load_flow_file
+    from assistant.flow_loader import FlowError, load_flow_file
 
     source = (PROJECT_ROOT / "flows" / "general.yaml").read_text()
     (tmp_path / "general.yaml").write_text(
