@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from .answer_facts import prompt_values
 from .chart import END_STATES
 from .config import Settings
 from .db import make_engine, transaction
-from .dialogue import prompt_values
 from .enrollment import enroll, validate_discharge
 from .flows import Flow
 from .models import Alert, Base, CheckIn, Conversation

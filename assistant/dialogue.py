@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .answer_facts import facts, medicines_for, prompt_values
 from .chart import END_STATES, ChartCache
 from .consent import opt_in, opt_out
-from .derived import WeightReading, compute
 from .escalation import evidence, raise_alert, triggered_rules
 from .flow_versions import FlowVersions
 from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
-from .models import Alert, Answer, CheckIn, Conversation, Episode, Medication, Message, Patient
+from .models import Alert, Answer, CheckIn, Conversation, Episode, Message, Patient
 from .redflags import SUMMARIES, scan
 from .understanding import Interpretation, interpret, is_skip
 from .wording import Wording
@@ -368,22 +368,7 @@ class _Turn:
         return f"{self.question.id}:{medicines[self.conversation.item_index].id}"
 
     def answers(self) -> dict[str, AnswerView]:
-        """The answers so far, with the values rules derive from them and the episode."""
-        views = answer_views(self.conversation, self.episode)
-        current = {key: view.value for key, view in views.items() if view.understood}
-        weight = next((a for a in self.conversation.answers if a.question_id == "weight"),
-                      None)
-        derived = compute(
-            current, now=self.now, discharge_weight=self.episode.baseline.get("weight_lb"),
-            discharged_at=self.episode.discharged_at,
-            earlier_weights=(earlier_weights(self.session, self.conversation)
-                             if weight is not None else []),
-            weight_is_change=bool(weight and weight.is_change),
-            high_risk_medicines=sum(1 for m in self.episode.medications
-                                    if m.high_risk and m.change in ("new", "changed")),
-        )
-        views.update({name: AnswerView(value) for name, value in derived.items()})
-        return views
+        return facts(self.session, self.conversation, self.now)
 
     def current_answer(self) -> dict[str, Any]:
         key = self.answer_key()
@@ -421,19 +406,6 @@ def _finish(conversation: Conversation, now: datetime) -> None:
     conversation.checkin.ended_at = now
 
 
-def medicines_for(question: Question, episode: Episode) -> list[Medication]:
-    """The medicines a question is asked about, in list order (none for other questions)."""
-    return [m for m in episode.medications if m.change in question.for_each_medication]
-
-
-def prompt_values(question: Question, episode: Episode, item_index: int) -> dict[str, str]:
-    medicines = medicines_for(question, episode)
-    if not medicines:
-        return {}
-    medicine = medicines[min(item_index, len(medicines) - 1)]
-    return {"medicine": medicine.name, "dose": medicine.dose or ""}
-
-
 def skip_questions_that_do_not_apply(machine: Any, conversation: Conversation, flow: Flow,
                                      answers: dict[str, AnswerView]) -> None:
     """Move past questions about medicines the patient was not given."""
@@ -443,37 +415,6 @@ def skip_questions_that_do_not_apply(machine: Any, conversation: Conversation, f
         if question.applies_to(tags):
             return
         machine.send("answer", answers=answers)
-
-
-def answer_views(conversation: Conversation, episode: Episode) -> dict[str, AnswerView]:
-    views: dict[str, AnswerView] = {}
-    items: dict[str, list[ItemAnswer]] = {}
-    high_risk = {m.id: m.high_risk for m in episode.medications}
-    for answer in conversation.answers:
-        question_id, _, medicine_id = answer.question_id.partition(":")
-        if medicine_id:
-            items.setdefault(question_id, []).append(ItemAnswer(
-                answer.value, answer.understood, high_risk.get(int(medicine_id), False)))
-        else:
-            views[question_id] = AnswerView(answer.value, answer.understood)
-    for question_id, answered in items.items():
-        views[question_id] = AnswerView(None, all(i.understood for i in answered),
-                                        tuple(answered))
-    return views
-
-
-def earlier_weights(session: Session, conversation: Conversation) -> list[WeightReading]:
-    """Weights read at this episode's earlier check-ins."""
-    rows = session.execute(
-        select(Answer.created_at, Answer.value)
-        .join(Conversation, Answer.conversation_id == Conversation.id)
-        .join(CheckIn, Conversation.checkin_id == CheckIn.id)
-        .where(CheckIn.episode_id == conversation.checkin.episode_id,
-               Conversation.id != conversation.id, Answer.question_id == "weight",
-               Answer.understood.is_(True), Answer.is_change.is_(False))
-    ).all()
-    return [WeightReading(at, float(value)) for at, value in rows
-            if isinstance(value, int | float)]
 
 
 def _latest_episode(session: Session, patient: Patient) -> Episode | None:
