@@ -111,7 +111,7 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
         fail(str(exc))
     upgrade(settings.database_url)
     with transaction(services.sessions) as session:
-        episode = enroll_discharge(session, services.flows, services.versions, discharge,
+        episode = enroll_discharge(session, settings, services.flows, services.versions, discharge,
                                    services.clock())
         zone = ZoneInfo(episode.patient.time_zone)
         plan = [

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .business_days import check_calendar
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,12 +35,21 @@ class Settings:
     tick_seconds: int = 30
     conversation_timeout_hours: int = 24
     max_replies_per_conversation: int = 40
+    holiday_calendar: str = "US"
+    max_contacts_per_day: int = 1
+    max_contacts_per_week: int = 3
+    reminder_after_hours: int = 24
+    unreachable_after_hours: int = 24
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(
                 self, "database_url", f"sqlite:///{(self.data_dir / 'carecall.db').as_posix()}"
             )
+        try:
+            check_calendar(self.holiday_calendar)
+        except ValueError as exc:
+            raise ConfigError(f"CARECALL_HOLIDAY_CALENDAR: {exc}") from exc
         try:
             ZoneInfo(self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -88,6 +99,37 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         int,
         "Assistant messages in one check-in before it stops (ends reply loops)",
     ),
+    (
+        "CARECALL_HOLIDAY_CALENDAR",
+        "holiday_calendar",
+        str,
+        "Holidays that are not business days: a country (US) or subdivision (US-CA); empty "
+        "for weekends only",
+    ),
+    (
+        "CARECALL_MAX_CONTACTS_PER_DAY",
+        "max_contacts_per_day",
+        int,
+        "Check-ins and reminders we start per patient per local day (TCPA healthcare: 1)",
+    ),
+    (
+        "CARECALL_MAX_CONTACTS_PER_WEEK",
+        "max_contacts_per_week",
+        int,
+        "The same per 7 days (TCPA healthcare: 3)",
+    ),
+    (
+        "CARECALL_REMINDER_AFTER_HOURS",
+        "reminder_after_hours",
+        int,
+        "Hours without a reply before the one reminder",
+    ),
+    (
+        "CARECALL_UNREACHABLE_AFTER_HOURS",
+        "unreachable_after_hours",
+        int,
+        "Hours after the reminder before the patient counts as unreachable",
+    ),
 ]
 
 
@@ -103,3 +145,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except ValueError as exc:
             raise ConfigError(f"{name}={raw!r} is not a valid {convert.__name__}") from exc
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def settings_table() -> str:
+    """The README's table of settings (`python -m assistant.config` prints it)."""
+    defaults = Settings()
+    shown = {
+        "database_url": "`sqlite:///data/carecall.db`",
+        "flows_dir": "`flows/` in the repository",
+        "prompts_dir": "`prompts/` in the repository",
+        "twilio_auth_token": "a placeholder for the simulator",
+        "twilio_messaging_service_sid": "(none)",
+    }
+    rows = ["| Variable | Meaning | Default |", "| --- | --- | --- |"]
+    for name, attr, _, meaning in ENV_VARS:
+        rows.append(f"| `{name}` | {meaning} | {shown.get(attr, f'`{getattr(defaults, attr)}`')} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -143,7 +143,8 @@ def _enroll_sample(services: Services) -> None:
         ],
     )
     with transaction(services.sessions) as session:
-        episode = enroll(session, services.flows, services.versions, discharge, now)
+        episode = enroll(session, services.settings, services.flows, services.versions, discharge,
+                         now)
         first = episode.checkins[0]
         # The demo does not wait for the planned hour: the first check-in is due now.
         session.execute(update(CheckIn).where(CheckIn.id == first.id).values(due_at=now))

@@ -13,13 +13,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .business_days import BusinessCalendar
 from .config import Settings
 from .flow_loader import FlowLibrary
 from .flow_versions import FlowVersions
 from .medicines import is_high_risk
 from .models import Appointment, CheckIn, Episode, Medication, Patient
 from .phones import InvalidPhone, time_zone_for, to_e164
-from .scheduling import plan_checkins, to_utc_naive
+from .scheduling import plan_checkins, tcm_deadline, to_utc_naive
 from .understanding import interpret_number
 
 MEDICATION_CHANGES = ("new", "changed", "stopped", "held", "unchanged")
@@ -173,8 +174,8 @@ def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:
 
 
 def enroll(
-    session: Session, flows: FlowLibrary, versions: FlowVersions, discharge: Discharge,
-    now: datetime,
+    session: Session, settings: Settings, flows: FlowLibrary, versions: FlowVersions,
+    discharge: Discharge, now: datetime,
 ) -> Episode:
     """Write the discharge and schedule its check-ins, in the caller's transaction."""
     patient = session.scalar(
@@ -190,9 +191,11 @@ def enroll(
     patient.time_zone = discharge.time_zone
     flow = flows.get(discharge.flow_id)
     version = versions.publish(session, flow, now)
+    calendar = BusinessCalendar(settings.holiday_calendar)
     episode = Episode(
         patient=patient, discharged_at=discharge.discharged_at, flow_id=flow.id,
         baseline=dict(discharge.baseline), diagnoses=[], created_at=now,
+        tcm_deadline=tcm_deadline(discharge.discharged_at, patient.time_zone, calendar),
     )
     session.add(episode)
     for entry in discharge.medications:
@@ -202,7 +205,7 @@ def enroll(
     if discharge.appointment_at:
         session.add(Appointment(episode=episode, starts_at=discharge.appointment_at,
                                 description="Follow-up visit"))
-    for planned in plan_checkins(flow, discharge.discharged_at, patient.time_zone,
+    for planned in plan_checkins(flow, discharge.discharged_at, patient.time_zone, calendar,
                                  patient.contact_start_hour, patient.contact_end_hour,
                                  not_before=now):
         session.add(CheckIn(episode=episode, flow_version=version, label=planned.label,

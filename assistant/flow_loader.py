@@ -509,11 +509,18 @@ class _FlowParser:
             if not isinstance(item, dict):
                 self.problem(raw, None, "each schedule entry must be a mapping")
                 continue
-            self._unknown_keys(item, {"label", "day", "at", "channel"}, "schedule entry")
-            day, at, channel = item.get("day"), str(item.get("at", "10:00")), item.get(
-                "channel", "sms")
+            self._unknown_keys(item, {"label", "day", "business_days", "at", "channel"},
+                               "schedule entry")
+            business = "business_days" in item
+            if business == ("day" in item):
+                self.problem(item, None, "schedule: give either day (calendar days after "
+                             "discharge) or business_days, not both")
+                continue
+            day = item["business_days" if business else "day"]
+            at, channel = str(item.get("at", "10:00")), item.get("channel", "sms")
             if isinstance(day, bool) or not isinstance(day, int) or day < 0:
-                self.problem(item, "day", "schedule: day must be a whole number of days after "
+                self.problem(item, "business_days" if business else "day",
+                             "schedule: the offset must be a whole number of days after "
                              "discharge (0 or more)")
                 continue
             if not _TIME.match(at):
@@ -521,8 +528,9 @@ class _FlowParser:
             if channel not in CHANNELS:
                 self.problem(item, "channel", f"schedule: channel must be one of "
                              f"{', '.join(CHANNELS)}")
-            contacts.append(PlannedContact(str(item.get("label", f"day_{day}")), day, at,
-                                           channel))
+            default_label = f"business_day_{day}" if business else f"day_{day}"
+            contacts.append(PlannedContact(str(item.get("label", default_label)), day, at,
+                                           channel, business))
         return contacts
 
     def _check_prompts(self, data: dict, questions: dict[str, Question], rules: list[Rule],

@@ -125,10 +125,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class PlannedContact:
+    """A check-in `day` days (or business days) after discharge, at a local time."""
+
     label: str
     day: int
     at: str
     channel: str
+    business_days: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class Episode(Base):
     diagnoses: Mapped[list[Any]] = mapped_column(default=list)
     flow_id: Mapped[str] = mapped_column(String(64))
     baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Medicare TCM: an interactive human contact is due by the end of the second business day.
+    tcm_deadline: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")
@@ -134,6 +136,7 @@ class CheckIn(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Why a check-in was cancelled (opted_out, readmitted, manual), so it can be undone.
@@ -141,7 +144,29 @@ class CheckIn(Base):
 
     episode: Mapped[Episode] = relationship(back_populates="checkins")
     flow_version: Mapped[FlowVersion] = relationship()
+    attempts: Mapped[list[ContactAttempt]] = relationship(
+        back_populates="checkin", order_by="ContactAttempt.id")
     conversation: Mapped[Conversation | None] = relationship(back_populates="checkin")
+
+
+class ContactAttempt(Base):
+    """Every time we reach out (first message, reminder), with its outcome: TCM wants two
+    documented attempts, and the contact limits count them."""
+
+    __tablename__ = "contact_attempt"
+    __table_args__ = (Index("ix_contact_attempt_patient_started", "patient_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # checkin | reminder
+    channel: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    # sent | failed | retry | unknown (then delivered / undelivered from status callbacks)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="attempts")
 
 
 class Conversation(Base):

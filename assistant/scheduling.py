@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .business_days import BusinessCalendar
 from .flows import Flow
 
 
@@ -33,8 +34,8 @@ def into_allowed_hours(local: datetime, start_hour: int, end_hour: int) -> datet
 
 
 def plan_checkins(
-    flow: Flow, discharged_at: datetime, time_zone: str, start_hour: int = 8,
-    end_hour: int = 21, not_before: datetime | None = None,
+    flow: Flow, discharged_at: datetime, time_zone: str, calendar: BusinessCalendar,
+    start_hour: int = 8, end_hour: int = 21, not_before: datetime | None = None,
 ) -> list[PlannedCheckIn]:
     """Due times for the flow's schedule; `discharged_at` and `not_before` are naive UTC."""
     zone = ZoneInfo(time_zone)
@@ -43,8 +44,22 @@ def plan_checkins(
     planned = []
     for contact in flow.schedule:
         hour, minute = map(int, contact.at.split(":"))
-        day = discharge_local.date() + timedelta(days=contact.day)
+        if contact.business_days:
+            day = calendar.add(discharge_local.date(), contact.day)
+        else:
+            day = discharge_local.date() + timedelta(days=contact.day)
+        # Wall-clock time in the patient's zone: zoneinfo picks the right offset on either
+        # side of a daylight-saving change.
         local = datetime.combine(day, time(hour, minute), tzinfo=zone)
         local = into_allowed_hours(max(local, earliest), start_hour, end_hour)
         planned.append(PlannedCheckIn(contact.label, to_utc_naive(local), contact.channel))
     return planned
+
+
+def tcm_deadline(discharged_at: datetime, time_zone: str, calendar: BusinessCalendar,
+                 business_days: int = 2) -> datetime:
+    """End of the second business day after discharge, in the patient's zone (naive UTC)."""
+    zone = ZoneInfo(time_zone)
+    discharge_day = discharged_at.replace(tzinfo=UTC).astimezone(zone).date()
+    last_day = calendar.add(discharge_day, business_days)
+    return to_utc_naive(datetime.combine(last_day, time(23, 59), tzinfo=zone))

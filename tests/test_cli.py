@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.config import ENV_VARS, PROJECT_ROOT
+from assistant.config import ENV_VARS, PROJECT_ROOT, settings_table
 
 
 def test_production_processes_refuse_the_placeholder_auth_token(monkeypatch) -> None:
@@ -19,3 +19,5 @@ def test_production_processes_refuse_the_placeholder_auth_token(monkeypatch) -> 
 def test_the_readme_documents_every_setting() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert [name for name, *_ in ENV_VARS if f"`{name}`" not in readme] == []
+    # `python -m assistant.config` prints the table the README must contain.
+    assert settings_table() in readme

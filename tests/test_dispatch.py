@@ -15,7 +15,7 @@ PHONES = [f"+1201555{n:04d}" for n in range(101, 131)]
 
 
 def test_nothing_is_sent_before_it_is_due(services, network) -> None:
-    enroll_patient(services, days_ago=1)
+    enroll_patient(services, days_ago=0)
     assert dispatch_due(services, "w1").claimed == []
     assert network.outbox == []
 

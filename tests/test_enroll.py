@@ -60,9 +60,10 @@ def test_enrolling_stores_e164_and_schedules_the_flow_in_local_hours(db_url: str
         due = [c.due_at for c in session.scalars(select(CheckIn).order_by(CheckIn.due_at))]
         meds_stored = {(m.name, m.change, m.high_risk) for m in session.scalars(select(Medication))}
     engine.dispose()
-    # Day 2, 7 and 30 after a 20 November discharge, at 10:00 New York time (15:00 UTC).
+    # The next business day (Monday), then days 7 and 30 after a Friday 20 November
+    # discharge, at 10:00 New York time (15:00 UTC).
     assert [d.isoformat() for d in due] == [
-        "2026-11-22T15:00:00", "2026-11-27T15:00:00", "2026-12-20T15:00:00"]
+        "2026-11-23T15:00:00", "2026-11-27T15:00:00", "2026-12-20T15:00:00"]
     assert meds_stored == {("Apixaban", "new", True), ("Lisinopril", "stopped", False)}
 
 

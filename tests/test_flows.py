@@ -53,7 +53,8 @@ def test_the_shipped_flows_validate_and_use_the_canonical_question_ids() -> None
                  "questions"}
     assert canonical <= set(flow.questions)
     assert flow.first_question == "identity_dob"
-    assert [c.day for c in flow.schedule] == [2, 7, 30]
+    assert [(c.day, c.business_days) for c in flow.schedule] == [(1, True), (7, False),
+                                                                 (30, False)]
 
 
 def test_a_valid_flow_loads(tmp_path: Path) -> None:
