@@ -125,6 +125,36 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
     services.close()
 
 
+@main.command()
+@click.option("--phone", help="Only this patient's check-ins (any format; stored as E.164).")
+@click.option("--status", help="Only check-ins in this status, e.g. scheduled or unreachable.")
+@click.option("--by-deadline", is_flag=True, help="Soonest TCM deadline first.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: bool) -> None:
+    """List check-ins with their due time (patient's clock) and TCM deadline."""
+    from .checkin_list import list_checkins
+    from .db import make_engine, make_session_factory, upgrade
+    from .phones import InvalidPhone, to_e164
+
+    settings = _settings()
+    if phone:
+        try:
+            phone = to_e164(phone, settings.default_region)
+        except InvalidPhone as exc:
+            fail(str(exc))
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        rows = list_checkins(session, phone=phone, status=status, by_deadline=by_deadline)
+    engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>6}  {row['phone']:<14} {row['flow']:<14} {row['due_at']}  "
+                   f"{row['channel']:<5} {row['status']:<12} TCM by {row['tcm_deadline']}")
+
+
 # -- flows ----------------------------------------------------------------------------------
 
 @main.group()

@@ -100,3 +100,22 @@ def test_a_check_in_due_at_night_moves_to_the_next_morning() -> None:
     early = datetime(2026, 11, 24, 6, 0, tzinfo=zone)
     assert into_allowed_hours(late, 8, 21) == datetime(2026, 11, 25, 8, 0, tzinfo=zone)
     assert into_allowed_hours(early, 8, 21) == datetime(2026, 11, 24, 8, 0, tzinfo=zone)
+
+
+def test_checkins_lists_the_contract_fields_with_the_patients_offset(db_url: str) -> None:
+    import json
+
+    assert run(GOOD).exit_code == 0
+    result = run(["checkins", "--phone", "201-555-0143", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [set(row) for row in rows] == [{"id", "phone", "flow", "due_at", "channel", "attempt",
+                                          "status", "tcm_deadline"}] * 3
+    first = rows[0]
+    assert first["phone"] == "+12015550143" and first["flow"] == "general"
+    assert first["due_at"] == "2026-11-23T10:00:00-05:00"
+    assert first["tcm_deadline"] == "2026-11-24T23:59:00-05:00"  # Friday → Tuesday
+    assert (first["channel"], first["attempt"], first["status"]) == ("sms", 0, "scheduled")
+    assert json.loads(run(["checkins", "--status", "sent", "--json"]).output) == []
+    bad = run(["checkins", "--phone", "12", "--json"])
+    assert bad.exit_code == 2 and "phone '12'" in bad.stderr
