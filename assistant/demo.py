@@ -146,8 +146,10 @@ def _enroll_sample(services: Services) -> None:
         episode = enroll(session, services.settings, services.flows, services.versions, discharge,
                          now)
         first = episode.checkins[0]
-        # The demo does not wait for the planned hour: the first check-in is due now.
+        # The demo does not wait for the planned hour, nor for daytime where the sample
+        # patient lives: the first check-in is due now, whatever the time.
         session.execute(update(CheckIn).where(CheckIn.id == first.id).values(due_at=now))
+        episode.patient.contact_start_hour, episode.patient.contact_end_hour = 0, 24
 
 
 def _converse(services: Services, phone: SimulatedPhone, replies: list[str] | None,

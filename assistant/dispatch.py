@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from .contact_policy import next_contact_time
 from .db import is_sqlite, transaction
-from .models import CheckIn
+from .models import CheckIn, ContactAttempt, Conversation
 from .outbox import record_outbound, send_recorded
 from .services import Services
 
@@ -29,6 +32,7 @@ class DispatchReport:
     claimed: list[int] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
 
@@ -67,6 +71,7 @@ def dispatch_due(services: Services, worker_id: str | None = None,
 
 def _send_checkin(services: Services, checkin_id: int) -> str:
     now = services.clock()
+    settings = services.settings
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
         patient = checkin.episode.patient
@@ -74,15 +79,24 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
             checkin.status, checkin.ended_at = "cancelled", now
             checkin.cancel_reason = "opted_out"
             return "cancelled"
+        allowed = next_contact_time(session, patient, now, settings.max_contacts_per_day,
+                                    settings.max_contacts_per_week)
+        if allowed > now:
+            # Over the contact limit or outside the patient's hours: try again when allowed.
+            checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
+            return "deferred"
+        close_older_conversations(session, services, checkin, now)
         turn = services.dialogue.start(session, checkin, "sms", now)
         conversation_id = checkin.conversation.id if checkin.conversation else None
         messages = record_outbound(session, services, patient, conversation_id, turn.replies,
                                    now)
-        to = patient.phone
+        to, patient_id = patient.phone, patient.id
         checkin.attempt += 1
     status = send_recorded(services, to, messages)
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
+        session.add(ContactAttempt(checkin_id=checkin_id, patient_id=patient_id, kind="checkin",
+                                   channel="sms", started_at=now, outcome=status))
         if status == "sent":
             checkin.status, checkin.sent_at = "sent", services.clock()
             return "sent"
@@ -92,3 +106,15 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
         # reconciliation, because sending it again could text the patient twice.
         checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status, "claimed")
         return "failed"
+
+
+def close_older_conversations(session: Session, services: Services, checkin: CheckIn,
+                              now: datetime) -> None:
+    """A new check-in closes the patient's earlier one still open: its greeting says hello
+    again, so the old question is simply not pursued."""
+    older = session.scalars(
+        select(Conversation).join(CheckIn, Conversation.checkin_id == CheckIn.id)
+        .where(Conversation.patient_id == checkin.episode.patient_id,
+               Conversation.ended_at.is_(None), CheckIn.id != checkin.id))
+    for conversation in older:
+        services.dialogue.expire(session, conversation, "sms", now)

@@ -22,9 +22,11 @@ def to_utc_naive(moment: datetime) -> datetime:
 
 
 def into_allowed_hours(local: datetime, start_hour: int, end_hour: int) -> datetime:
-    """Move a local time forward to the next moment the patient may be contacted."""
-    opening = local.replace(hour=start_hour, minute=0, second=0, microsecond=0)
-    closing = local.replace(hour=end_hour, minute=0, second=0, microsecond=0)
+    """Move a local time forward to the next moment the patient may be contacted
+    (`end_hour` 24 means until midnight)."""
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    opening = midnight.replace(hour=start_hour)
+    closing = midnight + timedelta(hours=end_hour)
     if local < opening:
         return opening
     if local >= closing:

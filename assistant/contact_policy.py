@@ -1,0 +1,40 @@
+"""How often we may start a conversation with a patient, by default the TCPA healthcare
+exemption's: at most one initiated contact a day and three a week, inside the patient's
+allowed hours in their own time zone. Replies to the patient's own messages do not count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ContactAttempt, Patient
+from .scheduling import into_allowed_hours, to_utc_naive
+
+COUNTED_OUTCOMES = ("sent", "unknown", "delivered", "undelivered")
+
+
+def next_contact_time(session: Session, patient: Patient, now: datetime, per_day: int,
+                      per_week: int) -> datetime:
+    """The earliest moment from `now` (naive UTC) we may start a contact with `patient`."""
+    zone = ZoneInfo(patient.time_zone)
+    week = sorted(session.scalars(
+        select(ContactAttempt.started_at).where(
+            ContactAttempt.patient_id == patient.id,
+            ContactAttempt.outcome.in_(COUNTED_OUTCOMES),
+            ContactAttempt.started_at > now - timedelta(days=7))))
+    earliest = now
+    local_now = now.replace(tzinfo=UTC).astimezone(zone)
+    today = [t for t in week if t.replace(tzinfo=UTC).astimezone(zone).date() == local_now.date()]
+    if len(today) >= per_day:
+        tomorrow = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+        earliest = max(earliest, to_utc_naive(tomorrow))
+    if len(week) >= per_week:
+        # When the oldest contact that keeps the week full drops out of the 7-day window.
+        earliest = max(earliest, week[len(week) - per_week] + timedelta(days=7))
+    local = earliest.replace(tzinfo=UTC).astimezone(zone)
+    return to_utc_naive(into_allowed_hours(local, patient.contact_start_hour,
+                                           patient.contact_end_hour))
