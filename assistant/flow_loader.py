@@ -36,7 +36,7 @@ END_TARGETS = {"end": "completed", "handover": "handed_over"}
 END_STATE_NAMES = ("completed", "handed_over", "opted_out", "expired", "in_progress")
 # Alerts the dialogue raises whatever the flow says: red flags and what patients ask for.
 BUILT_IN_REASONS = {*RED_FLAG_IDS, "identity_not_confirmed", "opted_out", "asked_for_person",
-                    "too_many_messages"}
+                    "too_many_messages", "unreachable"}
 # Prompts the dialogue itself uses, whatever the flow asks.
 SYSTEM_PROMPTS = (
     "greeting",
@@ -56,6 +56,7 @@ SYSTEM_PROMPTS = (
     "confirm_yes",
     "confirm_no",
     "expired",
+    "reminder",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 # Typical values, to measure how long a prompt is once filled in.

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .dispatch import default_worker_id, dispatch_due
 from .expiry import expire_quiet_conversations
+from .reminders import follow_up_silent_checkins
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 
 def tick(services: Services, worker_id: str) -> None:
-    """Send what is due, then close conversations that went quiet."""
+    """Send what is due, close conversations that went quiet, follow up silent ones."""
     report = dispatch_due(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
@@ -38,6 +39,10 @@ def tick(services: Services, worker_id: str) -> None:
     expired = expire_quiet_conversations(services)
     if expired:
         log.info("closed %d quiet conversations", len(expired))
+    followed = follow_up_silent_checkins(services)
+    if followed.reminded or followed.unreachable:
+        log.info("reminded %d patients; %d unreachable", len(followed.reminded),
+                 len(followed.unreachable))
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:
