@@ -111,8 +111,7 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
         fail(str(exc))
     upgrade(settings.database_url)
     with transaction(services.sessions) as session:
-        episode = enroll_discharge(session, settings, services.flows, services.versions, discharge,
-                                   services.clock())
+        episode = enroll_discharge(session, services, discharge, services.clock())
         zone = ZoneInfo(episode.patient.time_zone)
         plan = [
             f"{c.label} {c.due_at.replace(tzinfo=ZoneInfo('UTC')).astimezone(zone):%Y-%m-%d %H:%M}"
@@ -123,6 +122,45 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
                    f"{episode.flow_id}, episode {episode.id}; check-ins ({zone.key}): "
                    + "; ".join(plan))
     services.close()
+
+
+@main.command()
+@click.option("--episode", "episode_id", type=int, help="The episode (hospital stay) to stop.")
+@click.option("--phone", help="Stop every episode of the patient with this phone.")
+@click.option("--reason", type=click.Choice(["manual", "readmitted", "death"]),
+              default="manual", show_default=True)
+def cancel(episode_id: int | None, phone: str | None, reason: str) -> None:
+    """Cancel what is still scheduled and close a conversation in progress."""
+    from sqlalchemy import select
+
+    from .cancellation import cancel_episodes
+    from .db import transaction, upgrade
+    from .models import Episode, Patient
+    from .phones import InvalidPhone, to_e164
+
+    if (episode_id is None) == (phone is None):
+        fail("give either --episode ID or --phone NUMBER")
+    settings = _settings()
+    upgrade(settings.database_url)
+    services = _services(settings)
+    query = select(Episode.id)
+    if episode_id is not None:
+        query = query.where(Episode.id == episode_id)
+    else:
+        try:
+            number = to_e164(phone or "", settings.default_region)
+        except InvalidPhone as exc:
+            fail(str(exc))
+        query = query.join(Patient).where(Patient.phone == number)
+    with transaction(services.sessions) as session:
+        episodes = list(session.scalars(query))
+        if not episodes:
+            fail(f"no episode matches {'episode ' + str(episode_id) if episode_id else phone}; "
+                 "see 'carecall checkins'")
+        count = cancel_episodes(session, services.dialogue, episodes, reason, services.clock())
+    services.close()
+    click.echo(f"cancelled {count} scheduled check-in(s) in {len(episodes)} episode(s) "
+               f"({reason})")
 
 
 @main.command()

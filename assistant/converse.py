@@ -131,8 +131,7 @@ def run_script(services: Services, script: Script, flow_id: str, channel: str = 
     )
     transcript: list[dict[str, str]] = []
     with transaction(services.sessions) as session:
-        episode = enroll(session, services.settings, services.flows, services.versions, discharge,
-                         now)
+        episode = enroll(session, services, discharge, now)
         checkin = episode.checkins[0]
         turn = services.dialogue.start(session, checkin, channel, now)
         checkin.status = "sent"

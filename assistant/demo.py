@@ -143,8 +143,7 @@ def _enroll_sample(services: Services) -> None:
         ],
     )
     with transaction(services.sessions) as session:
-        episode = enroll(session, services.settings, services.flows, services.versions, discharge,
-                         now)
+        episode = enroll(session, services, discharge, now)
         first = episode.checkins[0]
         # The demo does not wait for the planned hour, nor for daytime where the sample
         # patient lives: the first check-in is due now, whatever the time.

@@ -6,17 +6,20 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from .services import Services
+
 from .business_days import BusinessCalendar
+from .cancellation import cancel_episodes
 from .config import Settings
 from .flow_loader import FlowLibrary
-from .flow_versions import FlowVersions
 from .medicines import is_high_risk
 from .models import Appointment, CheckIn, Episode, Medication, Patient
 from .phones import InvalidPhone, time_zone_for, to_e164
@@ -173,11 +176,10 @@ def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def enroll(
-    session: Session, settings: Settings, flows: FlowLibrary, versions: FlowVersions,
-    discharge: Discharge, now: datetime,
-) -> Episode:
-    """Write the discharge and schedule its check-ins, in the caller's transaction."""
+def enroll(session: Session, services: Services, discharge: Discharge, now: datetime) -> Episode:
+    """Write the discharge and schedule its check-ins, in the caller's transaction. A new
+    discharge of the same patient (a readmission) ends the follow-up of the earlier one."""
+    settings, flows, versions = services.settings, services.flows, services.versions
     patient = session.scalar(
         select(Patient).where(Patient.phone == discharge.phone, Patient.dob == discharge.dob,
                               Patient.name == discharge.name)
@@ -189,6 +191,9 @@ def enroll(
         session.add(patient)
     patient.language = discharge.language
     patient.time_zone = discharge.time_zone
+    if patient.id is not None:
+        earlier = list(session.scalars(select(Episode.id).where(Episode.patient_id == patient.id)))
+        cancel_episodes(session, services.dialogue, earlier, "readmitted", now)
     flow = flows.get(discharge.flow_id)
     version = versions.publish(session, flow, now)
     calendar = BusinessCalendar(settings.holiday_calendar)

@@ -24,8 +24,7 @@ def enroll_patient(services: Services, phone: str = "+12015550123", name: str = 
         discharged=(now - timedelta(days=days_ago)).isoformat() + "+00:00",
     )
     with transaction(services.sessions) as session:
-        return enroll(session, services.settings, services.flows, services.versions, discharge,
-                      now).id
+        return enroll(session, services, discharge, now).id
 
 
 def make_first_checkin_due(services: Services, episode_id: int) -> int:

@@ -119,3 +119,21 @@ def test_checkins_lists_the_contract_fields_with_the_patients_offset(db_url: str
     assert json.loads(run(["checkins", "--status", "sent", "--json"]).output) == []
     bad = run(["checkins", "--phone", "12", "--json"])
     assert bad.exit_code == 2 and "phone '12'" in bad.stderr
+
+
+def test_cancel_stops_what_is_scheduled_and_readmission_ends_the_earlier_episode(
+        db_url: str) -> None:
+    import json
+
+    assert run(GOOD).exit_code == 0
+    readmitted = [*GOOD]
+    readmitted[readmitted.index("--discharged") + 1] = "2026-11-20T16:00"
+    assert run(readmitted).exit_code == 0
+    rows = json.loads(run(["checkins", "--json"]).output)
+    assert sorted(row["status"] for row in rows) == ["cancelled"] * 3 + ["scheduled"] * 3
+    result = run(["cancel", "--phone", "+12015550143", "--reason", "death"])
+    assert result.exit_code == 0 and "cancelled 3 scheduled check-in(s)" in result.output
+    assert {row["status"] for row in json.loads(run(["checkins", "--json"]).output)} == {
+        "cancelled"}
+    assert run(["cancel", "--episode", "999"]).exit_code == 2
+    assert run(["cancel"]).exit_code == 2
