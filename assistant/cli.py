@@ -334,11 +334,16 @@ def worker() -> None:
     """Run the scheduler: claim due check-ins and send them (production)."""
     from .db import upgrade
     from .worker import run_worker
+    from .worker_lock import WorkerAlreadyRunning, single_sqlite_worker
 
     settings = _settings()
     _require_real_twilio(settings)
-    upgrade(settings.database_url)
-    run_worker(_services(settings))
+    try:
+        with single_sqlite_worker(settings.database_url):
+            upgrade(settings.database_url)
+            run_worker(_services(settings))
+    except WorkerAlreadyRunning as exc:
+        fail(str(exc))
 
 
 @main.command()

@@ -40,12 +40,15 @@ class Settings:
     max_contacts_per_week: int = 3
     reminder_after_hours: int = 24
     unreachable_after_hours: int = 24
+    send_rate_per_second: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(
                 self, "database_url", f"sqlite:///{(self.data_dir / 'carecall.db').as_posix()}"
             )
+        if self.send_rate_per_second <= 0:
+            raise ConfigError("CARECALL_SEND_RATE_PER_SECOND must be more than 0")
         try:
             check_calendar(self.holiday_calendar)
         except ValueError as exc:
@@ -129,6 +132,12 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         "unreachable_after_hours",
         int,
         "Hours after the reminder before the patient counts as unreachable",
+    ),
+    (
+        "CARECALL_SEND_RATE_PER_SECOND",
+        "send_rate_per_second",
+        float,
+        "Messages a worker starts per second from one sender (long code: 1)",
     ),
 ]
 

@@ -23,6 +23,7 @@ from .dialogue import Dialogue
 from .flow_loader import FlowLibrary
 from .flow_versions import FlowVersions
 from .prompts import PromptCatalogue
+from .rate_limit import RateLimitedChannel
 from .wording import Wording
 
 Clock = Callable[[], datetime]
@@ -58,12 +59,12 @@ def build_services(
     versions = FlowVersions(prompts)
     engine = engine or make_engine(settings.database_url)
     base = settings.public_base_url.rstrip("/")
-    sms = TwilioSms(
+    sms = RateLimitedChannel(TwilioSms(
         twilio_client(settings, twilio_http),
         from_number=settings.twilio_from_number,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         status_callback=f"{base}/twilio/status",
-    )
+    ), settings.send_rate_per_second)
     return Services(
         settings=settings,
         engine=engine,

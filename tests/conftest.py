@@ -88,6 +88,7 @@ def settings(tmp_path: Path) -> Settings:
         public_base_url=PUBLIC_BASE_URL,
         provider_name="Riverside Hospital",
         callback_number="+12015550100",
+        send_rate_per_second=10_000,  # the limiter has its own tests; no waiting here
     )
 
 
