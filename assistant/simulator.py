@@ -8,9 +8,9 @@ with the full parameter set and a valid `X-Twilio-Signature`.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
+import secrets
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -23,11 +23,9 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
-_sids = itertools.count(1)
-
-
 def new_sid(prefix: str) -> str:
-    return f"{prefix}{next(_sids):032x}"
+    """Like Twilio's: a prefix and 32 hex digits, unique across processes."""
+    return f"{prefix}{secrets.token_hex(16)}"
 
 
 @dataclass
