@@ -3,6 +3,7 @@ replace its HTTP client (the library's own hook), never the library."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -26,6 +27,11 @@ class Channel(Protocol):
 
     def send(self, to: str, body: str) -> str:
         """Send one message; return the provider's SID."""
+        ...
+
+    def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
+        """SIDs of messages with this text the provider accepted for `to` since `since`:
+        how a send whose outcome was lost is reconciled."""
         ...
 
 
@@ -54,3 +60,12 @@ class TwilioSms:
         except (TwilioException, OSError) as exc:
             raise SendOutcomeUnknown(str(exc)) from exc
         return str(message.sid)
+
+    def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
+        # Twilio filters on the sending date; a day's margin covers messages queued late.
+        try:
+            recent = self.client.messages.list(to=to, date_sent_after=since - timedelta(days=1),
+                                               limit=200)
+        except (TwilioException, OSError) as exc:
+            raise SendOutcomeUnknown(f"could not list messages: {exc}") from exc
+        return [str(m.sid) for m in recent if m.body == body]

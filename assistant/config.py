@@ -41,6 +41,7 @@ class Settings:
     reminder_after_hours: int = 24
     unreachable_after_hours: int = 24
     send_rate_per_second: float = 1.0
+    claim_lease_seconds: int = 300
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -138,6 +139,13 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         "send_rate_per_second",
         float,
         "Messages a worker starts per second from one sender (long code: 1)",
+    ),
+    (
+        "CARECALL_CLAIM_LEASE_SECONDS",
+        "claim_lease_seconds",
+        int,
+        "After this long a claimed check-in or unsent message of a vanished worker is "
+        "reconciled",
     ),
 ]
 

@@ -38,13 +38,13 @@ def send_recorded(services: Services, to: str, messages: list[tuple[int, str]]) 
     "unknown" (may or may not have gone: never resend blindly).
     """
     for message_id, body in messages:
-        outcome = _send_one(services, message_id, to, body)
+        outcome = send_message(services, message_id, to, body)
         if outcome != "sent":
             return outcome
     return "sent"
 
 
-def _send_one(services: Services, message_id: int, to: str, body: str) -> str:
+def send_message(services: Services, message_id: int, to: str, body: str) -> str:
     try:
         sid = services.sms.send(to, body)
     except SendError as exc:

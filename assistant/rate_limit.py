@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from .channels import Channel
 
@@ -32,3 +33,6 @@ class RateLimitedChannel:
                 now += wait
             self._next = now + self.interval
         return self.channel.send(to, body)
+
+    def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
+        return self.channel.sent_matching(to, body, since)

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .dispatch import default_worker_id, dispatch_due
 from .expiry import expire_quiet_conversations
+from .reconcile import reconcile
 from .reminders import follow_up_silent_checkins
 from .services import Services
 
@@ -31,7 +32,11 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 
 def tick(services: Services, worker_id: str) -> None:
-    """Send what is due, close conversations that went quiet, follow up silent ones."""
+    """Settle what a vanished worker left, send what is due, close conversations that went
+    quiet, follow up silent ones."""
+    settled = reconcile(services)
+    if settled.requeued or settled.found_sent or settled.resent:
+        log.warning("reconciled after a crash: %s", settled)
     report = dispatch_due(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
