@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.db import make_engine, transaction, upgrade
-from assistant.models import CheckIn, Episode, Patient
+from assistant.models import CheckIn, Episode, Message, Patient
 from assistant.services import build_services
 
 pytestmark = pytest.mark.postgres
@@ -51,24 +53,62 @@ def test_four_worker_processes_send_2000_checkins_exactly_once(postgres_url: str
                                                                tmp_path: Path) -> None:
     upgrade(postgres_url)
     phones = seed_due_checkins(postgres_url, 2000)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "tests.support.dispatch_worker", postgres_url,
-                          f"worker-{n}", str(tmp_path / f"worker-{n}.jsonl"), "25"],
-                         cwd=PROJECT_ROOT, env=env)
-        for n in range(4)
-    ]
+    journal = tmp_path / "carrier.jsonl"
+    workers = [start_worker(postgres_url, f"worker-{n}", journal) for n in range(4)]
     for worker in workers:
         assert worker.wait(timeout=300) == 0
-    deliveries = [json.loads(line) for n in range(4)
-                  for line in (tmp_path / f"worker-{n}.jsonl").read_text().splitlines()]
-    per_phone = Counter(d["to"] for d in deliveries)
-    assert len(per_phone) == 2000 and set(per_phone.values()) == {2}  # greeting + identity
+    assert_each_sent_once(postgres_url, journal, phones)
+    claimers = claimed_by(postgres_url)
+    assert len(claimers) >= 2, "the check-ins were shared between workers"
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(postgres_url: str,
+                                                                      tmp_path: Path) -> None:
+    upgrade(postgres_url)
+    phones = seed_due_checkins(postgres_url, 300)
+    journal = tmp_path / "carrier.jsonl"
+    doomed = start_worker(postgres_url, "doomed", journal, "--send-delay", "0.01",
+                          "--batch", "100")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (
+            not journal.exists() or len(journal.read_text().splitlines()) < 150):
+        time.sleep(0.05)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=30)
+    sent_before = len(journal.read_text().splitlines())
+    assert 150 <= sent_before < 600, "killed in the middle of the work"
+    # The replacement treats every claim as stale at once (lease 0): the other is dead.
+    assert start_worker(postgres_url, "replacement", journal, "--lease", "0").wait(
+        timeout=300) == 0
+    assert_each_sent_once(postgres_url, journal, phones)
+
+
+def start_worker(database_url: str, worker_id: str, journal: Path,
+                 *options: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "tests.support.dispatch_worker",
+                             database_url, worker_id, str(journal), *options],
+                            cwd=PROJECT_ROOT, env=env)
+
+
+def assert_each_sent_once(database_url: str, journal: Path, phones: list[str]) -> None:
+    accepted = [json.loads(line) for line in journal.read_text().splitlines()]
+    per_phone = Counter(message["to"] for message in accepted)
     assert set(per_phone) == set(phones)
-    busy_workers = {d["worker"] for d in deliveries}
-    assert len(busy_workers) >= 2, "the check-ins were shared between workers"
-    engine = make_engine(postgres_url)
+    assert set(per_phone.values()) == {2}  # greeting + identity question, once each
+    engine = make_engine(database_url)
     with engine.connect() as connection:
         statuses = Counter(connection.scalars(select(CheckIn.status)))
+        unsettled = connection.scalar(select(func.count()).select_from(Message).where(
+            Message.status != "sent"))
     engine.dispose()
-    assert statuses == {"sent": 2000}
+    assert statuses == {"sent": len(phones)}
+    assert unsettled == 0
+
+
+def claimed_by(database_url: str) -> set[str]:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        workers = set(connection.scalars(select(CheckIn.claimed_by)))
+    engine.dispose()
+    return workers

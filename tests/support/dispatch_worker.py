@@ -1,36 +1,45 @@
-"""A dispatcher process for the multi-process tests: ticks until nothing is left, recording
-every message the simulated carrier accepted, one JSON line each, in its own file."""
+"""A worker process for the multi-process tests: settles what a dead worker left, then sends
+what is due until nothing is left. The simulated carrier keeps its record in a journal file
+shared by every process, as Twilio's outlives any one of them."""
 
 from __future__ import annotations
 
-import json
-import sys
+import argparse
+import time
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.dispatch import dispatch_due
+from assistant.reconcile import reconcile
 from assistant.services import build_services
-from assistant.simulator import Delivered, SimulatedNetwork, SimulatedTwilioHttp
+from assistant.simulator import SimulatedNetwork, SimulatedTwilioHttp
 
 
-def main(database_url: str, worker_id: str, deliveries: Path, batch: int) -> None:
-    network = SimulatedNetwork()
-    with deliveries.open("a", encoding="utf-8") as out:
-        def record(message: Delivered) -> None:
-            out.write(json.dumps({"sid": message.sid, "to": message.to, "worker": worker_id,
-                                  "body": message.body}) + "\n")
-            out.flush()
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("database_url")
+    parser.add_argument("worker_id")
+    parser.add_argument("journal", type=Path)
+    parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--send-delay", type=float, default=0.0)
+    parser.add_argument("--lease", type=int, default=300)
+    args = parser.parse_args()
 
-        network.listeners.append(record)
-        settings = Settings(database_url=database_url, send_rate_per_second=10_000,
-                            twilio_auth_token="multi-process-test-token")
-        services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
-        idle = 0
-        while idle < 3:
-            report = dispatch_due(services, worker_id, limit=batch)
-            idle = 0 if report.claimed else idle + 1
-        services.close()
+    network = SimulatedNetwork(journal=args.journal)
+    if args.send_delay:
+        network.listeners.append(lambda _message: time.sleep(args.send_delay))
+    settings = Settings(database_url=args.database_url, send_rate_per_second=10_000,
+                        twilio_auth_token="multi-process-test-token",
+                        claim_lease_seconds=args.lease)
+    services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
+    idle = 0
+    while idle < 3:
+        settled = reconcile(services)
+        report = dispatch_due(services, args.worker_id, limit=args.batch)
+        busy = report.claimed or settled.requeued or settled.finished or settled.resent
+        idle = 0 if busy else idle + 1
+    services.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+    main()
