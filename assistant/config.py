@@ -42,12 +42,21 @@ class Settings:
     unreachable_after_hours: int = 24
     send_rate_per_second: float = 1.0
     claim_lease_seconds: int = 300
+    tcm_warning_hours: int = 12
+    contact_hours: str = "8-21"
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(
                 self, "database_url", f"sqlite:///{(self.data_dir / 'carecall.db').as_posix()}"
             )
+        try:
+            start, end = self.contact_window
+        except ValueError:
+            start, end = -1, -1
+        if not 8 <= start < end <= 21:
+            raise ConfigError(f"CARECALL_CONTACT_HOURS={self.contact_hours!r}: give local hours "
+                              "START-END inside 8-21, for example 9-20")
         if self.send_rate_per_second <= 0:
             raise ConfigError("CARECALL_SEND_RATE_PER_SECOND must be more than 0")
         try:
@@ -61,6 +70,11 @@ class Settings:
                 f"CARECALL_DEFAULT_TIMEZONE={self.default_timezone!r} is not an IANA time zone "
                 "(for example America/Chicago)"
             ) from exc
+
+    @property
+    def contact_window(self) -> tuple[int, int]:
+        start, _, end = self.contact_hours.partition("-")
+        return int(start), int(end)
 
     @property
     def sender(self) -> str:
@@ -146,6 +160,18 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         int,
         "After this long a claimed check-in or unsent message of a vanished worker is "
         "reconciled",
+    ),
+    (
+        "CARECALL_TCM_WARNING_HOURS",
+        "tcm_warning_hours",
+        int,
+        "Hours before the TCM deadline when a patient not yet reached gets a call task",
+    ),
+    (
+        "CARECALL_CONTACT_HOURS",
+        "contact_hours",
+        str,
+        "Local hours new patients may be contacted, START-END within 8-21",
     ),
 ]
 

@@ -164,7 +164,8 @@ def _report(services: Services, checkin_id: int, flow_id: str, flow_version: int
         conversation = checkin.conversation
         assert conversation is not None
         alerts = session.scalars(
-            select(Alert).where(Alert.episode_id == checkin.episode_id).order_by(Alert.id))
+            select(Alert).where(Alert.episode_id == checkin.episode_id, Alert.kind == "alert")
+            .order_by(Alert.id))
         state = conversation.state or ""
         medicines = {str(m.id): m.name for m in checkin.episode.medications}
         return {

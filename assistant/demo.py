@@ -201,8 +201,11 @@ def _print_new_alerts(services: Services, seen: int, write: Callable[[str], None
     with services.sessions() as session:
         alerts = list(session.scalars(select(Alert).where(Alert.id > seen).order_by(Alert.id)))
         for alert in alerts:
-            write(f"  🚨 ALERT for the care team [{alert.severity.upper()}] {alert.summary} "
-                  f"— {alert.patient.name}")
+            if alert.kind == "task":
+                write(f"  📋 TASK for the care team: {alert.summary} — {alert.patient.name}")
+            else:
+                write(f"  🚨 ALERT for the care team [{alert.severity.upper()}] {alert.summary} "
+                      f"— {alert.patient.name}")
     return alerts[-1].id if alerts else seen
 
 

@@ -185,8 +185,9 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
                               Patient.name == discharge.name)
     )
     if patient is None:
+        start, end = settings.contact_window
         patient = Patient(name=discharge.name, dob=discharge.dob, phone=discharge.phone,
-                          created_at=now, contact_start_hour=8, contact_end_hour=21,
+                          created_at=now, contact_start_hour=start, contact_end_hour=end,
                           preferred_channel="sms")
         session.add(patient)
     patient.language = discharge.language

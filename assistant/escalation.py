@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .checkin_list import local_iso
 from .flows import AnswerView, Flow, Rule
-from .models import Alert
+from .models import Alert, Episode
 
 SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
 
@@ -35,8 +36,12 @@ def raise_alert(
     question_id: str | None,
     evidence: dict[str, Any],
     now: datetime,
+    due_at: datetime | None = None,
 ) -> Alert:
-    """Open an alert, or add the evidence to the open one for the same episode and reason."""
+    """Open an alert, or add the evidence to the open one for the same episode and reason.
+
+    A problem found before the episode's TCM deadline also opens the coordinator's task to
+    call the patient by then."""
     alert = session.scalar(
         select(Alert).where(
             Alert.episode_id == episode_id, Alert.reason == reason, Alert.status != "resolved"
@@ -55,6 +60,8 @@ def raise_alert(
             status="open",
             created_at=now,
             updated_at=now,
+            kind="task" if due_at else "alert",
+            due_at=due_at,
         )
         session.add(alert)
     else:
@@ -63,7 +70,28 @@ def raise_alert(
             alert.severity = severity
         alert.updated_at = now
     session.flush()
+    if reason not in (TCM_TASK, "opted_out"):
+        open_tcm_task(session, episode_id, "a problem was found in a check-in", now)
     return alert
+
+
+TCM_TASK = "tcm_contact"
+
+
+def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) -> Alert | None:
+    """The coordinator's task to reach the patient in person before the TCM deadline; an
+    automated check-in does not count as that contact. None once the deadline has passed."""
+    episode = session.get_one(Episode, episode_id)
+    if episode.tcm_deadline is None or episode.tcm_deadline <= now:
+        return None
+    deadline = local_iso(episode.tcm_deadline, episode.patient.time_zone)
+    return raise_alert(
+        session, patient_id=episode.patient_id, episode_id=episode_id, conversation_id=None,
+        reason=TCM_TASK, severity="urgent",
+        summary=f"Call the patient before the TCM deadline ({deadline})", question_id=None,
+        evidence={"question": None, "value": None, "raw": why, "message_id": None,
+                  "at": now.isoformat(timespec="seconds")},
+        now=now, due_at=episode.tcm_deadline)
 
 
 def evidence(question_id: str | None, value: Any, raw: str, message_id: int | None,

@@ -254,6 +254,10 @@ class Alert(Base):
     evidence: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
     assignee: Mapped[str | None] = mapped_column(String(100))
+    # "alert": a warning sign or a need; "task": something to do by `due_at`, such as the
+    # TCM interactive contact.
+    kind: Mapped[str] = mapped_column(String(8), default="alert")
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -22,6 +22,7 @@ from .expiry import expire_quiet_conversations
 from .reconcile import reconcile
 from .reminders import follow_up_silent_checkins
 from .services import Services
+from .tcm import watch_tcm_deadlines
 
 log = logging.getLogger(__name__)
 DISPATCH_JOB_ID = "carecall.dispatch-tick"
@@ -33,7 +34,7 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 def tick(services: Services, worker_id: str) -> None:
     """Settle what a vanished worker left, send what is due, close conversations that went
-    quiet, follow up silent ones."""
+    quiet, follow up silent ones, and watch the TCM deadlines."""
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
@@ -48,6 +49,9 @@ def tick(services: Services, worker_id: str) -> None:
     if followed.reminded or followed.unreachable:
         log.info("reminded %d patients; %d unreachable", len(followed.reminded),
                  len(followed.unreachable))
+    tasks = watch_tcm_deadlines(services)
+    if tasks:
+        log.info("%d TCM call tasks opened", len(tasks))
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:

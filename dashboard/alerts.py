@@ -21,9 +21,18 @@ def _services() -> Services:
 
 def _alerts(session: Session) -> list[Alert]:
     return list(session.scalars(
-        select(Alert).options(joinedload(Alert.patient))
+        select(Alert).options(joinedload(Alert.patient)).where(Alert.kind == "alert")
         .order_by((Alert.status == "resolved"), _SEVERITY_RANK, Alert.created_at.desc())
         .limit(500)
+    ))
+
+
+def _tasks(session: Session) -> list[Alert]:
+    """Open tasks, the nearest deadline first."""
+    return list(session.scalars(
+        select(Alert).options(joinedload(Alert.patient))
+        .where(Alert.kind == "task", Alert.status != "resolved")
+        .order_by(Alert.due_at, Alert.id).limit(500)
     ))
 
 
@@ -34,7 +43,8 @@ def alert_queue() -> str:
             select(Message).where(Message.direction == "in", Message.status == "error")
             .order_by(Message.created_at.desc()).limit(100)
         ))
-        return render_template("alerts.html", alerts=_alerts(session), unprocessed=unprocessed)
+        return render_template("alerts.html", alerts=_alerts(session), tasks=_tasks(session),
+                               unprocessed=unprocessed)
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -49,6 +59,21 @@ def patient_timeline(patient_id: int) -> str:
             select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id.desc())))
         return render_template("patient.html", patient=patient, messages=messages,
                                alerts=alerts)
+
+
+@bp.get("/tasks.json")
+def task_feed():  # type: ignore[no-untyped-def]
+    with _services().sessions() as session:
+        return jsonify([
+            {
+                "id": task.id, "reason": task.reason, "summary": task.summary,
+                "status": task.status, "patient": task.patient.name,
+                "patient_id": task.patient_id,
+                "due_at": task.due_at.isoformat(timespec="seconds") + "Z" if task.due_at else None,
+                "evidence": task.evidence,
+            }
+            for task in _tasks(session)
+        ])
 
 
 @bp.get("/alerts.json")

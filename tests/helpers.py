@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -50,4 +50,11 @@ def checkin_status(services: Services, checkin_id: int) -> str:
 
 def alerts(services: Services) -> list[tuple[str, str]]:
     with services.sessions() as session:
-        return [(a.severity, a.reason) for a in session.scalars(select(Alert).order_by(Alert.id))]
+        return [(a.severity, a.reason) for a in session.scalars(
+            select(Alert).where(Alert.kind == "alert").order_by(Alert.id))]
+
+
+def tasks(services: Services) -> list[tuple[str, datetime | None]]:
+    with services.sessions() as session:
+        return [(a.reason, a.due_at) for a in session.scalars(
+            select(Alert).where(Alert.kind == "task").order_by(Alert.id))]
