@@ -215,7 +215,7 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
                                  patient.contact_start_hour, patient.contact_end_hour,
                                  not_before=now):
         session.add(CheckIn(episode=episode, flow_version=version, label=planned.label,
-                            due_at=planned.due_at, channel=planned.channel, status="scheduled",
-                            attempt=0))
+                            due_at=planned.due_at, channel=planned.channel,
+                            fallback_channel=planned.fallback, status="scheduled", attempt=0))
     session.flush()
     return episode

@@ -510,8 +510,8 @@ class _FlowParser:
             if not isinstance(item, dict):
                 self.problem(raw, None, "each schedule entry must be a mapping")
                 continue
-            self._unknown_keys(item, {"label", "day", "business_days", "at", "channel"},
-                               "schedule entry")
+            self._unknown_keys(item, {"label", "day", "business_days", "at", "channel",
+                                      "fallback"}, "schedule entry")
             business = "business_days" in item
             if business == ("day" in item):
                 self.problem(item, None, "schedule: give either day (calendar days after "
@@ -529,9 +529,14 @@ class _FlowParser:
             if channel not in CHANNELS:
                 self.problem(item, "channel", f"schedule: channel must be one of "
                              f"{', '.join(CHANNELS)}")
+            fallback = item.get("fallback")
+            if fallback is not None and (fallback not in CHANNELS or fallback == channel):
+                self.problem(item, "fallback", "schedule: fallback must be the other channel "
+                             f"({', '.join(c for c in CHANNELS if c != channel)})")
+                fallback = None
             default_label = f"business_day_{day}" if business else f"day_{day}"
             contacts.append(PlannedContact(str(item.get("label", default_label)), day, at,
-                                           channel, business))
+                                           channel, business, fallback))
         return contacts
 
     def _check_prompts(self, data: dict, questions: dict[str, Question], rules: list[Rule],

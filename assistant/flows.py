@@ -132,6 +132,7 @@ class PlannedContact:
     at: str
     channel: str
     business_days: bool = False
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ class CheckIn(Base):
     label: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime] = mapped_column(DateTime)
     channel: Mapped[str] = mapped_column(String(8), default="sms")
+    # Where to turn when the channel fails (a voice check-in falls back to SMS).
+    fallback_channel: Mapped[str | None] = mapped_column(String(8))
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     claimed_by: Mapped[str | None] = mapped_column(String(100))
@@ -212,6 +214,8 @@ class Message(Base):
     # out: pending → sent | failed | unknown; in: received | error
     status: Mapped[str] = mapped_column(String(16))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
+    # For a voice turn: the TwiML answered, so a repeated webhook gets exactly the same.
+    twiml: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

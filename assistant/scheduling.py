@@ -15,6 +15,7 @@ class PlannedCheckIn:
     label: str
     due_at: datetime  # naive UTC
     channel: str
+    fallback: str | None = None
 
 
 def to_utc_naive(moment: datetime) -> datetime:
@@ -54,7 +55,8 @@ def plan_checkins(
         # side of a daylight-saving change.
         local = datetime.combine(day, time(hour, minute), tzinfo=zone)
         local = into_allowed_hours(max(local, earliest), start_hour, end_hour)
-        planned.append(PlannedCheckIn(contact.label, to_utc_naive(local), contact.channel))
+        planned.append(PlannedCheckIn(contact.label, to_utc_naive(local), contact.channel,
+                                      contact.fallback))
     return planned
 
 
