@@ -26,8 +26,11 @@ class BusinessCalendar:
         country, _, subdivision = self.calendar.partition("-")
         return holidays.country_holidays(country, subdiv=subdivision or None)
 
+    def is_holiday(self, day: date) -> bool:
+        return day in self._holidays
+
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and not self.is_holiday(day)
 
     def add(self, start: date, business_days: int) -> date:
         """The `business_days`-th business day after `start` (0: `start` or the next one)."""

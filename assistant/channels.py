@@ -69,3 +69,29 @@ class TwilioSms:
         except (TwilioException, OSError) as exc:
             raise SendOutcomeUnknown(f"could not list messages: {exc}") from exc
         return [str(m.sid) for m in recent if m.body == body]
+
+
+class TwilioVoice:
+    """Outbound calls; what is said is TwiML our webhooks answer with."""
+
+    name = "voice"
+
+    def __init__(self, client: Client, *, from_number: str) -> None:
+        self.client = client
+        self.from_number = from_number
+
+    def call(self, to: str, answer_url: str, status_callback: str) -> str:
+        try:
+            call = self.client.calls.create(
+                to=to, from_=self.from_number, url=answer_url, method="POST",
+                status_callback=status_callback, status_callback_method="POST",
+                # Answering machine detection: a machine gets a short message without any
+                # health information.
+                machine_detection="Enable",
+            )
+        except TwilioRestException as exc:
+            raise SendError(f"Twilio error {exc.code}: {exc.msg}",
+                            retryable=exc.status == 429) from exc
+        except (TwilioException, OSError) as exc:
+            raise SendOutcomeUnknown(str(exc)) from exc
+        return str(call.sid)

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .business_days import check_calendar
+from .office_hours import parse_office_hours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,10 @@ class Settings:
     claim_lease_seconds: int = 300
     tcm_warning_hours: int = 12
     contact_hours: str = "8-21"
+    nurse_line: str = ""
+    office_hours: str = "Mon-Fri 08:00-17:00"
+    max_call_attempts: int = 3
+    call_retry_minutes: int = 240
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -57,6 +62,10 @@ class Settings:
         if not 8 <= start < end <= 21:
             raise ConfigError(f"CARECALL_CONTACT_HOURS={self.contact_hours!r}: give local hours "
                               "START-END inside 8-21, for example 9-20")
+        try:
+            parse_office_hours(self.office_hours)
+        except ValueError as exc:
+            raise ConfigError(f"CARECALL_OFFICE_HOURS={self.office_hours!r}: {exc}") from exc
         if self.send_rate_per_second <= 0:
             raise ConfigError("CARECALL_SEND_RATE_PER_SECOND must be more than 0")
         try:
@@ -75,6 +84,10 @@ class Settings:
     def contact_window(self) -> tuple[int, int]:
         start, _, end = self.contact_hours.partition("-")
         return int(start), int(end)
+
+    @property
+    def transfer_number(self) -> str:
+        return self.nurse_line or self.callback_number
 
     @property
     def sender(self) -> str:
@@ -172,6 +185,31 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         "contact_hours",
         str,
         "Local hours new patients may be contacted, START-END within 8-21",
+    ),
+    (
+        "CARECALL_NURSE_LINE",
+        "nurse_line",
+        str,
+        "Number a call is put through to when the patient asks for a nurse (default: the "
+        "call-back number)",
+    ),
+    (
+        "CARECALL_OFFICE_HOURS",
+        "office_hours",
+        str,
+        "When a nurse can take a call, in the default time zone",
+    ),
+    (
+        "CARECALL_MAX_CALL_ATTEMPTS",
+        "max_call_attempts",
+        int,
+        "Calls (busy, no answer, voicemail) before the fallback channel",
+    ),
+    (
+        "CARECALL_CALL_RETRY_MINUTES",
+        "call_retry_minutes",
+        int,
+        "Wait before calling again (contact limits may make it longer)",
     ),
 ]
 

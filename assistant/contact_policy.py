@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from .models import ContactAttempt, Patient
 from .scheduling import into_allowed_hours, to_utc_naive
 
-COUNTED_OUTCOMES = ("sent", "unknown", "delivered", "undelivered")
+# Every attempt that may have reached the patient counts, answered or not; a request Twilio
+# refused ("failed") or asked us to repeat ("retry") does not.
+NOT_COUNTED = ("failed", "retry")
 
 
 def next_contact_time(session: Session, patient: Patient, now: datetime, per_day: int,
@@ -23,7 +25,7 @@ def next_contact_time(session: Session, patient: Patient, now: datetime, per_day
     week = sorted(session.scalars(
         select(ContactAttempt.started_at).where(
             ContactAttempt.patient_id == patient.id,
-            ContactAttempt.outcome.in_(COUNTED_OUTCOMES),
+            ContactAttempt.outcome.not_in(NOT_COUNTED),
             ContactAttempt.started_at > now - timedelta(days=7))))
     earliest = now
     local_now = now.replace(tzinfo=UTC).astimezone(zone)

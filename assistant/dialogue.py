@@ -40,6 +40,8 @@ class Turn:
 
     replies: list[str]
     state: str
+    # The patient asked for a person: on a call, put them through when a nurse is there.
+    transfer: bool = False
 
 
 def emergency_prompts(flags: list[str]) -> list[str]:
@@ -92,6 +94,13 @@ class Dialogue:
                                                 channel, now)
             return Turn(replies, conversation.state or "")
         return _Turn(self, session, conversation, text, message, channel, now).run()
+
+    def question_prompt(self, conversation: Conversation, question: Question,
+                        channel: str) -> str:
+        """The question as asked now (naming the medicine for a per-medicine question)."""
+        return self.wording.say(question.prompt, conversation.patient, channel,
+                                **prompt_values(question, conversation.checkin.episode,
+                                                conversation.item_index))
 
     def expire(self, session: Session, conversation: Conversation, channel: str,
                now: datetime) -> Turn:
@@ -274,7 +283,7 @@ class _Turn:
                       self.question.id, self.text, self.message, self.now)
         self.machine.send("escalate")
         self.finish()
-        return Turn([self.say("nurse_callback")], self.state)
+        return Turn([self.say("nurse_callback")], self.state, transfer=True)
 
     def check_identity(self, interpretation: Interpretation) -> Turn:
         if date.fromisoformat(interpretation.value) == self.patient.dob:

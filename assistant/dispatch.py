@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .channels import SendError, SendOutcomeUnknown
 from .contact_policy import next_contact_time
 from .db import is_sqlite, transaction
 from .models import CheckIn, ContactAttempt, Conversation
@@ -86,12 +87,22 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
             checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
             return "deferred"
         close_older_conversations(session, services, checkin, now)
-        turn = services.dialogue.start(session, checkin, "sms", now)
-        conversation_id = checkin.conversation.id if checkin.conversation else None
-        messages = record_outbound(session, services, patient, conversation_id, turn.replies,
-                                   now)
-        to, patient_id = patient.phone, patient.id
+        channel, to, patient_id = checkin.channel, patient.phone, patient.id
         checkin.attempt += 1
+        if channel == "voice":
+            attempt = ContactAttempt(checkin_id=checkin_id, patient_id=patient_id,
+                                     kind="checkin", channel="voice", started_at=now,
+                                     outcome="placing")
+            session.add(attempt)
+            session.flush()
+            attempt_id = attempt.id
+        else:
+            turn = services.dialogue.start(session, checkin, "sms", now)
+            conversation_id = checkin.conversation.id if checkin.conversation else None
+            messages = record_outbound(session, services, patient, conversation_id,
+                                       turn.replies, now)
+    if channel == "voice":
+        return _place_call(services, checkin_id, attempt_id, to)
     status = send_recorded(services, to, messages)
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
@@ -105,6 +116,36 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
         # the patient cannot be reached by SMS; an unclear outcome stays claimed for
         # reconciliation, because sending it again could text the patient twice.
         checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status, "claimed")
+        return "failed"
+
+
+def _place_call(services: Services, checkin_id: int, attempt_id: int, to: str) -> str:
+    """Ring the patient; the conversation starts when they answer (the answer webhook)."""
+    try:
+        sid = services.voice.call(
+            to, services.url(f"/twilio/voice/answer?checkin={checkin_id}"),
+            services.url("/twilio/voice/status"))
+    except SendError as exc:
+        outcome, sid, error = ("retry" if exc.retryable else "failed"), None, str(exc)
+    except SendOutcomeUnknown as exc:
+        outcome, sid, error = "unknown", None, str(exc)
+    else:
+        outcome, error = "placed", None
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        attempt = session.get_one(ContactAttempt, attempt_id)
+        attempt.outcome, attempt.detail = outcome, sid or error
+        if outcome == "placed":
+            checkin.status, checkin.sent_at = "sent", services.clock()
+            return "sent"
+        checkin.last_error = f"call {outcome}: {error}"
+        if outcome == "retry":
+            checkin.status = "scheduled"
+        elif outcome == "failed" and checkin.fallback_channel:
+            checkin.channel, checkin.fallback_channel = checkin.fallback_channel, None
+            checkin.status = "scheduled"
+        else:
+            checkin.status = "unreachable" if outcome == "failed" else "claimed"
         return "failed"
 
 

@@ -57,6 +57,11 @@ SYSTEM_PROMPTS = (
     "confirm_no",
     "expired",
     "reminder",
+    "voicemail",
+    "transfer",
+    "after_hours",
+    "hello_again",
+    "line_greeting",
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 # Typical values, to measure how long a prompt is once filled in.

@@ -63,14 +63,27 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def spoken(text: str, phrases: dict[str, str]) -> str:
+    """The voice wording of an SMS text: "Reply YES or NO." becomes "Say yes or press 1...".
+    Each prompt file lists its phrases under `_voice`; a prompt's own `voice` wins."""
+    for written, said in phrases.items():
+        text = text.replace(written, said)
+    return " ".join(text.split())
+
+
 def _load_file(path: Path) -> dict[str, Prompt]:
     data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict):
         raise YamlError(str(path), line_of(data), "expected a mapping of prompt id to text")
+    phrases = data.pop("_voice", {}) or {}
+    if not isinstance(phrases, dict):
+        raise YamlError(str(path), line_of(data, "_voice"), "_voice must map written phrases "
+                        "to their spoken form")
+    phrases = {str(k): str(v) for k, v in phrases.items()}
     prompts = {}
     for prompt_id, value in data.items():
         if isinstance(value, str):
-            prompts[prompt_id] = Prompt(sms=value.strip(), voice=value.strip())
+            prompts[prompt_id] = Prompt(sms=value.strip(), voice=spoken(value.strip(), phrases))
         elif isinstance(value, dict) and "sms" in value:
             unknown = set(value) - set(CHANNELS)
             if unknown:
@@ -79,7 +92,8 @@ def _load_file(path: Path) -> dict[str, Prompt]:
                     f"variant(s) {sorted(unknown)}; use sms and voice"
                 )
             sms = str(value["sms"]).strip()
-            prompts[prompt_id] = Prompt(sms=sms, voice=str(value.get("voice", sms)).strip())
+            voice = str(value["voice"]).strip() if "voice" in value else spoken(sms, phrases)
+            prompts[prompt_id] = Prompt(sms=sms, voice=voice)
         else:
             raise YamlError(
                 str(path), line_of(data, prompt_id),

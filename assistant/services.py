@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from twilio.http import HttpClient
 from twilio.rest import Client
 
-from .channels import Channel, TwilioSms
+from .channels import Channel, TwilioSms, TwilioVoice
 from .chart import ChartCache
 from .config import Settings
 from .db import make_engine, make_session_factory, utc_now
@@ -39,7 +39,12 @@ class Services:
     versions: FlowVersions
     dialogue: Dialogue
     sms: Channel
+    voice: TwilioVoice
     clock: Clock
+
+    def url(self, path: str) -> str:
+        """The public URL Twilio calls for `path` (signatures are checked against it)."""
+        return self.settings.public_base_url.rstrip("/") + path
 
     def close(self) -> None:
         self.engine.dispose()
@@ -59,8 +64,9 @@ def build_services(
     versions = FlowVersions(prompts)
     engine = engine or make_engine(settings.database_url)
     base = settings.public_base_url.rstrip("/")
+    client = twilio_client(settings, twilio_http)
     sms = RateLimitedChannel(TwilioSms(
-        twilio_client(settings, twilio_http),
+        client,
         from_number=settings.twilio_from_number,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         status_callback=f"{base}/twilio/status",
@@ -75,5 +81,6 @@ def build_services(
         dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache(),
                           max_replies=settings.max_replies_per_conversation),
         sms=sms,
+        voice=TwilioVoice(client, from_number=settings.twilio_from_number),
         clock=clock,
     )
