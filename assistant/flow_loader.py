@@ -57,11 +57,8 @@ SYSTEM_PROMPTS = (
     "confirm_no",
     "expired",
     "reminder",
-    "voicemail",
-    "transfer",
-    "after_hours",
-    "hello_again",
-    "line_greeting",
+    *(VOICE_ONLY_PROMPTS := ("voicemail", "transfer", "after_hours", "hello_again",
+                             "line_greeting")),
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 # Typical values, to measure how long a prompt is once filled in.
@@ -559,7 +556,8 @@ class _FlowParser:
                     self.problem(node, key, f"prompt {prompt_id!r} is missing from "
                                  f"prompts/{language}.yaml")
                     continue
-                self._check_length(prompt_id, language)
+                if prompt_id not in VOICE_ONLY_PROMPTS:  # never sent as a text
+                    self._check_length(prompt_id, language)
         for question in questions.values():
             if question.for_each_medication:
                 for language in languages:

@@ -39,6 +39,15 @@ class Delivered:
 
 
 @dataclass
+class PlacedCall:
+    sid: str
+    from_number: str
+    to: str
+    url: str
+    status_callback: str
+
+
+@dataclass
 class SimulatedNetwork:
     """Messages sent through the REST API, and who is listening for them. With a `journal`
     file the carrier's record outlives a process, as Twilio's does: several processes can
@@ -48,7 +57,15 @@ class SimulatedNetwork:
     listeners: list[Callable[[Delivered], None]] = field(default_factory=list)
     fail_with: tuple[int, int, str] | None = None  # (HTTP status, Twilio code, message)
     journal: Path | None = None
+    calls: list[PlacedCall] = field(default_factory=list)
+    call_listeners: list[Callable[[PlacedCall], None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ring(self, call: PlacedCall) -> None:
+        with self.lock:
+            self.calls.append(call)
+        for listener in self.call_listeners:
+            listener(call)
 
     def deliver(self, message: Delivered) -> None:
         with self.lock:
@@ -76,6 +93,7 @@ class SimulatedTwilioHttp(HttpClient):
     """Answers the Messages API like Twilio: 201 with the message resource."""
 
     _MESSAGES = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+    _CALLS = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
 
     def __init__(self, network: SimulatedNetwork) -> None:
         super().__init__(getLogger("carecall.simulator"), is_async=False)
@@ -83,6 +101,9 @@ class SimulatedTwilioHttp(HttpClient):
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None,  # type: ignore[no-untyped-def]
                 timeout=None, allow_redirects=False) -> Response:
+        calls = self._CALLS.search(url)
+        if calls and method.upper() == "POST":
+            return self._call(calls[1], data or {})
         match = self._MESSAGES.search(url)
         if not match:
             return _error(404, 20404, f"The requested resource {url} was not found")
@@ -101,6 +122,19 @@ class SimulatedTwilioHttp(HttpClient):
         message = Delivered(new_sid("SM"), sender, to, body)
         self.network.deliver(message)
         return Response(201, json.dumps(_resource(match[1], message, "queued")))
+
+    def _call(self, account: str, form: dict) -> Response:
+        if self.network.fail_with:
+            status, code, text = self.network.fail_with
+            return _error(status, code, text)
+        call = PlacedCall(new_sid("CA"), str(form.get("From", "")), str(form.get("To", "")),
+                          str(form.get("Url", "")), str(form.get("StatusCallback", "")))
+        self.network.ring(call)
+        return Response(201, json.dumps({
+            "sid": call.sid, "account_sid": account, "to": call.to, "from": call.from_number,
+            "status": "queued", "direction": "outbound-api", "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{account}/Calls/{call.sid}.json",
+        }))
 
     def _list(self, account: str, params: dict) -> Response:
         to = params.get("To")
@@ -179,3 +213,99 @@ def twiml_messages(twiml: str) -> list[str]:
 
 def form_body(params: dict[str, str]) -> bytes:
     return urlencode(params).encode()
+
+
+# What the person on the phone does when asked: say something, press keys, or nothing.
+@dataclass(frozen=True)
+class Said:
+    speech: str = ""
+    digits: str = ""
+    confidence: float = 0.9
+
+
+Listener = Callable[[list[str]], "Said | None"]
+
+
+@dataclass
+class CallLog:
+    """What a simulated call heard, and how it ended."""
+
+    heard: list[str] = field(default_factory=list)
+    transferred_to: str | None = None
+    hung_up: bool = False
+
+
+class SimulatedCaller:
+    """A phone that answers calls the way Twilio would: it reads our TwiML (Say, Gather with
+    its action, Redirect, Dial, Hangup) and posts signed requests with `SpeechResult` and
+    `Confidence`, or `Digits`, or nothing on silence."""
+
+    MAX_STEPS = 200
+
+    def __init__(self, phone: SimulatedPhone) -> None:
+        self.phone = phone
+
+    def _params(self, call_sid: str, **extra: str) -> dict[str, str]:
+        return {"CallSid": call_sid, "AccountSid": self.phone.account_sid,
+                "From": self.phone.service_number, "To": self.phone.number,
+                "CallStatus": "in-progress", "Direction": "outbound-api",
+                "ApiVersion": "2010-04-01", **extra}
+
+    def _post(self, url: str, params: dict[str, str]) -> str:
+        path = url.removeprefix(self.phone.public_base_url.rstrip("/"))
+        status, body = self.phone.post(path, params, self.phone.signed(path, params))
+        if status not in (200, 204):
+            raise RuntimeError(f"voice webhook {path} answered HTTP {status}: {body[:200]}")
+        return body
+
+    def answer(self, call: PlacedCall, listen: Listener, answered_by: str = "human") -> CallLog:
+        twiml = self._post(call.url, self._params(call.sid, AnsweredBy=answered_by))
+        log = self._follow(call.sid, twiml, listen)
+        self.report_status(call, "completed", answered_by)
+        return log
+
+    def call_in(self, listen: Listener) -> CallLog:
+        """The patient calls the service number back."""
+        sid = new_sid("CA")
+        params = self._params(sid, Direction="inbound", From=self.phone.number,
+                              To=self.phone.service_number, CallStatus="ringing")
+        return self._follow(sid, self._post("/twilio/voice/incoming", params), listen)
+
+    def report_status(self, call: PlacedCall, status: str, answered_by: str = "") -> None:
+        params = self._params(call.sid, CallStatus=status)
+        if answered_by:
+            params["AnsweredBy"] = answered_by
+        self._post(call.status_callback, params)
+
+    def _follow(self, call_sid: str, twiml: str, listen: Listener) -> CallLog:
+        log = CallLog()
+        for _ in range(self.MAX_STEPS):
+            next_request = None
+            for verb in ET.fromstring(twiml):
+                if verb.tag == "Say":
+                    log.heard.append((verb.text or "").strip())
+                elif verb.tag == "Gather":
+                    log.heard += [(say.text or "").strip() for say in verb.iter("Say")]
+                    said = listen(log.heard)
+                    extra = {}
+                    if said is not None and said.digits:
+                        extra = {"Digits": said.digits}
+                    elif said is not None:
+                        extra = {"SpeechResult": said.speech,
+                                 "Confidence": f"{said.confidence:.2f}"}
+                    next_request = (verb.get("action", ""), self._params(call_sid, **extra))
+                    break
+                elif verb.tag == "Redirect":
+                    next_request = ((verb.text or "").strip(), self._params(call_sid))
+                    break
+                elif verb.tag == "Dial":
+                    log.transferred_to = (verb.text or "").strip()
+                    return log
+                elif verb.tag == "Hangup":
+                    log.hung_up = True
+                    return log
+            if next_request is None:
+                log.hung_up = True
+                return log
+            twiml = self._post(*next_request)
+        raise RuntimeError("the call went on too long: a loop in the TwiML?")

@@ -46,14 +46,19 @@ class CallEvent:
 
 
 def keypad_text(question: Question | None, digits: str) -> str:
-    """What keys stand for: 0 asks for a nurse; 1 and 2 are yes and no; * is a decimal
-    point; 8 digits for a date are month, day and year (day first in Spanish)."""
+    """What keys stand for: 0 asks for a nurse; 1 and 2 are yes and no; on a scale with named
+    points (PHQ-2) 1 is the first point; * is a decimal point; 8 digits for a date are month,
+    day and year (day first in Spanish)."""
     if digits == "0":
         return ASK_FOR_NURSE
     if question is None:
         return digits
     if question.kind == "yes_no":
         return {"1": "yes", "2": "no"}.get(digits, digits)
+    if question.kind == "scale" and question.choices and digits.isdigit():
+        points = sorted(question.choices, key=int)
+        index = int(digits) - 1
+        return points[index] if 0 <= index < len(points) else digits
     if question.kind == "number":
         return digits.replace("*", ".")
     if question.kind == "date" and len(digits) == 8:

@@ -1,0 +1,87 @@
+"""`/twilio/voice/*`: what to say and hear on a call. Signed like every Twilio webhook; a
+failure inside still answers TwiML, apologising and pointing to the care team."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from assistant.services import Services
+from assistant.twiml import speak_then_hang_up
+from assistant.voice_calls import CallEvent, VoiceCalls
+
+from .signature import is_signed_by_twilio
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
+
+
+def _services() -> Services:
+    return current_app.extensions["carecall"]
+
+
+def _calls() -> VoiceCalls:
+    return current_app.extensions["carecall.voice"]
+
+
+def _twiml(xml: str) -> Response:
+    return Response(xml, status=200, mimetype="application/xml")
+
+
+def _event() -> CallEvent:
+    form = request.form
+    return CallEvent(
+        call_sid=form.get("CallSid", ""), from_number=form.get("From", ""),
+        to_number=form.get("To", ""), answered_by=form.get("AnsweredBy", ""),
+        call_status=form.get("CallStatus", ""), speech=form.get("SpeechResult", ""),
+        digits=form.get("Digits", ""),
+    )
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    if not value.isdigit():
+        abort(400)
+    return int(value)
+
+
+@bp.before_request
+def require_twilio_signature() -> None:
+    if not is_signed_by_twilio(_services().settings, request):
+        log.warning("rejected unsigned or wrongly signed request to %s", request.path)
+        abort(403)
+    if not request.form.get("CallSid"):
+        abort(400)
+
+
+@bp.post("/answer")
+def answer() -> Response:
+    return _twiml(_calls().answer(_int_arg("checkin"), _event()))
+
+
+@bp.post("/gather")
+def gather() -> Response:
+    return _twiml(_calls().gather(_int_arg("checkin"), _int_arg("turn"), _event()))
+
+
+@bp.post("/incoming")
+def incoming() -> Response:
+    return _twiml(_calls().incoming(_event()))
+
+
+@bp.post("/status")
+def status() -> Response:
+    _calls().status(_event())
+    return Response("", status=204)
+
+
+@bp.errorhandler(Exception)
+def never_500(error: Exception) -> Response:
+    if getattr(error, "code", None) in (400, 403, 404, 405):
+        return Response("", status=error.code)  # type: ignore[attr-defined]
+    log.exception("voice webhook failed", exc_info=error)
+    services = _services()
+    sorry = services.prompts.render("holding_reply", "en", "voice",
+                                    callback=services.settings.callback_number)
+    return _twiml(speak_then_hang_up([sorry], "en"))
