@@ -27,10 +27,17 @@ from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
 from .models import Alert, Answer, CheckIn, Conversation, Episode, Message, Patient
 from .redflags import SUMMARIES, scan
-from .understanding import Interpretation, interpret, is_skip
+from .understanding import Interpretation, interpret, interpret_yes_no, is_skip
 from .wording import Wording
 
 MAX_CLARIFICATIONS = 2
+# Twilio's speech confidence below which an answer is read back to the patient.
+READ_BACK_BELOW = 0.6
+UNIT_WORDS = {
+    "en": {"lb": "pounds", "kg": "kilograms", "F": "degrees", "C": "degrees", "mg/dL": ""},
+    "es": {"lb": "libras", "kg": "kilos", "F": "grados", "C": "grados", "mg/dL": ""},
+}
+YES_NO_WORDS = {"en": ("yes", "no"), "es": ("sí", "no")}
 MAX_IDENTITY_FAILURES = 2
 
 
@@ -86,14 +93,16 @@ class Dialogue:
 
     def reply(
         self, session: Session, conversation: Conversation, text: str, message: Message | None,
-        channel: str, now: datetime,
+        channel: str, now: datetime, confidence: float | None = None,
     ) -> Turn:
+        """`confidence`: the speech recogniser's, on a call; a doubtful answer is read back."""
         conversation.last_activity_at = now
         if conversation.state in END_STATES:
             replies = self.outside_conversation(session, conversation.patient, text, message,
                                                 channel, now)
             return Turn(replies, conversation.state or "")
-        return _Turn(self, session, conversation, text, message, channel, now).run()
+        return _Turn(self, session, conversation, text, message, channel, now,
+                     confidence).run()
 
     def question_prompt(self, conversation: Conversation, question: Question,
                         channel: str) -> str:
@@ -172,8 +181,10 @@ class _Turn:
     """The working state of one reply inside an open conversation."""
 
     def __init__(self, dialogue: Dialogue, session: Session, conversation: Conversation,
-                 text: str, message: Message | None, channel: str, now: datetime) -> None:
+                 text: str, message: Message | None, channel: str, now: datetime,
+                 confidence: float | None = None) -> None:
         self.dialogue = dialogue
+        self.confidence = confidence
         self.session = session
         self.conversation = conversation
         self.checkin = conversation.checkin
@@ -209,6 +220,8 @@ class _Turn:
         if word in ("help", "opt_in"):
             # HELP (or START while already taking part) leaves the question open.
             return Turn([self.say("help"), self.ask(self.question)], self.state)
+        if self.conversation.pending is not None:
+            return self.confirm_read_back()
         interpretation = self.interpret()
         if asks_for_person(self.text):
             return self.hand_over_on_request(interpretation)
@@ -218,9 +231,43 @@ class _Turn:
             self.conversation.clarifications += 1
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
                 return Turn(self.clarify(interpretation), self.state)
+        elif self.needs_read_back():
+            return self.read_back(interpretation)
         self.conversation.clarifications = 0
         self.record(interpretation, self.text)
         return self.advance()
+
+    def needs_read_back(self) -> bool:
+        """On a call, a number (a weight, a temperature) is always read back, anything else
+        when the recogniser was unsure."""
+        if self.channel != "voice":
+            return False
+        unsure = self.confidence is not None and self.confidence < READ_BACK_BELOW
+        return self.question.kind == "number" or unsure
+
+    def read_back(self, interpretation: Interpretation) -> Turn:
+        self.conversation.pending = {
+            "value": interpretation.value, "unit": interpretation.unit,
+            "change": interpretation.change, "raw": self.text,
+        }
+        heard = spoken_value(self.question, interpretation, self.patient.language)
+        return Turn([self.say("read_back", heard=heard)], self.state)
+
+    def confirm_read_back(self) -> Turn:
+        pending = self.conversation.pending or {}
+        answer = interpret_yes_no(self.text)
+        if not answer.understood:
+            self.conversation.clarifications += 1
+            if self.conversation.clarifications <= MAX_CLARIFICATIONS:
+                return Turn([self.say("clarify_yes_no")], self.state)
+        self.conversation.pending = None
+        self.conversation.clarifications = 0
+        if answer.understood and answer.value:
+            self.record(Interpretation(True, pending["value"], pending["unit"],
+                                       change=pending["change"]), pending["raw"])
+            return self.advance()
+        # "No, that's wrong" (or still unclear): ask the question again.
+        return Turn([self.ask(self.question)], self.state)
 
     def interpret(self) -> Interpretation:
         question = self.question
@@ -407,6 +454,23 @@ class _Turn:
 
     def finish(self) -> None:
         _finish(self.conversation, self.now)
+
+
+def spoken_value(question: Question, interpretation: Interpretation, language: str) -> str:
+    """How an answer is read back: "4 pounds more", "101.5 degrees", "yes", "worse"."""
+    value = interpretation.value
+    if isinstance(value, bool):
+        yes, no = YES_NO_WORDS.get(language, YES_NO_WORDS["en"])
+        return yes if value else no
+    if question.kind == "number":
+        unit = UNIT_WORDS.get(language, UNIT_WORDS["en"]).get(interpretation.unit or "", "")
+        amount = f"{abs(value)} {unit}".strip()
+        if interpretation.change:
+            more = {"en": ("more", "less"), "es": ("más", "menos")}.get(language, ("more",
+                                                                                  "less"))
+            return f"{amount} {more[0] if value > 0 else more[1]}"
+        return amount
+    return str(value)
 
 
 def _finish(conversation: Conversation, now: datetime) -> None:

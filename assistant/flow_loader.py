@@ -58,7 +58,7 @@ SYSTEM_PROMPTS = (
     "expired",
     "reminder",
     *(VOICE_ONLY_PROMPTS := ("voicemail", "transfer", "after_hours", "hello_again",
-                             "line_greeting")),
+                             "line_greeting", "read_back")),
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 # Typical values, to measure how long a prompt is once filled in.

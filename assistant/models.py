@@ -184,6 +184,8 @@ class Conversation(Base):
     clarifications: Mapped[int] = mapped_column(Integer, default=0)
     # Which medicine a question asked once per medicine is at.
     item_index: Mapped[int] = mapped_column(Integer, default=0)
+    # On a call, an answer read back and waiting for the patient's "yes, that's right".
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     identity_failures: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)

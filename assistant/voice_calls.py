@@ -42,6 +42,7 @@ class CallEvent:
     answered_by: str = ""
     call_status: str = ""
     speech: str = ""
+    confidence: float | None = None
     digits: str = ""
 
 
@@ -132,7 +133,9 @@ class VoiceCalls:
             conversation_id=conversation.id)
         session.add(inbound)
         session.flush()  # claims the turn: a repeated request waits here, then fails
-        turn = services.dialogue.reply(session, conversation, text, inbound, "voice", now)
+        confidence = event.confidence if event.speech and not event.digits else None
+        turn = services.dialogue.reply(session, conversation, text, inbound, "voice", now,
+                                       confidence)
         twiml = self._render(session, conversation, turn, event.call_sid, turn_number + 1)
         self._record(session, conversation, inbound, turn.replies, twiml, now)
         return twiml

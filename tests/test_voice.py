@@ -280,3 +280,90 @@ def test_an_unsigned_voice_request_is_refused(client) -> None:
     response = client.post("https://carecall.example.org/twilio/voice/answer?checkin=1",
                            data={"CallSid": "CA" + "0" * 32})
     assert response.status_code == 403
+
+
+def heart_failure_voice_checkin(services, language: str = "en") -> int:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from assistant.enrollment import enroll, validate_discharge
+
+    now = services.clock()
+    discharge = validate_discharge(
+        services.settings, services.flows, name="Alex Rivera", dob="1950-03-14",
+        phone=PATIENT_PHONE, flow="heart_failure", lang=language,
+        discharged=(now - timedelta(days=2)).isoformat() + "+00:00", baseline={"weight": 180})
+    with transaction(services.sessions) as session:
+        episode = enroll(session, services, discharge, now)
+        first = episode.checkins[0]
+        first.due_at, first.channel = now, "voice"
+        for later in episode.checkins[1:]:
+            later.status = "cancelled"
+        return first.id
+
+
+def test_a_weight_is_read_back_before_it_counts(services, network, caller) -> None:
+    heart_failure_voice_checkin(services)
+    dispatch_due(services, "w1")
+    log = caller.answer(network.calls[0], listener({
+        "date of birth": Said("March 14, 1950"), "better": Said("the same"),
+        "weigh": Said("one hundred eighty four"), "is that right": Said("yes"),
+        "follow-up": Said("yes"), "way to get": Said("yes")}))
+    assert "I heard 184 pounds. Is that right? Say yes or press 1. Say no or press 2." in log.heard
+    assert alerts(services) == [("urgent", "weight_gain")]
+    with services.sessions() as session:
+        weight = session.scalar(select(Answer).where(Answer.question_id == "weight"))
+    assert (weight.value, weight.raw) == (184, "one hundred eighty four")
+
+
+def test_a_wrong_read_back_asks_the_question_again(services, network, caller) -> None:
+    heart_failure_voice_checkin(services)
+    dispatch_due(services, "w1")
+    weights = iter([Said("one hundred eighty"), Said("181")])
+    confirmations = iter([Said("no"), Said("yes")])
+
+    def listen(heard: list[str]) -> Said | None:
+        question = heard[-1].lower()
+        if "date of birth" in question:
+            return Said("March 14, 1950")
+        if "weigh" in question:
+            return next(weights)
+        if "is that right" in question:
+            return next(confirmations)
+        return Said("yes") if "follow-up" in question or "way to get" in question else (
+            Said("the same") if "better" in question else Said("no"))
+
+    log = caller.answer(network.calls[0], listen)
+    assert sum(text.startswith("What did you weigh") for text in log.heard) >= 2
+    with services.sessions() as session:
+        assert session.scalar(select(Answer.value).where(Answer.question_id == "weight")) == 181
+    assert alerts(services) == []
+
+
+def test_a_doubtful_yes_is_read_back(services, network, caller) -> None:
+    voice_checkin(services)
+    dispatch_due(services, "w1")
+    log = caller.answer(network.calls[0], listener({
+        "date of birth": Said("March 14, 1950"), "better": Said("same"),
+        "chest pain": Said("yes", confidence=0.3), "is that right": Said("no"),
+    }, default=Said("no")))
+    assert "I heard yes. Is that right? Say yes or press 1. Say no or press 2." in log.heard
+    assert ("emergency", "chest_pain") not in alerts(services)
+
+
+def test_a_spanish_call_speaks_and_listens_in_spanish(services, network, caller) -> None:
+    heart_failure_voice_checkin(services, language="es")
+    dispatch_due(services, "w1")
+    log = caller.answer(network.calls[0], listener({
+        "fecha de nacimiento": Said("14 de marzo de 1950"), "mejor": Said("igual"),
+        "pecho": Said("sí, me duele el pecho")}))
+    assert log.heard[0].startswith("Hola, le llama un sistema automático")
+    assert log.heard[-1].startswith("Cuelgue y llame al 911 ahora")
+    (twiml, *_) = all_twiml(services)
+    assert 'language="es-US"' in twiml and "Polly.Lupe" in twiml
+
+
+@pytest.fixture(autouse=True)
+def every_twiml_is_documented(services):  # type: ignore[no-untyped-def]
+    yield
+    for twiml in all_twiml(services):
+        assert_documented(twiml)

@@ -35,8 +35,15 @@ def _event() -> CallEvent:
         call_sid=form.get("CallSid", ""), from_number=form.get("From", ""),
         to_number=form.get("To", ""), answered_by=form.get("AnsweredBy", ""),
         call_status=form.get("CallStatus", ""), speech=form.get("SpeechResult", ""),
-        digits=form.get("Digits", ""),
+        confidence=_float(form.get("Confidence")), digits=form.get("Digits", ""),
     )
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _int_arg(name: str) -> int:
