@@ -204,6 +204,7 @@ def flows() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
     """Check flow files or flow ids (default: every flow in the flows folder)."""
+    from .call_length import call_length
     from .flow_loader import FlowError, load_flow_file
     from .prompts import PromptCatalogue
 
@@ -238,6 +239,8 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
         else:
             click.echo(f"{path}: ok ({len(flow.questions)} questions, {len(flow.rules)} rules, "
                        f"{len(flow.tests)} tests, languages {', '.join(flow.languages)})")
+            for language in flow.languages:
+                click.echo(f"  {language}: {call_length(flow, prompts, language)}")
             for warning in flow.warnings:
                 click.echo(f"  warning: {warning}")
     if broken:

@@ -101,3 +101,14 @@ def test_nothing_before_identity_names_a_condition_or_a_medicine(flow_id: str,
     for word in ("apixaban", "heart", "copd", "lung", "pneumonia", "surgery", "diabetes",
                  "sugar", "weight", "medicine", "pain", "breath"):
         assert word not in said
+
+
+def test_every_flow_takes_under_three_minutes_by_phone_and_validate_says_so() -> None:
+    from assistant.call_length import call_length
+
+    prompts = PromptCatalogue.load(PROJECT_ROOT / "prompts")
+    for flow in LIBRARY.flows.values():
+        for language in flow.languages:
+            assert call_length(flow, prompts, language).seconds < 180, (flow.id, language)
+    result = CliRunner().invoke(main, ["flows", "validate", "general"])
+    assert "  en: about 2 min" in result.output and "words" in result.output
