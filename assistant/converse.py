@@ -1,5 +1,7 @@
 """`carecall converse`: one scripted conversation through the real dialogue engine and rules,
-on a throw-away SQLite database, reported as a transcript (or the JSON contract)."""
+on a throw-away SQLite database, reported as a transcript (or the JSON contract). By SMS the
+turns go straight to the dialogue; by voice a simulated call goes through the dispatcher and
+the signed voice webhooks, as Twilio would drive it."""
 
 from __future__ import annotations
 
@@ -18,10 +20,18 @@ from .answer_facts import prompt_values
 from .chart import END_STATES
 from .config import Settings
 from .db import make_engine, transaction
+from .dispatch import dispatch_due
 from .enrollment import enroll, validate_discharge
 from .flows import Flow
 from .models import Alert, Base, CheckIn, Conversation
 from .services import Services, build_services
+from .simulator import (
+    Said,
+    SimulatedCaller,
+    SimulatedNetwork,
+    SimulatedPhone,
+    SimulatedTwilioHttp,
+)
 
 MAX_TURNS = 300
 DEFAULT_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
@@ -96,28 +106,39 @@ class ScriptedPatient:
         return self.queue.pop(0) if self.queue else None
 
 
+@dataclass
+class Sandbox:
+    """Services on a throw-away database, with the simulated phone network behind Twilio."""
+
+    services: Services
+    network: SimulatedNetwork
+
+
 @contextmanager
-def throwaway_services(settings: Settings) -> Iterator[Services]:
-    """Services on a fresh SQLite database that is deleted afterwards."""
+def sandbox(settings: Settings) -> Iterator[Sandbox]:
+    """A fresh SQLite database that is deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="carecall-converse-") as folder:
         url = f"sqlite:///{Path(folder) / 'converse.db'}"
         engine = make_engine(url)
         Base.metadata.create_all(engine)
-        services = build_services(settings.with_overrides(database_url=url), engine=engine)
+        network = SimulatedNetwork()
+        services = build_services(settings.with_overrides(database_url=url), engine=engine,
+                                  twilio_http=SimulatedTwilioHttp(network))
         try:
-            yield services
+            yield Sandbox(services, network)
         finally:
             services.close()
 
 
 def converse(settings: Settings, script: Script, flow_id: str, channel: str = "sms",
              language: str | None = None) -> dict[str, Any]:
-    with throwaway_services(settings) as services:
-        return run_script(services, script, flow_id, channel, language)
+    with sandbox(settings) as box:
+        return run_script(box, script, flow_id, channel, language)
 
 
-def run_script(services: Services, script: Script, flow_id: str, channel: str = "sms",
+def run_script(box: Sandbox, script: Script, flow_id: str, channel: str = "sms",
                language: str | None = None) -> dict[str, Any]:
+    services = box.services
     now = services.clock()
     details = {**DEFAULT_PATIENT, **script.patient}
     language = language or str(details.get("language", "en"))
@@ -129,32 +150,105 @@ def run_script(services: Services, script: Script, flow_id: str, channel: str = 
         baseline=details.get("baseline") or {},
         medication_rows=details.get("medications") or [],
     )
-    transcript: list[dict[str, str]] = []
     with transaction(services.sessions) as session:
         episode = enroll(session, services, discharge, now)
         checkin = episode.checkins[0]
-        turn = services.dialogue.start(session, checkin, channel, now)
-        checkin.status = "sent"
         checkin_id, flow_version = checkin.id, checkin.flow_version.version
         flow = services.versions.flow(checkin.flow_version)
-    transcript += [{"from": "assistant", "text": text} for text in turn.replies]
     patient = ScriptedPatient(script, discharge.dob, flow, language)
+    if channel == "voice":
+        transcript = _by_phone_call(box, checkin_id, flow, patient)
+    else:
+        transcript = _by_text(services, checkin_id, flow, patient)
+    return _report(services, checkin_id, flow_id, flow_version, channel, language, transcript)
+
+
+def _next_reply(services: Services, checkin_id: int, flow: Flow,
+                patient: ScriptedPatient) -> str | None:
+    """The scripted patient's answer to what the conversation is asking now."""
+    with services.sessions() as session:
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.checkin_id == checkin_id)).one()
+        if conversation.pending is not None:
+            return "yes"  # a read-back of what the script said: it was heard right
+        question = flow.questions[conversation.state or ""]
+        medicine = prompt_values(question, conversation.checkin.episode,
+                                 conversation.item_index).get("medicine")
+        return patient.reply_to(question.id, medicine)
+
+
+def _by_text(services: Services, checkin_id: int, flow: Flow,
+             patient: ScriptedPatient) -> list[dict[str, str]]:
+    """Turns straight through the dialogue engine, as the SMS webhook takes them."""
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        turn = services.dialogue.start(session, checkin, "sms", services.clock())
+        checkin.status = "sent"
+    transcript = [{"from": "assistant", "text": text} for text in turn.replies]
     for _ in range(MAX_TURNS):
         if turn.state in END_STATES:
             break
+        reply = _next_reply(services, checkin_id, flow, patient)
+        if reply is None:
+            break
+        transcript.append({"from": "patient", "text": reply})
         with transaction(services.sessions) as session:
             conversation = session.scalars(
                 select(Conversation).where(Conversation.checkin_id == checkin_id)).one()
-            medicine = prompt_values(flow.questions[turn.state], conversation.checkin.episode,
-                                     conversation.item_index).get("medicine")
-            reply = patient.reply_to(turn.state, medicine)
-            if reply is None:
-                break
-            transcript.append({"from": "patient", "text": reply})
-            turn = services.dialogue.reply(session, conversation, reply, None, channel,
+            turn = services.dialogue.reply(session, conversation, reply, None, "sms",
                                            services.clock())
         transcript += [{"from": "assistant", "text": text} for text in turn.replies]
-    return _report(services, checkin_id, flow_id, flow_version, channel, language, transcript)
+    return transcript
+
+
+class _EndOfScript(Exception):
+    pass
+
+
+def _by_phone_call(box: Sandbox, checkin_id: int, flow: Flow,
+                   patient: ScriptedPatient) -> list[dict[str, str]]:
+    """A real call through the voice webhooks: the dispatcher rings the simulated phone,
+    which answers and speaks the script (digits-only replies are keyed)."""
+    from web import create_app  # converse is a composition root, like the demo
+
+    services, network = box.services, box.network
+    client = create_app(services).test_client()
+
+    def post(path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        response = client.post(services.url(path), data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        checkin.channel, checkin.due_at = "voice", services.clock()
+        # A scripted call is placed now, whatever the hour where the patient lives.
+        checkin.episode.patient.contact_start_hour = 0
+        checkin.episode.patient.contact_end_hour = 24
+        phone = SimulatedPhone(checkin.episode.patient.phone, services.settings.sender,
+                               services.settings.twilio_auth_token,
+                               services.settings.public_base_url, post,
+                               account_sid=services.settings.twilio_account_sid)
+    dispatch_due(services, "converse")
+    transcript: list[dict[str, str]] = []
+    heard_before = [0]
+
+    def listen(heard: list[str]) -> Said | None:
+        transcript.extend({"from": "assistant", "text": t} for t in heard[heard_before[0]:])
+        heard_before[0] = len(heard)
+        reply = _next_reply(services, checkin_id, flow, patient)
+        if reply is None:
+            raise _EndOfScript
+        transcript.append({"from": "patient", "text": reply})
+        return Said(digits=reply) if reply.isdigit() else Said(speech=reply)
+
+    if network.calls:
+        try:
+            log = SimulatedCaller(phone).answer(network.calls[-1], listen)
+            transcript.extend({"from": "assistant", "text": t}
+                              for t in log.heard[heard_before[0]:])
+        except _EndOfScript:
+            pass
+    return transcript
 
 
 def _report(services: Services, checkin_id: int, flow_id: str, flow_version: int, channel: str,

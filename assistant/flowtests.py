@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Settings
-from .converse import Script, ScriptError, run_script, throwaway_services
+from .converse import Script, ScriptError, run_script, sandbox
 from .enrollment import EnrollmentError
 from .flows import Flow, FlowTest
 
@@ -28,7 +28,7 @@ class TestResult:
 def run_flow_tests(settings: Settings, flows: Iterable[Flow]) -> list[TestResult]:
     results = []
     numbers = itertools.count()
-    with throwaway_services(settings) as services:
+    with sandbox(settings) as box:
         for flow in flows:
             for test in flow.tests:
                 result = TestResult(flow.id, test.name)
@@ -36,7 +36,7 @@ def run_flow_tests(settings: Settings, flows: Iterable[Flow]) -> list[TestResult
                     script = Script.from_data(test.script, f"test {test.name!r}")
                     # Each test is its own patient, so nothing carries over between tests.
                     script.patient.setdefault("phone", _test_phone(next(numbers)))
-                    report = run_script(services, script, flow.id, "sms", test.language)
+                    report = run_script(box, script, flow.id, "sms", test.language)
                 except (ScriptError, EnrollmentError) as exc:
                     result.problems.append(str(exc))
                 else:

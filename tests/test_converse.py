@@ -108,3 +108,31 @@ def test_a_nurse_call_is_promised_once_however_many_urgent_answers(tmp_path: Pat
     assert sum("will call you today" in text for text in said) == 1
     assert {a["reason"] for a in report["alerts"]} >= {"feeling_worse", "weight_gain",
                                                         "swelling", "orthopnea"}
+
+
+def test_by_voice_chest_pain_gives_the_911_instruction_through_a_real_call(
+        tmp_path: Path) -> None:
+    code, report = converse(tmp_path, 'replies:\n  chest_pain: "yes"\n  "*": "no"\n'
+                                      '  feeling: same\n', "--channel", "voice")
+    assert code == 0 and report["channel"] == "voice"
+    assert report["alerts"] == [{"severity": "emergency", "reason": "chest_pain",
+                                 "question": "chest_pain"}]
+    said = [t["text"] for t in report["transcript"] if t["from"] == "assistant"]
+    assert said[0].startswith("Hello, this is an automated call")
+    assert said[-1].startswith("Please hang up and call 911 now")
+    assert report["end_state"] == "handed_over"
+
+
+def test_by_voice_a_weight_is_read_back_and_confirmed(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text("patient: {baseline: {weight: 180}}\n"
+                    "replies: {feeling: same, weight: 'one hundred eighty four', "
+                    "appointment: 'yes', transport: 'yes', '*': 'no'}\n")
+    result = CliRunner().invoke(main, ["converse", "--flow", "heart_failure", "--script",
+                                       str(path), "--channel", "voice", "--json"])
+    report = json.loads(result.output)
+    assert report["end_state"] == "completed"
+    assert {"from": "assistant", "text": "I heard 184 pounds. Is that right? Say yes or "
+            "press 1. Say no or press 2."} in report["transcript"]
+    assert report["answers"]["weight"] == {"value": 184, "raw": "one hundred eighty four"}
+    assert [a["reason"] for a in report["alerts"]] == ["weight_gain"]
