@@ -370,7 +370,9 @@ def serve(host: str, port: int) -> None:
 @click.option("--script", "script_path", type=click.Path(path_type=Path),
               help="Replies to send as the patient instead of asking at the terminal.")
 @click.option("--port", default=0, help="Port for the local web app (default: any free one).")
-def demo(script_path: Path | None, port: int) -> None:
+@click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True,
+              help="Check in by text message or by phone call.")
+def demo(script_path: Path | None, port: int, channel: str) -> None:
     """Everything in one process on SQLite with the simulated phone."""
     from .demo import load_demo_script, run_demo
 
@@ -380,4 +382,4 @@ def demo(script_path: Path | None, port: int) -> None:
             replies = load_demo_script(script_path)
         except (OSError, ValueError) as exc:
             fail(str(exc))
-    sys.exit(run_demo(_settings(), replies, port))
+    sys.exit(run_demo(_settings(), replies, port, channel=channel))

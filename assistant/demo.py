@@ -9,6 +9,7 @@ a local address, where the alert page lives too.
 from __future__ import annotations
 
 import logging
+import queue
 import shutil
 import socket
 import threading
@@ -32,7 +33,16 @@ from .db import transaction, upgrade
 from .enrollment import enroll, validate_discharge
 from .models import Alert, CheckIn
 from .services import Services, build_services
-from .simulator import Delivered, SimulatedNetwork, SimulatedPhone, SimulatedTwilioHttp, form_body
+from .simulator import (
+    Delivered,
+    PlacedCall,
+    Said,
+    SimulatedCaller,
+    SimulatedNetwork,
+    SimulatedPhone,
+    SimulatedTwilioHttp,
+    form_body,
+)
 from .worker import job_defaults, schedule_jobs
 
 SAMPLE_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
@@ -76,7 +86,8 @@ def serving(services: Services, port: int) -> Iterator[str]:
 
 
 def run_demo(settings: Settings, replies: list[str] | None, port: int,
-             read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> int:
+             read: Callable[[str], str] = input, write: Callable[[str], None] = print,
+             channel: str = "sms") -> int:
     folder = settings.data_dir / "demo"
     shutil.rmtree(folder, ignore_errors=True)
     url = f"sqlite:///{(folder / 'demo.db').as_posix()}"
@@ -89,13 +100,15 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
             write(f"  📱 Carecall: {message.body}")
 
     network.listeners.append(show)
+    calls: queue.Queue[PlacedCall] = queue.Queue()
+    network.call_listeners.append(calls.put)
     port = port or free_port()
     settings = settings.with_overrides(database_url=url,
                                        public_base_url=f"http://127.0.0.1:{port}")
     services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
     try:
         with serving(services, port) as address:
-            return _run(services, address, phone_number, replies, read, write)
+            return _run(services, address, phone_number, replies, read, write, channel, calls)
     except KeyboardInterrupt:
         write("\nDemo stopped.")
         return 0
@@ -104,24 +117,34 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
 
 
 def _run(services: Services, address: str, phone_number: str, replies: list[str] | None,
-         read: Callable[[str], str], write: Callable[[str], None]) -> int:
+         read: Callable[[str], str], write: Callable[[str], None], channel: str,
+         calls: queue.Queue[PlacedCall]) -> int:
     settings = services.settings
     write(f"Carecall demo · alerts page: {address}/  (Ctrl-C to quit)")
-    _enroll_sample(services)
-    write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the day-2 check-in "
-          "is due now.\n")
+    _enroll_sample(services, channel)
+    how = "a phone call" if channel == "voice" else "text message"
+    write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the first check-in, by "
+          f"{how}, is due now.\n")
     scheduler = BackgroundScheduler(job_defaults=job_defaults(settings.tick_seconds),
                                     timezone="UTC")
     schedule_jobs(scheduler, services, "demo")
     scheduler.start()
     try:
-        if not _wait_until_sent(services, FIRST_MESSAGE_WAIT_SECONDS):
-            write("error: the check-in was not sent; see the log above")
-            return 1
         phone = SimulatedPhone(phone_number, settings.twilio_from_number,
                                settings.twilio_auth_token, address, http_poster(address),
                                account_sid=settings.twilio_account_sid)
-        _converse(services, phone, replies, read, write)
+        if channel == "voice":
+            try:
+                call = calls.get(timeout=FIRST_MESSAGE_WAIT_SECONDS)
+            except queue.Empty:
+                write("error: the call was not placed; see the log above")
+                return 1
+            _take_call(services, SimulatedCaller(phone), call, replies, read, write)
+        else:
+            if not _wait_until_sent(services, FIRST_MESSAGE_WAIT_SECONDS):
+                write("error: the check-in was not sent; see the log above")
+                return 1
+            _converse(services, phone, replies, read, write)
     finally:
         scheduler.shutdown(wait=False)
     if replies is None:
@@ -130,7 +153,52 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
     return 0
 
 
-def _enroll_sample(services: Services) -> None:
+def _take_call(services: Services, caller: SimulatedCaller, call: PlacedCall,
+               replies: list[str] | None, read: Callable[[str], str],
+               write: Callable[[str], None]) -> None:
+    """The phone rings; the person at the terminal speaks by typing. Digits alone (or after
+    #) are keys pressed; an empty line is silence."""
+    write("  ☎  The phone rings and you answer.")
+    shown = [0]
+    seen_alerts = [0]
+
+    def listen(heard: list[str]) -> Said | None:
+        for text in heard[shown[0]:]:
+            write(f"  🔊 Carecall: {text}")
+        shown[0] = len(heard)
+        seen_alerts[0] = _print_new_alerts(services, seen_alerts[0], write)
+        if replies is not None:
+            if not replies:
+                raise _Hangup
+            text = replies.pop(0)
+            write(f"  🧑 Patient: {text or '(silence)'}")
+        else:
+            answer = _ask(read, "  🧑 You say (digits to press keys, empty for silence): ")
+            if answer is None:
+                raise _Hangup
+            text = answer
+        keys = text.strip().lstrip("#")
+        return Said(digits=keys) if keys.isdigit() else (Said(speech=text) if text.strip()
+                                                          else None)
+
+    try:
+        log = caller.answer(call, listen)
+    except _Hangup:
+        write("  ☎  You hang up.")
+        return
+    for text in log.heard[shown[0]:]:
+        write(f"  🔊 Carecall: {text}")
+    if log.transferred_to:
+        write(f"  ☎  Transferred to the nurse line {log.transferred_to}.")
+    _print_new_alerts(services, seen_alerts[0], write)
+    write("\nThe call has ended.")
+
+
+class _Hangup(Exception):
+    pass
+
+
+def _enroll_sample(services: Services, channel: str = "sms") -> None:
     now = services.clock()
     discharge = validate_discharge(
         services.settings, services.flows, name=SAMPLE_PATIENT["name"],
@@ -147,7 +215,8 @@ def _enroll_sample(services: Services) -> None:
         first = episode.checkins[0]
         # The demo does not wait for the planned hour, nor for daytime where the sample
         # patient lives: the first check-in is due now, whatever the time.
-        session.execute(update(CheckIn).where(CheckIn.id == first.id).values(due_at=now))
+        session.execute(update(CheckIn).where(CheckIn.id == first.id)
+                        .values(due_at=now, channel=channel))
         episode.patient.contact_start_hour, episode.patient.contact_end_hour = 0, 24
 
 

@@ -23,3 +23,17 @@ def test_the_demo_sends_the_checkin_takes_replies_and_prints_the_alert(tmp_path:
     assert "ALERT for the care team [EMERGENCY] Chest pain or pressure" in output
     assert output.index("Please call 911 now") < output.index("[EMERGENCY]")
     assert "The check-in has ended." in output
+
+
+def test_the_voice_demo_rings_the_phone_and_listens(tmp_path: Path) -> None:
+    lines: list[str] = []
+    settings = Settings(data_dir=tmp_path, tick_seconds=1)
+    code = run_demo(settings, [DOB_REPLY, "worse", "2", "my chest hurts"], port=0,
+                    write=lines.append, channel="voice")
+    output = "\n".join(lines)
+    assert code == 0, output
+    assert "The phone rings and you answer." in output
+    assert "Carecall: Hello, this is an automated call from Riverside Hospital" in output
+    assert "Carecall: Please hang up and call 911 now" in output
+    assert "ALERT for the care team [EMERGENCY] Reports chest pain or pressure" in output
+    assert "The call has ended." in output
