@@ -3,6 +3,8 @@ replace its HTTP client (the library's own hook), never the library."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,6 +22,19 @@ class SendError(Exception):
 
 class SendOutcomeUnknown(Exception):
     """The request may or may not have reached Twilio: reconcile, never resend blindly."""
+
+
+@contextmanager
+def _twilio_outcome() -> Iterator[None]:
+    """Twilio's answer to a create, as ours: refused (retryable only on 429, error 20429,
+    the one refusal known not to have gone out) or unknown (never resend blindly)."""
+    try:
+        yield
+    except TwilioRestException as exc:
+        raise SendError(f"Twilio error {exc.code}: {exc.msg}",
+                        retryable=exc.status == 429) from exc
+    except (TwilioException, OSError) as exc:
+        raise SendOutcomeUnknown(str(exc)) from exc
 
 
 class Channel(Protocol):
@@ -51,14 +66,8 @@ class TwilioSms:
         sender = ({"messaging_service_sid": self.messaging_service_sid}
                   if self.messaging_service_sid else {"from_": self.from_number})
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
-        try:
+        with _twilio_outcome():
             message = self.client.messages.create(to=to, body=body, **sender, **extra)
-        except TwilioRestException as exc:
-            # Only 429 (error 20429) is known not to have been sent and safe to try again.
-            raise SendError(f"Twilio error {exc.code}: {exc.msg}",
-                            retryable=exc.status == 429) from exc
-        except (TwilioException, OSError) as exc:
-            raise SendOutcomeUnknown(str(exc)) from exc
         return str(message.sid)
 
     def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
@@ -81,7 +90,7 @@ class TwilioVoice:
         self.from_number = from_number
 
     def call(self, to: str, answer_url: str, status_callback: str) -> str:
-        try:
+        with _twilio_outcome():
             call = self.client.calls.create(
                 to=to, from_=self.from_number, url=answer_url, method="POST",
                 status_callback=status_callback, status_callback_method="POST",
@@ -89,9 +98,4 @@ class TwilioVoice:
                 # health information.
                 machine_detection="Enable",
             )
-        except TwilioRestException as exc:
-            raise SendError(f"Twilio error {exc.code}: {exc.msg}",
-                            retryable=exc.status == 429) from exc
-        except (TwilioException, OSError) as exc:
-            raise SendOutcomeUnknown(str(exc)) from exc
         return str(call.sid)

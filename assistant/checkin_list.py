@@ -3,21 +3,13 @@ patient's own clock and the episode's TCM deadline."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from .models import CheckIn, Episode, Patient
-
-
-def local_iso(moment: datetime | None, zone: str) -> str | None:
-    """ISO 8601 with the patient's UTC offset, e.g. 2026-11-24T10:00:00-05:00."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+from .scheduling import local_iso
 
 
 def list_checkins(session: Session, *, phone: str | None = None, status: str | None = None,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .config import Settings
 from .models import ContactAttempt, Patient
 from .scheduling import into_allowed_hours, to_utc_naive
 
@@ -18,9 +19,10 @@ from .scheduling import into_allowed_hours, to_utc_naive
 NOT_COUNTED = ("failed", "retry")
 
 
-def next_contact_time(session: Session, patient: Patient, now: datetime, per_day: int,
-                      per_week: int) -> datetime:
+def next_contact_time(session: Session, settings: Settings, patient: Patient,
+                      now: datetime) -> datetime:
     """The earliest moment from `now` (naive UTC) we may start a contact with `patient`."""
+    per_day, per_week = settings.max_contacts_per_day, settings.max_contacts_per_week
     zone = ZoneInfo(patient.time_zone)
     week = sorted(session.scalars(
         select(ContactAttempt.started_at).where(

@@ -72,7 +72,6 @@ def dispatch_due(services: Services, worker_id: str | None = None,
 
 def _send_checkin(services: Services, checkin_id: int) -> str:
     now = services.clock()
-    settings = services.settings
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
         patient = checkin.episode.patient
@@ -80,8 +79,7 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
             checkin.status, checkin.ended_at = "cancelled", now
             checkin.cancel_reason = "opted_out"
             return "cancelled"
-        allowed = next_contact_time(session, patient, now, settings.max_contacts_per_day,
-                                    settings.max_contacts_per_week)
+        allowed = next_contact_time(session, services.settings, patient, now)
         if allowed > now:
             # Over the contact limit or outside the patient's hours: try again when allowed.
             checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .checkin_list import local_iso
 from .flows import AnswerView, Flow, Rule
 from .models import Alert, Episode
+from .scheduling import local_iso
 
 SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
 

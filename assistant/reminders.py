@@ -41,12 +41,10 @@ def follow_up_silent_checkins(services: Services) -> FollowUpReport:
 
 def _remind(services: Services, checkin_id: int) -> bool:
     now = services.clock()
-    settings = services.settings
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
         patient = checkin.episode.patient
-        if next_contact_time(session, patient, now, settings.max_contacts_per_day,
-                             settings.max_contacts_per_week) > now:
+        if next_contact_time(session, services.settings, patient, now) > now:
             return False  # asked again at a later tick, once the limits allow
         claimed = session.execute(
             update(CheckIn).where(CheckIn.id == checkin_id, CheckIn.status == "sent",

@@ -22,6 +22,13 @@ def to_utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def local_iso(moment: datetime | None, zone: str) -> str | None:
+    """ISO 8601 with the patient's UTC offset, e.g. 2026-11-24T10:00:00-05:00."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
 def into_allowed_hours(local: datetime, start_hour: int, end_hour: int) -> datetime:
     """Move a local time forward to the next moment the patient may be contacted
     (`end_hour` 24 means until midnight)."""
