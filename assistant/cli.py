@@ -193,6 +193,155 @@ def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: 
                    f"{row['channel']:<5} {row['status']:<12} TCM by {row['tcm_deadline']}")
 
 
+# -- the care team ---------------------------------------------------------------------------
+
+def _session_scope():  # type: ignore[no-untyped-def]
+    from .db import make_engine, make_session_factory, transaction, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    return settings, transaction(make_session_factory(make_engine(settings.database_url)))
+
+
+@main.group()
+def users() -> None:
+    """Coordinators and admins: who is notified, when, and who backs them up."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["coordinator", "admin"]), default="coordinator",
+              show_default=True)
+@click.option("--phone", help="Mobile for SMS notifications.")
+@click.option("--email", help="Address for e-mail notifications.")
+@click.option("--on-call", default="always", show_default=True,
+              help='Hours like "Mon-Fri 08:00-17:00" (default time zone), or "always".')
+def users_add(username: str, name: str, role: str, phone: str | None, email: str | None,
+              on_call: str) -> None:
+    from .db import utc_now
+    from .roster import RosterError, add_user
+
+    settings, scope = _session_scope()
+    try:
+        with scope as session:
+            user = add_user(session, settings, username=username, name=name, role=role,
+                            phone=phone, email=email, on_call=on_call, now=utc_now(),
+                            actor="cli")
+            click.echo(f"added {user.username} ({user.role}), on call {user.on_call}")
+    except RosterError as exc:
+        fail(str(exc))
+
+
+@users.command("set-backup")
+@click.argument("username")
+@click.argument("backup")
+def users_set_backup(username: str, backup: str) -> None:
+    from .db import utc_now
+    from .roster import RosterError, set_backup
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            set_backup(session, username, backup, utc_now(), "cli")
+    except RosterError as exc:
+        fail(str(exc))
+    click.echo(f"{backup} now backs up {username}")
+
+
+@users.command("list")
+def users_list() -> None:
+    from sqlalchemy import select
+
+    from .models import User
+
+    _, scope = _session_scope()
+    with scope as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            backup = user.backup.username if user.backup else "-"
+            click.echo(f"{user.username:<16} {user.role:<12} {user.phone or '-':<14} "
+                       f"{user.email or '-':<28} on call {user.on_call}; backup {backup}"
+                       + ("" if user.active else " (inactive)"))
+
+
+@main.group()
+def alerts() -> None:
+    """Acknowledge and resolve alerts (the dashboard does the same)."""
+
+
+def _alert_and_user(session, alert_id: int, username: str):  # type: ignore[no-untyped-def]
+    from .models import Alert
+    from .roster import RosterError, find
+
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        fail(f"there is no alert {alert_id}")
+    try:
+        return alert, find(session, username)
+    except RosterError as exc:
+        fail(str(exc))
+
+
+@alerts.command("ack")
+@click.argument("alert_id", type=int)
+@click.option("--by", "username", required=True, help="Your user name.")
+def alerts_ack(alert_id: int, username: str) -> None:
+    from .alert_lifecycle import acknowledge
+    from .db import utc_now
+
+    _, scope = _session_scope()
+    with scope as session:
+        alert, user = _alert_and_user(session, alert_id, username)
+        done = acknowledge(session, alert, user, utc_now())
+        click.echo(f"alert {alert_id} " + ("acknowledged" if done else f"was {alert.status}"))
+
+
+@alerts.command("resolve")
+@click.argument("alert_id", type=int)
+@click.option("--by", "username", required=True, help="Your user name.")
+@click.option("--resolution", required=True, type=click.Choice(
+    ["reached_by_phone", "sent_to_emergency_care", "appointment_made", "no_action_needed",
+     "other"]))
+@click.option("--note", help="What was done.")
+def alerts_resolve(alert_id: int, username: str, resolution: str, note: str | None) -> None:
+    from .alert_lifecycle import LifecycleError, resolve
+    from .db import utc_now
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            alert, user = _alert_and_user(session, alert_id, username)
+            resolve(session, alert, user, resolution, note, utc_now())
+    except LifecycleError as exc:
+        fail(str(exc))
+    click.echo(f"alert {alert_id} resolved ({resolution})")
+
+
+@main.group()
+def audit() -> None:
+    """The append-only audit log."""
+
+
+@audit.command("export")
+@click.option("--since", help="Only events from this ISO 8601 date-time (UTC).")
+@click.option("--format", "form", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+def audit_export(since: str | None, form: str) -> None:
+    from datetime import datetime
+
+    from .audit import events, export
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=None)
+        except ValueError:
+            fail(f"--since {since!r} is not an ISO 8601 date-time")
+    _, scope = _session_scope()
+    with scope as session:
+        click.echo(export(events(session, start), form), nl=False)
+
+
 # -- flows ----------------------------------------------------------------------------------
 
 @main.group()

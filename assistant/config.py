@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +49,15 @@ class Settings:
     office_hours: str = "Mon-Fri 08:00-17:00"
     max_call_attempts: int = 3
     call_retry_minutes: int = 240
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "carecall@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    ack_minutes_emergency: int = 5
+    ack_minutes_urgent: int = 60
+    digest_hour: int = 8
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -97,8 +106,18 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+_flag.__name__ = "true/false"
+
 # (environment variable, Settings field, converter, description) — the README table mirrors this.
-ENV_VARS: list[tuple[str, str, type, str]] = [
+ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
     ("CARECALL_DATA_DIR", "data_dir", Path, "Folder for the default SQLite database"),
     ("CARECALL_DATABASE_URL", "database_url", str, "SQLAlchemy URL of the database"),
     ("CARECALL_TWILIO_ACCOUNT_SID", "twilio_account_sid", str, "Twilio account SID"),
@@ -211,6 +230,25 @@ ENV_VARS: list[tuple[str, str, type, str]] = [
         int,
         "Wait before calling again (contact limits may make it longer)",
     ),
+    ("CARECALL_SMTP_HOST", "smtp_host", str, "SMTP server for e-mail; empty: no e-mail"),
+    ("CARECALL_SMTP_PORT", "smtp_port", int, "SMTP port"),
+    ("CARECALL_SMTP_SENDER", "smtp_sender", str, "From address of notifications"),
+    ("CARECALL_SMTP_USER", "smtp_user", str, "SMTP user name, if the server wants one"),
+    ("CARECALL_SMTP_PASSWORD", "smtp_password", str, "SMTP password"),
+    ("CARECALL_SMTP_STARTTLS", "smtp_starttls", _flag, "Use STARTTLS (true/false)"),
+    (
+        "CARECALL_ACK_MINUTES_EMERGENCY",
+        "ack_minutes_emergency",
+        int,
+        "Minutes to acknowledge an emergency alert before it is re-sent, then escalated",
+    ),
+    (
+        "CARECALL_ACK_MINUTES_URGENT",
+        "ack_minutes_urgent",
+        int,
+        "The same for an urgent alert",
+    ),
+    ("CARECALL_DIGEST_HOUR", "digest_hour", int, "Local hour of the daily routine digest"),
 ]
 
 

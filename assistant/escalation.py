@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .alert_lifecycle import add_event
 from .flows import AnswerView, Flow, Rule
 from .models import Alert, Episode
 from .scheduling import local_iso
@@ -64,11 +65,13 @@ def raise_alert(
             due_at=due_at,
         )
         session.add(alert)
+        add_event(session, alert, "raised", "carecall", now, summary)
     else:
         alert.evidence = [*alert.evidence, evidence]
         if SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]:
             alert.severity = severity
         alert.updated_at = now
+        add_event(session, alert, "evidence_added", "carecall", now, evidence.get("raw"))
     session.flush()
     if reason not in (TCM_TASK, "opted_out"):
         open_tcm_task(session, episode_id, "a problem was found in a check-in", now)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .coordinator_sms import ack_number, answer, roster_user
 from .db import transaction
-from .models import CheckIn, Conversation, Message, Patient
+from .models import CheckIn, Conversation, Message, Patient, User
 from .phones import InvalidPhone, to_e164
 from .services import Services
 
@@ -49,7 +51,27 @@ def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[st
     existing = session.scalar(select(Message).where(Message.provider_sid == sms.sid))
     if existing is not None:
         return _replies_to(session, sms.sid)
+    coordinator = _coordinator(services, session, sms.from_number)
+    if coordinator is not None or ack_number(sms.body) is not None:
+        # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
+        inbound = _store_inbound(session, sms, now, None, None)
+        replies = answer(session, coordinator, sms.body, now) if coordinator else []
+        _store_replies(session, sms, inbound, replies, now)
+        return replies
     conversation, patient = _find_conversation(services, session, sms.from_number)
+    inbound = _store_inbound(session, sms, now, patient, conversation)
+    if conversation is not None:
+        replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
+                                          now).replies
+    else:
+        replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
+                                                         "sms", now)
+    _store_replies(session, sms, inbound, replies, now)
+    return replies
+
+
+def _store_inbound(session: Session, sms: InboundSms, now: datetime, patient: Patient | None,
+                   conversation: Conversation | None) -> Message:
     inbound = Message(
         direction="in", channel="sms", from_number=sms.from_number, to_number=sms.to_number,
         body=sms.body, provider_sid=sms.sid, status="received", created_at=now,
@@ -58,19 +80,24 @@ def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[st
     )
     session.add(inbound)
     session.flush()  # claims the SID: a concurrent duplicate waits here, then fails
-    if conversation is not None:
-        replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
-                                          now).replies
-    else:
-        replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
-                                                         "sms", now)
+    return inbound
+
+
+def _store_replies(session: Session, sms: InboundSms, inbound: Message, replies: list[str],
+                   now: datetime) -> None:
     for text in replies:
         session.add(Message(
             direction="out", channel="sms", from_number=sms.to_number, to_number=sms.from_number,
             body=text, status="sent", reply_to_id=inbound.id, created_at=now,
             patient_id=inbound.patient_id, conversation_id=inbound.conversation_id,
         ))
-    return replies
+
+
+def _coordinator(services: Services, session: Session, number: str) -> User | None:
+    try:
+        return roster_user(session, to_e164(number, services.settings.default_region))
+    except InvalidPhone:
+        return None
 
 
 def _find_conversation(

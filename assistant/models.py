@@ -264,7 +264,73 @@ class Alert(Base):
     # TCM interactive contact.
     kind: Mapped[str] = mapped_column(String(8), default="alert")
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # reached_by_phone | sent_to_emergency_care | appointment_made | no_action_needed | other
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    # Notification state, so deadlines survive a worker restart.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    renotified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When a routine alert went out in the daily digest.
+    digested_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    events: Mapped[list[AlertEvent]] = relationship(back_populates="alert",
+                                                    order_by="AlertEvent.id")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     patient: Mapped[Patient] = relationship()
+
+
+class AlertEvent(Base):
+    """Every change to an alert: what happened, who did it, when."""
+
+    __tablename__ = "alert_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    # raised | evidence_added | notified | renotified | escalated | acknowledged | assigned |
+    # resolved
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class User(Base):
+    """A coordinator or admin: who is notified, when they are on call, who backs them up."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # coordinator | admin
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    # Like "Mon-Fri 08:00-17:00", in the default time zone; "always" for round the clock.
+    on_call: Mapped[str] = mapped_column(String(64), default="always")
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    backup: Mapped[User | None] = relationship(remote_side="User.id")
+
+
+class AuditEvent(Base):
+    """Who saw or changed what, when. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))  # viewed | changed | created | ...
+    subject: Mapped[str] = mapped_column(String(32))  # patient | alert | user | flow
+    subject_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .dispatch import default_worker_id, dispatch_due
 from .expiry import expire_quiet_conversations
+from .mailer import Mailer
+from .notifications import Notifier
 from .reconcile import reconcile
 from .reminders import follow_up_silent_checkins
 from .services import Services
@@ -32,9 +34,9 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval_seconds}
 
 
-def tick(services: Services, worker_id: str) -> None:
+def tick(services: Services, worker_id: str, notifier: Notifier | None = None) -> None:
     """Settle what a vanished worker left, send what is due, close conversations that went
-    quiet, follow up silent ones, and watch the TCM deadlines."""
+    quiet, follow up silent ones, watch the TCM deadlines, and get alerts to coordinators."""
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
@@ -52,12 +54,17 @@ def tick(services: Services, worker_id: str) -> None:
     tasks = watch_tcm_deadlines(services)
     if tasks:
         log.info("%d TCM call tasks opened", len(tasks))
+    sent = (notifier or Notifier(services, Mailer(services.settings))).run()
+    if sent.notified or sent.renotified or sent.escalated:
+        log.info("notifications: %s", sent)
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:
     interval = services.settings.tick_seconds
+    notifier = Notifier(services, Mailer(services.settings))
     scheduler.add_job(
-        tick, "interval", seconds=interval, args=(services, worker_id), id=DISPATCH_JOB_ID,
+        tick, "interval", seconds=interval, args=(services, worker_id, notifier),
+        id=DISPATCH_JOB_ID,
         replace_existing=True, next_run_time=datetime.now(UTC),
     )
 

@@ -3,10 +3,12 @@ conversation, and the inbound messages that could not be processed and wait for 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
+from assistant.audit import record
+from assistant.db import transaction
 from assistant.models import Alert, Message, Patient
 from assistant.services import Services
 
@@ -47,12 +49,33 @@ def alert_queue() -> str:
                                unprocessed=unprocessed)
 
 
+@bp.get("/alerts/<int:alert_id>")
+def alert_detail(alert_id: int) -> str:
+    services = _services()
+    with transaction(services.sessions) as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            abort(404)
+        record(session, actor=_viewer(), action="viewed", subject="alert", subject_id=alert_id,
+               now=services.clock())
+        return render_template("alert.html", alert=alert, events=list(alert.events),
+                               patient=alert.patient)
+
+
+def _viewer() -> str:
+    """Who is looking; until sign-in arrives, the address the request came from."""
+    return f"anonymous@{request.remote_addr or 'unknown'}"
+
+
 @bp.get("/patients/<int:patient_id>")
 def patient_timeline(patient_id: int) -> str:
-    with _services().sessions() as session:
+    services = _services()
+    with transaction(services.sessions) as session:
         patient = session.get(Patient, patient_id)
         if patient is None:
             abort(404)
+        record(session, actor=_viewer(), action="viewed", subject="patient",
+               subject_id=patient_id, now=services.clock())
         messages = list(session.scalars(
             select(Message).where(Message.patient_id == patient_id).order_by(Message.id)))
         alerts = list(session.scalars(
