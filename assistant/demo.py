@@ -19,9 +19,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 import yaml
+from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
@@ -31,7 +33,10 @@ from .config import Settings
 from .converse import reply_text
 from .db import transaction, upgrade
 from .enrollment import enroll, validate_discharge
+from .mailer import Mailer
 from .models import Alert, CheckIn
+from .notifications import Notifier
+from .roster import add_user
 from .services import Services, build_services
 from .simulator import (
     Delivered,
@@ -45,6 +50,8 @@ from .simulator import (
 )
 from .worker import job_defaults, schedule_jobs
 
+DEMO_NURSE = {"username": "nurse", "name": "Nora Nurse", "phone": "+12015550160",
+              "email": "nurse@riverside.example"}
 SAMPLE_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
 FIRST_MESSAGE_WAIT_SECONDS = 30
 
@@ -98,13 +105,17 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
     def show(message: Delivered) -> None:
         if message.to == phone_number:
             write(f"  📱 Carecall: {message.body}")
+        elif message.to == DEMO_NURSE["phone"]:
+            write(f"  📟 To the on-call nurse's phone: {message.body}")
 
     network.listeners.append(show)
     calls: queue.Queue[PlacedCall] = queue.Queue()
     network.call_listeners.append(calls.put)
     port = port or free_port()
+    sink = SmtpSink(write)
     settings = settings.with_overrides(database_url=url,
-                                       public_base_url=f"http://127.0.0.1:{port}")
+                                       public_base_url=f"http://127.0.0.1:{port}",
+                                       smtp_host="127.0.0.1", smtp_port=sink.start())
     services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
     try:
         with serving(services, port) as address:
@@ -114,6 +125,30 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
         return 0
     finally:
         services.close()
+        sink.stop()
+
+
+class SmtpSink:
+    """A local SMTP server that shows each e-mail at the terminal instead of sending it."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+        self.controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        message = message_from_bytes(envelope.content)
+        self.write(f"  ✉  E-mail to {message['To']}: {message['Subject']}")
+        return "250 OK"
+
+    def start(self) -> int:
+        port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        return port
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
 
 
 def _run(services: Services, address: str, phone_number: str, replies: list[str] | None,
@@ -147,6 +182,8 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
             _converse(services, phone, replies, read, write)
     finally:
         scheduler.shutdown(wait=False)
+    # The worker notifies at its next tick; the demo does not wait for it.
+    Notifier(services, Mailer(settings)).run()
     if replies is None:
         write(f"\nThe alerts page stays up at {address}/ until you press Enter.")
         _ask(read, "")
@@ -200,6 +237,9 @@ class _Hangup(Exception):
 
 def _enroll_sample(services: Services, channel: str = "sms") -> None:
     now = services.clock()
+    with transaction(services.sessions) as session:
+        add_user(session, services.settings, role="coordinator", on_call="always", now=now,
+                 actor="demo", **DEMO_NURSE)
     discharge = validate_discharge(
         services.settings, services.flows, name=SAMPLE_PATIENT["name"],
         dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow="general", lang="en",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from .alert_lifecycle import add_event
@@ -66,7 +66,8 @@ class Notifier:
         with self.services.sessions() as session:
             pending = session.scalars(select(Alert.id).where(
                 Alert.kind == "alert", Alert.status == "open",
-                Alert.severity.in_(NOTIFIED_SEVERITIES)).order_by(Alert.id)).all()
+                Alert.severity.in_(NOTIFIED_SEVERITIES))
+                .order_by(case({"emergency": 0}, value=Alert.severity, else_=1), Alert.id)).all()
         for alert_id in pending:
             with transaction(self.services.sessions) as session:
                 alert = session.get_one(Alert, alert_id, with_for_update=True)

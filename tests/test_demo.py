@@ -23,6 +23,11 @@ def test_the_demo_sends_the_checkin_takes_replies_and_prints_the_alert(tmp_path:
     assert "ALERT for the care team [EMERGENCY] Chest pain or pressure" in output
     assert output.index("Please call 911 now") < output.index("[EMERGENCY]")
     assert "The check-in has ended." in output
+    # The on-call nurse of the demo roster is notified by SMS and by e-mail (local sink),
+    # the emergency first.
+    assert output.index("To the on-call nurse's phone: Carecall EMERGENCY alert") < \
+        output.index("To the on-call nurse's phone: Carecall URGENT alert")
+    assert "E-mail to nurse@riverside.example: [Carecall] EMERGENCY alert" in output
 
 
 def test_the_voice_demo_rings_the_phone_and_listens(tmp_path: Path) -> None:
