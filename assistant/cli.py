@@ -249,6 +249,21 @@ def users_set_backup(username: str, backup: str) -> None:
     click.echo(f"{backup} now backs up {username}")
 
 
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    from .db import utc_now
+    from .roster import RosterError, deactivate
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            deactivate(session, username, utc_now(), "cli")
+    except RosterError as exc:
+        fail(str(exc))
+    click.echo(f"{username} gets no more notifications")
+
+
 @users.command("list")
 def users_list() -> None:
     from sqlalchemy import select

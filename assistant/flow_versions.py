@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .audit import record
 from .flow_loader import parse_flow
 from .flows import Flow
 from .models import FlowVersion
@@ -37,6 +38,8 @@ class FlowVersions:
         )
         session.add(version)
         session.flush()
+        record(session, actor="carecall", action="published", subject="flow",
+               subject_id=f"{flow.id} v{number}", now=now, detail=flow.checksum[:12])
         return version
 
     def flow(self, version: FlowVersion) -> Flow:

@@ -75,3 +75,11 @@ def on_call_now(session: Session, settings: Settings, now: datetime) -> User | N
                 now, settings.default_timezone, calendar):
             return user
     return coordinators[0] if coordinators else None
+
+
+def deactivate(session: Session, username: str, now: datetime, actor: str) -> None:
+    """No more notifications to this user; their history stays."""
+    user = find(session, username)
+    user.active = False
+    record(session, actor=actor, action="changed", subject="user", subject_id=user.id,
+           now=now, detail="deactivated")

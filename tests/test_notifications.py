@@ -229,3 +229,12 @@ def test_the_audit_log_is_append_only_and_exports(database_url, settings, networ
         assert export(rows, "csv").startswith("id,at,actor,action,subject,subject_id,detail")
         assert session.scalar(select(AuditEvent.detail)) == "ana (coordinator)"
     services.close()
+
+
+def test_publishing_a_flow_is_audited(team) -> None:
+    services, _ = team
+    start_checkin(services)
+    with services.sessions() as session:
+        published = [(e.action, e.subject, e.subject_id) for e in events(session)
+                     if e.subject == "flow"]
+    assert published == [("published", "flow", "general v1")]

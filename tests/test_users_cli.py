@@ -28,12 +28,14 @@ def test_the_roster_is_managed_and_every_change_audited(db: str) -> None:
     assert run("users", "add", "ben", "--name", "Ben Okafor", "--phone", "+12015550151"
                ).exit_code == 0
     assert run("users", "set-backup", "ana", "ben").exit_code == 0
+    assert run("users", "deactivate", "ben").exit_code == 0
     listing = run("users", "list").output
     assert "ana" in listing and "+12015550150" in listing and "backup ben" in listing
+    assert "(inactive)" in listing
     exported = [json.loads(line) for line in run("audit", "export").output.splitlines()]
     assert [(e["actor"], e["action"], e["detail"]) for e in exported] == [
         ("cli", "created", "ana (coordinator)"), ("cli", "created", "ben (coordinator)"),
-        ("cli", "changed", "backup: ben")]
+        ("cli", "changed", "backup: ben"), ("cli", "changed", "deactivated")]
 
 
 @pytest.mark.parametrize(("args", "message"), [
