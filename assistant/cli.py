@@ -249,6 +249,74 @@ def users_set_backup(username: str, backup: str) -> None:
     click.echo(f"{backup} now backs up {username}")
 
 
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given (input hidden).")
+def users_set_password(username: str, password: str) -> None:
+    """Let a user sign in to the pages."""
+    from .accounts import AccountError, set_password
+    from .db import utc_now
+    from .roster import RosterError, find
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            set_password(session, find(session, username), password, utc_now(), "cli")
+    except (RosterError, AccountError) as exc:
+        fail(str(exc))
+    click.echo(f"{username} can sign in")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for hospital systems."""
+
+
+@tokens.command("issue")
+@click.argument("name")
+def tokens_issue(name: str) -> None:
+    """Print a new token once; only its hash is kept."""
+    from .accounts import AccountError, issue_token
+    from .db import utc_now
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            token = issue_token(session, name, utc_now(), "cli")
+    except AccountError as exc:
+        fail(str(exc))
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("name")
+def tokens_revoke(name: str) -> None:
+    from .accounts import AccountError, revoke_token
+    from .db import utc_now
+
+    _, scope = _session_scope()
+    try:
+        with scope as session:
+            revoke_token(session, name, utc_now(), "cli")
+    except AccountError as exc:
+        fail(str(exc))
+    click.echo(f"token {name} revoked")
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    from sqlalchemy import select
+
+    from .models import ApiToken
+
+    _, scope = _session_scope()
+    with scope as session:
+        for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            click.echo(f"{token.name:<24} issued {token.created_at:%Y-%m-%d}  {state}")
+
+
 @users.command("deactivate")
 @click.argument("username")
 def users_deactivate(username: str) -> None:
@@ -526,6 +594,10 @@ def serve(host: str, port: int) -> None:
 
     settings = _settings()
     _require_real_twilio(settings)
+    if len(settings.secret_key) < 32:
+        fail("CARECALL_SECRET_KEY is not set (or shorter than 32 characters); set a long "
+             "random string, for example from: python -c 'import secrets; "
+             "print(secrets.token_hex(32))'")
     upgrade(settings.database_url)
     run_simple(host, port, create_app(_services(settings)), threaded=True)
 

@@ -58,6 +58,8 @@ class Settings:
     ack_minutes_emergency: int = 5
     ack_minutes_urgent: int = 60
     digest_hour: int = 8
+    secret_key: str = ""
+    idle_minutes: int = 30
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -249,6 +251,13 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
         "The same for an urgent alert",
     ),
     ("CARECALL_DIGEST_HOUR", "digest_hour", int, "Local hour of the daily routine digest"),
+    (
+        "CARECALL_SECRET_KEY",
+        "secret_key",
+        str,
+        "Signs session cookies; required by `carecall serve` (a long random string)",
+    ),
+    ("CARECALL_IDLE_MINUTES", "idle_minutes", int, "Sign-out after this long without use"),
 ]
 
 
@@ -275,6 +284,8 @@ def settings_table() -> str:
         "prompts_dir": "`prompts/` in the repository",
         "twilio_auth_token": "a placeholder for the simulator",
         "twilio_messaging_service_sid": "(none)",
+        "secret_key": "(none)",
+        "smtp_host": "(none: no e-mail)",
     }
     rows = ["| Variable | Meaning | Default |", "| --- | --- | --- |"]
     for name, attr, _, meaning in ENV_VARS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import shutil
 import socket
 import threading
@@ -28,6 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
+from .accounts import set_password
 from .chart import END_STATES
 from .config import Settings
 from .converse import reply_text
@@ -50,6 +52,7 @@ from .simulator import (
 )
 from .worker import job_defaults, schedule_jobs
 
+DEMO_PASSWORD = "carecall-demo-" + secrets.token_hex(4)  # new each run; printed at start
 DEMO_NURSE = {"username": "nurse", "name": "Nora Nurse", "phone": "+12015550160",
               "email": "nurse@riverside.example"}
 SAMPLE_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
@@ -155,7 +158,8 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
          read: Callable[[str], str], write: Callable[[str], None], channel: str,
          calls: queue.Queue[PlacedCall]) -> int:
     settings = services.settings
-    write(f"Carecall demo · alerts page: {address}/  (Ctrl-C to quit)")
+    write(f"Carecall demo · alerts page: {address}/  (sign in as {DEMO_NURSE['username']} / "
+          f"{DEMO_PASSWORD}; Ctrl-C to quit)")
     _enroll_sample(services, channel)
     how = "a phone call" if channel == "voice" else "text message"
     write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the first check-in, by "
@@ -238,8 +242,9 @@ class _Hangup(Exception):
 def _enroll_sample(services: Services, channel: str = "sms") -> None:
     now = services.clock()
     with transaction(services.sessions) as session:
-        add_user(session, services.settings, role="coordinator", on_call="always", now=now,
-                 actor="demo", **DEMO_NURSE)
+        nurse = add_user(session, services.settings, role="coordinator", on_call="always",
+                         now=now, actor="demo", **DEMO_NURSE)
+        set_password(session, nurse, DEMO_PASSWORD, now, "demo")
     discharge = validate_discharge(
         services.settings, services.flows, name=SAMPLE_PATIENT["name"],
         dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow="general", lang="en",

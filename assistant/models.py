@@ -318,6 +318,10 @@ class User(Base):
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Sign-in: a salted hash, never the password; repeated failures lock the account a while.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     backup: Mapped[User | None] = relationship(remote_side="User.id")
 
@@ -334,3 +338,15 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(32))  # patient | alert | user | flow
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """A hospital system's key to /api/v1/. Only a hash is kept; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -3,16 +3,40 @@ conversation, and the inbound messages that could not be processed and wait for 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
+from werkzeug.wrappers import Response
 
+from assistant.alert_lifecycle import RESOLUTIONS, LifecycleError, acknowledge, assign, resolve
 from assistant.audit import record
 from assistant.db import transaction
-from assistant.models import Alert, Message, Patient
+from assistant.models import Alert, Message, Patient, User
+from assistant.roster import RosterError, find
 from assistant.services import Services
+from web.auth import login_manager
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+
+@bp.before_request
+def signed_in_only():  # type: ignore[no-untyped-def]
+    """Every page here shows patients' information: coordinators and admins only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+    return None
 
 _SEVERITY_RANK = case({"emergency": 0, "urgent": 1, "routine": 2}, value=Alert.severity)
 
@@ -58,13 +82,56 @@ def alert_detail(alert_id: int) -> str:
             abort(404)
         record(session, actor=_viewer(), action="viewed", subject="alert", subject_id=alert_id,
                now=services.clock())
+        team = list(session.scalars(select(User).where(User.active.is_(True))
+                                    .order_by(User.username)))
         return render_template("alert.html", alert=alert, events=list(alert.events),
-                               patient=alert.patient)
+                               patient=alert.patient, team=team, resolutions=RESOLUTIONS)
 
 
 def _viewer() -> str:
-    """Who is looking; until sign-in arrives, the address the request came from."""
-    return f"anonymous@{request.remote_addr or 'unknown'}"
+    return current_user.username
+
+
+@bp.post("/alerts/<int:alert_id>/ack")
+def alert_ack(alert_id: int) -> Response:
+    services = _services()
+    with transaction(services.sessions) as session:
+        alert, user = _alert_and_me(session, alert_id)
+        acknowledge(session, alert, user, services.clock())
+    return redirect(url_for("dashboard.alert_detail", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/assign")
+def alert_assign(alert_id: int) -> Response:
+    services = _services()
+    with transaction(services.sessions) as session:
+        alert, _ = _alert_and_me(session, alert_id)
+        try:
+            assignee = find(session, request.form.get("username", ""))
+        except RosterError:
+            abort(400)
+        assign(session, alert, assignee, current_user.username, services.clock())
+    return redirect(url_for("dashboard.alert_detail", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+def alert_resolve(alert_id: int) -> Response:
+    services = _services()
+    with transaction(services.sessions) as session:
+        alert, user = _alert_and_me(session, alert_id)
+        try:
+            resolve(session, alert, user, request.form.get("resolution", ""),
+                    request.form.get("note") or None, services.clock())
+        except LifecycleError:
+            abort(400)
+    return redirect(url_for("dashboard.alert_detail", alert_id=alert_id))
+
+
+def _alert_and_me(session: Session, alert_id: int) -> tuple[Alert, User]:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    return alert, session.get_one(User, int(current_user.get_id()))
 
 
 @bp.get("/patients/<int:patient_id>")

@@ -132,3 +132,38 @@ def phone(client: FlaskClient) -> SimulatedPhone:
     """The patient's phone, texting the webhook through Flask's test client."""
     return SimulatedPhone(PATIENT_PHONE, SERVICE_NUMBER, AUTH_TOKEN, PUBLIC_BASE_URL,
                           poster_for(client))
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
+
+
+def signed_in_client(services: Services, username: str = "nora",
+                     role: str = "coordinator") -> FlaskClient:
+    """A browser-like client, signed in as a new user with `role`."""
+    from assistant.accounts import set_password
+    from assistant.db import transaction
+    from assistant.roster import add_user
+
+    with transaction(services.sessions) as session:
+        user = add_user(session, services.settings, username=username, name=username.title(),
+                        role=role, phone=None, email=None, on_call="always",
+                        now=services.clock(), actor="test")
+        set_password(session, user, PASSWORD, services.clock(), "test")
+    client = create_app(services).test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # the session cookie is Secure
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                            "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def coordinator(services: Services) -> FlaskClient:
+    return signed_in_client(services)

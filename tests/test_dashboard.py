@@ -6,32 +6,32 @@ from tests.helpers import DOB_REPLY, start_checkin
 
 
 def test_the_alert_page_lists_the_most_severe_first_with_what_the_patient_said(
-        services, phone, client) -> None:
+        services, phone, coordinator) -> None:
     start_checkin(services)
     phone.text(DOB_REPLY)
     phone.text("worse")
     phone.text("yes <b>it hurts</b>")
-    page = client.get("/").get_data(as_text=True)
+    page = coordinator.get("/").get_data(as_text=True)
     assert page.index("Chest pain or pressure") < page.index("Feels worse than at discharge")
     assert "Alex Rivera" in page
     assert "&lt;b&gt;it hurts&lt;/b&gt;" in page  # escaped, never rendered as markup
-    feed = client.get("/alerts.json").get_json()
+    feed = coordinator.get("/alerts.json").get_json()
     assert [(a["severity"], a["reason"]) for a in feed] == [
         ("emergency", "chest_pain"), ("urgent", "feeling_worse")]
     assert feed[0]["evidence"][0]["raw"] == "yes <b>it hurts</b>"
 
 
-def test_a_patient_page_shows_the_whole_conversation(services, phone, client) -> None:
+def test_a_patient_page_shows_the_whole_conversation(services, phone, coordinator) -> None:
     start_checkin(services)
     phone.text(DOB_REPLY)
-    page = client.get("/patients/1").get_data(as_text=True)
+    page = coordinator.get("/patients/1").get_data(as_text=True)
     assert "Hi Alex, this is Riverside Hospital" in page
     assert DOB_REPLY in page
     assert "Compared with when you left the hospital" in page
-    assert client.get("/patients/999").status_code == 404
+    assert coordinator.get("/patients/999").status_code == 404
 
 
-def test_messages_that_failed_processing_are_listed_for_a_person(services, phone, client,
+def test_messages_that_failed_processing_are_listed_for_a_person(services, phone, coordinator,
                                                                   monkeypatch) -> None:
     start_checkin(services)
 
@@ -40,5 +40,5 @@ def test_messages_that_failed_processing_are_listed_for_a_person(services, phone
 
     monkeypatch.setattr(services.dialogue, "reply", broken)
     phone.text("I fell and hit my head")
-    page = client.get("/").get_data(as_text=True)
+    page = coordinator.get("/").get_data(as_text=True)
     assert "could not be processed" in page and "I fell and hit my head" in page

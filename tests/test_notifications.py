@@ -26,6 +26,7 @@ from tests.conftest import (
     SERVICE_NUMBER,
     make_services,
     poster_for,
+    signed_in_client,
 )
 from tests.helpers import DOB_REPLY, start_checkin
 from web import create_app
@@ -202,11 +203,14 @@ def test_resolving_records_who_how_and_why(team, clock) -> None:
 def test_the_alert_page_shows_the_history_and_the_view_is_audited(team) -> None:
     services, _ = team
     alert_id = raise_emergency(services)
-    page = create_app(services).test_client().get(f"/alerts/{alert_id}").get_data(as_text=True)
+    page = signed_in_client(services, "carla").get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert "Chest pain or pressure" in page and "raised" in page
     with services.sessions() as session:
         viewed = [(e.action, e.subject, e.subject_id) for e in events(session)]
     assert ("viewed", "alert", str(alert_id)) in viewed
+    with services.sessions() as session:
+        assert session.scalars(select(AuditEvent.actor).where(
+            AuditEvent.action == "viewed")).all() == ["carla"]
 
 
 def test_the_audit_log_is_append_only_and_exports(database_url, settings, network,

@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from datetime import timedelta
+
+from flask import Flask, jsonify
+from flask_wtf.csrf import CSRFProtect
 
 from assistant.services import Services
 from assistant.voice_calls import VoiceCalls
 from dashboard.alerts import bp as dashboard_bp
+from dashboard.api import bp as api_bp
+from dashboard.openapi import OPENAPI
 from webhooks.sms import bp as twilio_bp
 from webhooks.voice import bp as voice_bp
+
+from . import auth
 
 
 def create_app(services: Services) -> Flask:
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=64 * 1024)
+    settings = services.settings
+    app.config.update(
+        # Without a configured key (the demo, tests) sessions last only as long as the process.
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     app.extensions["carecall"] = services
     app.extensions["carecall.voice"] = VoiceCalls(services)
+    csrf = CSRFProtect(app)
+    # Twilio's requests are signed and the API uses tokens: neither carries a CSRF token.
+    for blueprint in (twilio_bp, voice_bp, api_bp):
+        csrf.exempt(blueprint)
     app.register_blueprint(twilio_bp)
     app.register_blueprint(voice_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
+    auth.init_app(app)
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
     return app

@@ -1,0 +1,151 @@
+"""`/api/v1/`: JSON for hospital systems, with a bearer token. A discharge is validated as
+`carecall enroll` validates it; bad input is a 400 that says what is wrong and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from assistant.accounts import token_owner
+from assistant.audit import record
+from assistant.cancellation import REASONS, cancel_episodes
+from assistant.checkin_list import list_checkins
+from assistant.db import transaction
+from assistant.enrollment import EnrollmentError, enroll, validate_discharge
+from assistant.models import Alert, CheckIn, Episode
+from assistant.phones import InvalidPhone, to_e164
+from assistant.scheduling import local_iso
+from assistant.services import Services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
+                    "appointment", "discharge_weight"}
+
+
+def _services() -> Services:
+    return current_app.extensions["carecall"]
+
+
+def _problem(status: int, message: str) -> ResponseReturnValue:
+    return jsonify({"error": message}), status
+
+
+@bp.before_request
+def require_token() -> ResponseReturnValue | None:
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    with _services().sessions() as session:
+        owner = token_owner(session, token) if token else None
+        if owner is None:
+            return _problem(401, "a valid API token is required: Authorization: Bearer <token>")
+        g.api_client = f"token:{owner.name}"
+    return None
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+@bp.post("/discharges")
+def record_discharge() -> ResponseReturnValue:
+    body = _json_body()
+    unknown = sorted(set(body) - DISCHARGE_FIELDS)
+    if not body or unknown:
+        return _problem(400, f"unknown fields {unknown}" if unknown else
+                        "send a JSON object with name, dob, phone, discharged and flow")
+    missing = [f for f in ("name", "dob", "phone", "discharged", "flow") if not body.get(f)]
+    if missing:
+        return _problem(400, f"missing {', '.join(missing)}")
+    services = _services()
+    try:
+        discharge = validate_discharge(
+            services.settings, services.flows, name=str(body["name"]), dob=str(body["dob"]),
+            phone=str(body["phone"]), discharged=str(body["discharged"]),
+            flow=str(body["flow"]), lang=str(body.get("lang", "en")),
+            time_zone=body.get("tz"), medication_rows=body.get("medications") or [],
+            appointment=body.get("appointment"),
+            baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")
+            else None,
+        )
+    except EnrollmentError as exc:
+        return _problem(400, str(exc))
+    now = services.clock()
+    with transaction(services.sessions) as session:
+        episode = enroll(session, services, discharge, now)
+        record(session, actor=g.api_client, action="created", subject="episode",
+               subject_id=episode.id, now=now)
+        zone = episode.patient.time_zone
+        result = {
+            "episode_id": episode.id, "phone": episode.patient.phone, "flow": episode.flow_id,
+            "tcm_deadline": local_iso(episode.tcm_deadline, zone),
+            "checkins": [{"id": c.id, "due_at": local_iso(c.due_at, zone),
+                          "channel": c.channel, "status": c.status}
+                         for c in episode.checkins],
+        }
+    return jsonify(result), 201
+
+
+@bp.post("/episodes/<int:episode_id>/cancel")
+def cancel_episode(episode_id: int) -> ResponseReturnValue:
+    reason = str(_json_body().get("reason", "manual"))
+    if reason not in REASONS:
+        return _problem(400, f"reason must be one of {', '.join(REASONS)}")
+    services = _services()
+    with transaction(services.sessions) as session:
+        if session.get(Episode, episode_id) is None:
+            return _problem(404, f"no episode {episode_id}")
+        count = cancel_episodes(session, services.dialogue, [episode_id], reason,
+                                services.clock())
+        record(session, actor=g.api_client, action="cancelled", subject="episode",
+               subject_id=episode_id, now=services.clock(), detail=reason)
+    return jsonify({"episode_id": episode_id, "cancelled": count})
+
+
+@bp.get("/alerts")
+def alerts() -> ResponseReturnValue:
+    status = request.args.get("status")
+    with _services().sessions() as session:
+        query = select(Alert).order_by(Alert.id.desc()).limit(1000)
+        if status:
+            query = query.where(Alert.status == status)
+        return jsonify([
+            {"id": a.id, "kind": a.kind, "severity": a.severity, "reason": a.reason,
+             "summary": a.summary, "status": a.status, "episode_id": a.episode_id,
+             "patient_phone": a.patient.phone,
+             "created_at": a.created_at.isoformat(timespec="seconds") + "Z",
+             "due_at": a.due_at.isoformat(timespec="seconds") + "Z" if a.due_at else None}
+            for a in session.scalars(query)
+        ])
+
+
+@bp.get("/checkins")
+def checkins() -> ResponseReturnValue:
+    phone = request.args.get("phone")
+    if phone:
+        try:
+            phone = to_e164(phone, _services().settings.default_region)
+        except InvalidPhone as exc:
+            return _problem(400, str(exc))
+    with _services().sessions() as session:
+        return jsonify(list_checkins(session, phone=phone, status=request.args.get("status")))
+
+
+@bp.get("/checkins/<int:checkin_id>")
+def checkin_result(checkin_id: int) -> ResponseReturnValue:
+    with _services().sessions() as session:
+        checkin = session.get(CheckIn, checkin_id)
+        if checkin is None:
+            return _problem(404, f"no check-in {checkin_id}")
+        conversation = checkin.conversation
+        return jsonify({
+            "id": checkin.id, "status": checkin.status, "flow": checkin.episode.flow_id,
+            "answers": {a.question_id: {"value": a.value, "raw": a.raw}
+                        for a in (conversation.answers if conversation else [])},
+            "alerts": [{"severity": a.severity, "reason": a.reason}
+                       for a in session.scalars(select(Alert).where(
+                           Alert.conversation_id == (conversation.id if conversation else -1)))],
+        })

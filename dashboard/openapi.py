@@ -1,0 +1,84 @@
+"""The API's OpenAPI 3.1 document, served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+_BAD = {"description": "What is wrong with the request; nothing was written",
+        "content": {"application/json": {"schema": _ERROR}}}
+_UNAUTHORISED = {"description": "No valid API token",
+                 "content": {"application/json": {"schema": _ERROR}}}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Carecall API", "version": "1",
+             "description": "Record discharges, cancel follow-up, read alerts and check-ins."},
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Discharge": {
+                "type": "object", "additionalProperties": False,
+                "required": ["name", "dob", "phone", "discharged", "flow"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "dob": {"type": "string", "format": "date"},
+                    "phone": {"type": "string"},
+                    "discharged": {"type": "string", "description": "ISO 8601 date-time"},
+                    "flow": {"type": "string"},
+                    "lang": {"type": "string", "enum": ["en", "es"]},
+                    "tz": {"type": "string"},
+                    "appointment": {"type": "string"},
+                    "discharge_weight": {"type": "string"},
+                    "medications": {"type": "array", "items": {
+                        "type": "object", "required": ["name", "change"],
+                        "properties": {"name": {"type": "string"},
+                                       "change": {"type": "string",
+                                                  "enum": ["new", "changed", "stopped",
+                                                           "held", "unchanged"]},
+                                       "dose": {"type": "string"},
+                                       "high_risk": {"type": "boolean"}}}},
+                },
+            },
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/discharges": {"post": {
+            "summary": "Record a discharge and schedule its check-ins",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Discharge"}}}},
+            "responses": {"201": {"description": "The episode and its planned check-ins"},
+                          "400": _BAD, "401": _UNAUTHORISED}}},
+        "/api/v1/episodes/{episode_id}/cancel": {"post": {
+            "summary": "Cancel what is scheduled for an episode",
+            "parameters": [{"name": "episode_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"reason": {
+                    "type": "string", "enum": ["manual", "readmitted", "death"]}}}}}},
+            "responses": {"200": {"description": "How many check-ins were cancelled"},
+                          "400": _BAD, "401": _UNAUTHORISED,
+                          "404": {"description": "No such episode"}}}},
+        "/api/v1/alerts": {"get": {
+            "summary": "Alerts and tasks, newest first",
+            "parameters": [{"name": "status", "in": "query",
+                            "schema": {"type": "string",
+                                       "enum": ["open", "acknowledged", "resolved"]}}],
+            "responses": {"200": {"description": "A list of alerts"},
+                          "401": _UNAUTHORISED}}},
+        "/api/v1/checkins": {"get": {
+            "summary": "Check-ins, as `carecall checkins --json`",
+            "parameters": [{"name": "phone", "in": "query", "schema": {"type": "string"}},
+                           {"name": "status", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "A list of check-ins"}, "400": _BAD,
+                          "401": _UNAUTHORISED}}},
+        "/api/v1/checkins/{checkin_id}": {"get": {
+            "summary": "One check-in's answers and alerts",
+            "parameters": [{"name": "checkin_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "The check-in's result"},
+                          "401": _UNAUTHORISED, "404": {"description": "No such check-in"}}}},
+    },
+}
