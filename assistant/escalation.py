@@ -67,11 +67,15 @@ def raise_alert(
         session.add(alert)
         add_event(session, alert, "raised", "carecall", now, summary)
     else:
-        alert.evidence = [*alert.evidence, evidence]
+        message_id = evidence.get("message_id")
+        repeated = message_id is not None and any(
+            item.get("message_id") == message_id for item in alert.evidence)
+        if not repeated:  # the same message seen by two rules is one piece of evidence
+            alert.evidence = [*alert.evidence, evidence]
+            add_event(session, alert, "evidence_added", "carecall", now, evidence.get("raw"))
         if SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]:
             alert.severity = severity
         alert.updated_at = now
-        add_event(session, alert, "evidence_added", "carecall", now, evidence.get("raw"))
     session.flush()
     if reason not in (TCM_TASK, "opted_out"):
         open_tcm_task(session, episode_id, "a problem was found in a check-in", now)
@@ -87,6 +91,10 @@ def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) ->
     episode = session.get_one(Episode, episode_id)
     if episode.tcm_deadline is None or episode.tcm_deadline <= now:
         return None
+    existing = session.scalar(select(Alert).where(
+        Alert.episode_id == episode_id, Alert.reason == TCM_TASK, Alert.status != "resolved"))
+    if existing is not None:
+        return existing  # one task per episode; its reason is already on it
     deadline = local_iso(episode.tcm_deadline, episode.patient.time_zone)
     return raise_alert(
         session, patient_id=episode.patient_id, episode_id=episode_id, conversation_id=None,

@@ -3,6 +3,8 @@ conversation, and the inbound messages that could not be processed and wait for 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -20,9 +22,11 @@ from werkzeug.wrappers import Response
 
 from assistant.alert_lifecycle import RESOLUTIONS, LifecycleError, acknowledge, assign, resolve
 from assistant.audit import record
+from assistant.checkin_list import list_checkins
 from assistant.db import transaction
-from assistant.models import Alert, Message, Patient, User
+from assistant.models import Alert, Episode, Message, Patient, User
 from assistant.roster import RosterError, find
+from assistant.scheduling import local_iso
 from assistant.services import Services
 from web.auth import login_manager
 
@@ -136,6 +140,8 @@ def _alert_and_me(session: Session, alert_id: int) -> tuple[Alert, User]:
 
 @bp.get("/patients/<int:patient_id>")
 def patient_timeline(patient_id: int) -> str:
+    """The patient's whole record: stays, medicines, visits, every check-in's conversation
+    and answers, and alerts. Every view is audited."""
     services = _services()
     with transaction(services.sessions) as session:
         patient = session.get(Patient, patient_id)
@@ -143,12 +149,49 @@ def patient_timeline(patient_id: int) -> str:
             abort(404)
         record(session, actor=_viewer(), action="viewed", subject="patient",
                subject_id=patient_id, now=services.clock())
+        episodes = list(session.scalars(select(Episode).where(Episode.patient_id == patient_id)
+                                        .order_by(Episode.discharged_at.desc())))
         messages = list(session.scalars(
             select(Message).where(Message.patient_id == patient_id).order_by(Message.id)))
         alerts = list(session.scalars(
             select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id.desc())))
-        return render_template("patient.html", patient=patient, messages=messages,
-                               alerts=alerts)
+        return render_template("patient.html", patient=patient, episodes=episodes,
+                               messages=messages, alerts=alerts, local=_local(patient))
+
+
+def _local(patient: Patient):  # type: ignore[no-untyped-def]
+    """Format a stored (UTC) time in the patient's own zone."""
+    def show(moment: datetime | None) -> str:
+        return (local_iso(moment, patient.time_zone) or "").replace("T", " ")[:16]
+
+    return show
+
+
+@bp.get("/patients")
+def patient_search() -> str:
+    query = request.args.get("q", "").strip()
+    found: list[Patient] = []
+    if query:
+        with _services().sessions() as session:
+            digits = "".join(ch for ch in query if ch.isdigit())
+            condition = Patient.name.ilike(f"%{query}%")
+            if len(digits) >= 4:
+                condition = condition | Patient.phone.contains(digits)
+            found = list(session.scalars(select(Patient).where(condition)
+                                         .order_by(Patient.name).limit(100)))
+    return render_template("patients.html", query=query, patients=found)
+
+
+@bp.get("/checkins")
+def checkin_board() -> str:
+    """Upcoming check-ins, unreachable patients, and episodes by TCM deadline."""
+    with _services().sessions() as session:
+        return render_template(
+            "checkins.html",
+            upcoming=list_checkins(session, status="scheduled", limit=200),
+            unreachable=list_checkins(session, status="unreachable", limit=200),
+            deadlines=list_checkins(session, by_deadline=True, limit=200),
+        )
 
 
 @bp.get("/tasks.json")

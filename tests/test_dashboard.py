@@ -42,3 +42,38 @@ def test_messages_that_failed_processing_are_listed_for_a_person(services, phone
     phone.text("I fell and hit my head")
     page = coordinator.get("/").get_data(as_text=True)
     assert "could not be processed" in page and "I fell and hit my head" in page
+
+
+def test_the_patient_record_holds_the_stay_the_answers_and_the_transcript(
+        services, phone, coordinator) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("worse")
+    page = coordinator.get("/patients/1").get_data(as_text=True)
+    assert "flow general" in page and "TCM contact due by" in page
+    assert "feeling" in page and "worse" in page  # the answers table
+    assert "Feels worse than at discharge" in page  # the alert, linked
+    assert "2026-11-24 10:00" in page  # the check-in, in the patient's own time
+
+
+def test_patients_are_found_by_name_or_phone(services, coordinator) -> None:
+    start_checkin(services)
+    assert "Alex Rivera" in coordinator.get("/patients?q=rivera").get_data(as_text=True)
+    assert "Alex Rivera" in coordinator.get("/patients?q=201-555-0123").get_data(as_text=True)
+    assert "No patient matches" in coordinator.get("/patients?q=zzz").get_data(as_text=True)
+
+
+def test_the_checkin_board_lists_upcoming_and_unreachable(services, coordinator,
+                                                          clock) -> None:
+    from assistant.reminders import follow_up_silent_checkins
+
+    start_checkin(services)
+    clock.advance(hours=24)
+    follow_up_silent_checkins(services)
+    clock.advance(hours=24)
+    follow_up_silent_checkins(services)
+    page = coordinator.get("/checkins").get_data(as_text=True)
+    unreachable = page[page.index("Unreachable patients"):page.index("Upcoming")]
+    assert "+12015550123" in unreachable and "unreachable" in unreachable
+    upcoming = page[page.index("Upcoming"):page.index("By TCM deadline")]
+    assert upcoming.count("scheduled") == 2

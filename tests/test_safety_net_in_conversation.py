@@ -39,7 +39,8 @@ def test_saying_yes_with_the_symptom_raises_one_alert_not_two(services, phone) -
     assert alerts(services) == [("emergency", "chest_pain")]
     with services.sessions() as session:
         alert = session.scalars(select(Alert).where(Alert.kind == "alert")).one()
-    assert len(alert.evidence) == 2 and alert.evidence[0]["raw"] == "yes, my chest hurts"
+    # The red flag and the rule saw the same message: one piece of evidence, not two.
+    assert len(alert.evidence) == 1 and alert.evidence[0]["raw"] == "yes, my chest hurts"
 
 
 def test_thoughts_of_self_harm_get_988(services, phone) -> None:

@@ -1,0 +1,108 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): a coordinator signs in,
+acknowledges and resolves an alert. Screenshots of the pages go to docs/screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from assistant.accounts import set_password
+from assistant.config import PROJECT_ROOT
+from assistant.db import transaction
+from assistant.demo import free_port, http_poster
+from assistant.roster import add_user
+from assistant.simulator import SimulatedPhone
+from tests.conftest import AUTH_TOKEN, PASSWORD, SERVICE_NUMBER, make_services
+from tests.helpers import DOB_REPLY, start_checkin
+from web import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CARECALL_REQUIRE_BROWSER"):
+            pytest.fail("CARECALL_REQUIRE_BROWSER is set but Chromium is not installed")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def live(settings, network, clock) -> Iterator[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """The app on a real local HTTP server, with one patient who said something worrying."""
+    port = free_port()
+    address = f"http://127.0.0.1:{port}"
+    services = make_services(settings.with_overrides(public_base_url=address), network, clock)
+    server = make_server("127.0.0.1", port, create_app(services), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with transaction(services.sessions) as session:
+        user = add_user(session, services.settings, username="nora", name="Nora Diaz",
+                        role="coordinator", phone=None, email=None, on_call="always",
+                        now=clock.now, actor="test")
+        set_password(session, user, PASSWORD, clock.now, "test")
+    start_checkin(services)
+    phone = SimulatedPhone("+12015550123", SERVICE_NUMBER, AUTH_TOKEN, address,
+                           http_poster(address))
+    phone.text(DOB_REPLY)
+    phone.text("worse")
+    phone.text("yes, my chest hurts")
+    yield address, services
+    server.shutdown()
+    services.close()  # type: ignore[attr-defined]
+
+
+def test_a_coordinator_signs_in_acknowledges_and_resolves_an_alert(browser_page, live) -> None:
+    address, _ = live
+    page = browser_page
+    page.goto(f"{address}/")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "nora")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Alerts for the care team")
+    rows = page.locator("tr[data-alert-id]")
+    assert "emergency" in rows.nth(0).inner_text().lower()  # most severe first
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "alerts.png"), full_page=True)
+    page.click("text=Reports chest pain or pressure")
+    page.click("#acknowledge")
+    page.wait_for_selector("text=status acknowledged")
+    page.select_option("select[name=resolution]", "sent_to_emergency_care")
+    page.fill("input[name=note]", "Called 911 with her daughter")
+    page.click("#resolve")
+    page.wait_for_selector("text=Resolved: sent_to_emergency_care")
+    assert "Called 911 with her daughter" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "alert.png"), full_page=True)
+    page.click("text=Alex Rivera")
+    page.wait_for_selector("text=TCM contact due by")
+    page.screenshot(path=str(SCREENSHOTS / "patient.png"), full_page=True)
+
+
+def test_a_wrong_password_is_refused_in_the_browser(browser_page, live) -> None:
+    address, _ = live
+    page = browser_page
+    page.goto(f"{address}/login")
+    page.fill("input[name=username]", "nora")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Wrong user name or password.")
+    page.screenshot(path=str(SCREENSHOTS / "login.png"))
