@@ -66,6 +66,10 @@ def load_yaml(text: str, path: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise YamlError(path, line, f"not valid YAML: {exc.problem}") from exc
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise YamlError(path, line, f"not valid YAML: character {exc.character!r} is not "
+                        "allowed") from exc
 
 
 def line_of(node: Any, key: str | None = None) -> int:
