@@ -195,8 +195,8 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
     if patient.id is not None:
         earlier = list(session.scalars(select(Episode.id).where(Episode.patient_id == patient.id)))
         cancel_episodes(session, services.dialogue, earlier, "readmitted", now)
-    flow = flows.get(discharge.flow_id)
-    version = versions.publish(session, flow, now)
+    version = versions.current(session, flows.get(discharge.flow_id), now)
+    flow = versions.flow(version)
     calendar = BusinessCalendar(settings.holiday_calendar)
     episode = Episode(
         patient=patient, discharged_at=discharge.discharged_at, flow_id=flow.id,

@@ -79,8 +79,12 @@ class FlowError(ValueError):
 
 
 def load_flow_file(path: Path, prompts: PromptCatalogue) -> Flow:
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    return parse_flow(data, str(path), prompts, expected_id=path.stem)
+    return load_flow_text(path.read_text(encoding="utf-8"), str(path), prompts, path.stem)
+
+
+def load_flow_text(text: str, path: str, prompts: PromptCatalogue,
+                   expected_id: str | None = None) -> Flow:
+    return parse_flow(load_yaml(text, path), path, prompts, expected_id=expected_id)
 
 
 def parse_flow(

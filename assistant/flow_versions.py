@@ -19,14 +19,24 @@ class FlowVersions:
         self.prompts = prompts
         self._parsed: dict[int, Flow] = {}
 
-    def publish(self, session: Session, flow: Flow, now: datetime) -> FlowVersion:
-        """The stored version equal to `flow`, publishing it as a new version if it changed."""
-        latest = session.scalar(
-            select(FlowVersion)
-            .where(FlowVersion.flow_id == flow.id)
-            .order_by(FlowVersion.version.desc())
-            .limit(1)
-        )
+    @staticmethod
+    def latest(session: Session, flow_id: str) -> FlowVersion | None:
+        return session.scalar(select(FlowVersion).where(FlowVersion.flow_id == flow_id)
+                              .order_by(FlowVersion.version.desc()).limit(1))
+
+    def current(self, session: Session, file_flow: Flow, now: datetime) -> FlowVersion:
+        """The version new check-ins run: an admin's published version while it is the
+        latest, else the flow file's (published anew when the file changed)."""
+        latest = self.latest(session, file_flow.id)
+        if latest is not None and latest.origin == "editor":
+            return latest
+        return self.publish(session, file_flow, now)
+
+    def publish(self, session: Session, flow: Flow, now: datetime, *, origin: str = "file",
+                source_text: str | None = None, actor: str = "carecall") -> FlowVersion:
+        """The stored version equal to `flow`, publishing it as a new version if it differs
+        from the latest."""
+        latest = self.latest(session, flow.id)
         if latest is not None and latest.checksum == flow.checksum:
             return latest
         number = (session.scalar(
@@ -34,12 +44,14 @@ class FlowVersions:
         ) or 0) + 1
         version = FlowVersion(
             flow_id=flow.id, version=number, checksum=flow.checksum,
-            definition=flow.source, published_at=now,
+            definition=flow.source, published_at=now, origin=origin, source_text=source_text,
+            published_by=actor,
         )
         session.add(version)
         session.flush()
-        record(session, actor="carecall", action="published", subject="flow",
-               subject_id=f"{flow.id} v{number}", now=now, detail=flow.checksum[:12])
+        record(session, actor=actor, action="published", subject="flow",
+               subject_id=f"{flow.id} v{number}", now=now,
+               detail=f"{origin} {flow.checksum[:12]}")
         return version
 
     def flow(self, version: FlowVersion) -> Flow:

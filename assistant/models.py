@@ -116,6 +116,11 @@ class FlowVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]] = mapped_column()
     published_at: Mapped[datetime] = mapped_column(DateTime)
+    # "file": from flows/ in the repository; "editor": published by an admin in the app, which
+    # stays in force until a file version is deliberately published again.
+    origin: Mapped[str] = mapped_column(String(8), default="file")
+    source_text: Mapped[str | None] = mapped_column(Text)  # the YAML as the admin wrote it
+    published_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CheckIn(Base):

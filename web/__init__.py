@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from assistant.services import Services
 from assistant.voice_calls import VoiceCalls
+from dashboard.admin import bp as admin_bp
 from dashboard.alerts import bp as dashboard_bp
 from dashboard.api import bp as api_bp
 from dashboard.openapi import OPENAPI
@@ -43,6 +44,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(voice_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
     auth.init_app(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
     return app
