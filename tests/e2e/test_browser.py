@@ -17,6 +17,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.db import transaction
 from assistant.demo import free_port, http_poster
 from assistant.roster import add_user
+from assistant.services import Services
 from assistant.simulator import SimulatedPhone
 from tests.conftest import AUTH_TOKEN, PASSWORD, SERVICE_NUMBER, make_services
 from tests.helpers import DOB_REPLY, start_checkin
@@ -46,7 +47,7 @@ def browser_page():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live(settings, network, clock) -> Iterator[tuple[str, object]]:  # type: ignore[no-untyped-def]
+def live(settings, network, clock) -> Iterator[tuple[str, Services]]:  # type: ignore[no-untyped-def]
     """The app on a real local HTTP server, with one patient who said something worrying."""
     port = free_port()
     address = f"http://127.0.0.1:{port}"
@@ -67,7 +68,7 @@ def live(settings, network, clock) -> Iterator[tuple[str, object]]:  # type: ign
     phone.text("yes, my chest hurts")
     yield address, services
     server.shutdown()
-    services.close()  # type: ignore[attr-defined]
+    services.close()
 
 
 def test_a_coordinator_signs_in_acknowledges_and_resolves_an_alert(browser_page, live) -> None:
@@ -106,3 +107,30 @@ def test_a_wrong_password_is_refused_in_the_browser(browser_page, live) -> None:
     page.click("button[type=submit]")
     page.wait_for_selector("text=Wrong user name or password.")
     page.screenshot(path=str(SCREENSHOTS / "login.png"))
+
+
+def test_an_admin_breaks_a_flow_sees_the_line_then_fixes_and_publishes_it(browser_page, live
+                                                                        ) -> None:
+    address, services = live
+    with transaction(services.sessions) as session:
+        admin = add_user(session, services.settings, username="ada", name="Ada Admin",
+                         role="admin", phone=None, email=None, on_call="always",
+                         now=services.clock(), actor="test")
+        set_password(session, admin, PASSWORD, services.clock(), "test")
+    page = browser_page
+    page.goto(f"{address}/login")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{address}/admin/flows/general")
+    source = page.input_value("textarea[name=source]")
+    page.fill("textarea[name=source]", source.replace("kind: yes_no", "kind: yesno", 1))
+    page.click("#check")
+    page.wait_for_selector("li.problem")
+    problem = page.inner_text("li.problem")
+    assert problem.startswith("line ") and "kind 'yesno'" in problem
+    page.screenshot(path=str(SCREENSHOTS / "flow-editor.png"), full_page=True)
+    page.fill("textarea[name=source]", source.replace(
+        "title: General post-discharge check-in", "title: General check-in (reviewed)"))
+    page.click("#publish")
+    page.wait_for_selector("text=Published as version 2")
