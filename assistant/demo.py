@@ -158,8 +158,8 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
          read: Callable[[str], str], write: Callable[[str], None], channel: str,
          calls: queue.Queue[PlacedCall]) -> int:
     settings = services.settings
-    write(f"Carecall demo · alerts page: {address}/  (sign in as {DEMO_NURSE['username']} / "
-          f"{DEMO_PASSWORD}; Ctrl-C to quit)")
+    write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator\n"
+          f"  (sign in as {DEMO_NURSE['username']} / {DEMO_PASSWORD}; Ctrl-C to quit)")
     _enroll_sample(services, channel)
     how = "a phone call" if channel == "voice" else "text message"
     write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the first check-in, by "

@@ -14,6 +14,7 @@ from dashboard.admin import bp as admin_bp
 from dashboard.alerts import bp as dashboard_bp
 from dashboard.api import bp as api_bp
 from dashboard.openapi import OPENAPI
+from dashboard.simulator import bp as simulator_bp
 from webhooks.sms import bp as twilio_bp
 from webhooks.voice import bp as voice_bp
 
@@ -45,6 +46,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(simulator_bp)
     auth.init_app(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
     return app

@@ -134,3 +134,22 @@ def test_an_admin_breaks_a_flow_sees_the_line_then_fixes_and_publishes_it(browse
         "title: General post-discharge check-in", "title: General check-in (reviewed)"))
     page.click("#publish")
     page.wait_for_selector("text=Published as version 2")
+
+
+def test_a_simulator_conversation_raises_an_alert(browser_page, live) -> None:
+    address, _ = live
+    page = browser_page
+    page.goto(f"{address}/login")
+    page.fill("input[name=username]", "nora")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{address}/simulator")
+    page.select_option("select[name=flow]", "general")
+    page.click("#start")
+    for reply in ("03/14/1950", "worse", "I think I'm having a heart attack"):
+        page.fill("input[name=text]", reply)
+        page.click("#send")
+    page.wait_for_selector("ul.sim-alerts")
+    alerts = page.inner_text("ul.sim-alerts")
+    assert "Reports chest pain or pressure" in alerts and "Feels worse" in alerts
+    page.screenshot(path=str(SCREENSHOTS / "simulator.png"), full_page=True)
