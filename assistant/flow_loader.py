@@ -255,7 +255,7 @@ class _FlowParser:
         if kind not in ANSWER_KINDS:
             self.problem(raw, "kind", f"{where}: kind {kind!r} is not one of "
                          f"{', '.join(ANSWER_KINDS)}")
-            return None
+            kind = "text"  # carry on as free text, so one mistake gives one message
         choices = self._choices(raw, where) if kind == "choice" or (
             kind == "scale" and "choices" in raw) else {}
         unit = raw.get("unit")

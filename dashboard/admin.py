@@ -53,6 +53,7 @@ def edit_flow(flow_id: str) -> tuple[str, int] | str:
         abort(404)
     in_force = flow_editor.published_text(services, flow_id)
     text = request.form.get("source", in_force) if request.method == "POST" else in_force
+    text = text.replace("\r\n", "\n")  # browsers send a textarea with CRLF line ends
     action = request.form.get("action", "check")
     result = flow_editor.check(services, flow_id, text)
     version = None

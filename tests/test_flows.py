@@ -168,3 +168,11 @@ def test_a_medicine_question_must_name_the_medicine(tmp_path: Path) -> None:
                          "  - id: chest_pain\n    kind: yes_no\n"
                          "    for_each_medication: [new]\n")
     assert any("must name the medicine with {medicine}" in p for p in problems(tmp_path, text))
+
+
+def test_one_mistake_gives_one_message(tmp_path: Path) -> None:
+    source = (PROJECT_ROOT / "flows" / "general.yaml").read_text()
+    found = problems(tmp_path, source.replace("  - id: chest_pain\n    kind: yes_no\n",
+                                              "  - id: chest_pain\n    kind: yesno\n")
+                     .replace("flow: general", "flow: tiny"))
+    assert len(found) == 1 and "kind 'yesno'" in found[0]
