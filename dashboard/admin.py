@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from assistant import flow_editor
+from assistant.accounts import AccountError, set_password
 from assistant.call_length import call_length
 from assistant.chart import compile_chart
+from assistant.db import transaction
 from assistant.models import User
 from assistant.redflags import scan
+from assistant.roster import RosterError, add_user, deactivate, set_backup
 from assistant.services import Services
 from assistant.understanding import KINDS, UNIT_NAMES, interpret
 from web.auth import login_manager
@@ -89,7 +92,49 @@ def try_reply() -> str:
 
 
 @bp.get("/users")
-def users() -> str:
+def users(error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     with _services().sessions() as session:
         team = list(session.scalars(select(User).order_by(User.username)))
-        return render_template("admin_users.html", team=team)
+        return render_template("admin_users.html", team=team, error=error), status
+
+
+@bp.post("/users")
+def add_team_member():  # type: ignore[no-untyped-def]
+    services = _services()
+    form = request.form
+    try:
+        with transaction(services.sessions) as session:
+            user = add_user(session, services.settings, username=form.get("username", ""),
+                            name=form.get("name", ""), role=form.get("role", "coordinator"),
+                            phone=form.get("phone") or None, email=form.get("email") or None,
+                            on_call=form.get("on_call") or "always", now=services.clock(),
+                            actor=current_user.username)
+            if form.get("password"):
+                set_password(session, user, form["password"], services.clock(),
+                             current_user.username)
+    except (RosterError, AccountError) as exc:
+        return users(str(exc), 400)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/backup")
+def set_team_backup(username: str):  # type: ignore[no-untyped-def]
+    services = _services()
+    try:
+        with transaction(services.sessions) as session:
+            set_backup(session, username, request.form.get("backup", ""), services.clock(),
+                       current_user.username)
+    except RosterError as exc:
+        return users(str(exc), 400)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/deactivate")
+def deactivate_team_member(username: str):  # type: ignore[no-untyped-def]
+    services = _services()
+    try:
+        with transaction(services.sessions) as session:
+            deactivate(session, username, services.clock(), current_user.username)
+    except RosterError as exc:
+        return users(str(exc), 400)
+    return redirect(url_for("admin.users"))

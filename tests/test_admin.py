@@ -95,3 +95,25 @@ def test_try_a_reply_shows_the_interpretation(services) -> None:
         "csrf_token": csrf_token(client, "/admin/try")})
     page = response.get_data(as_text=True)
     assert "&#34;value&#34;: 101.3" in page and "&#34;unit&#34;: &#34;F&#34;" in page
+
+
+def test_admins_manage_the_care_team(services) -> None:
+    client = admin(services)
+    token = csrf_token(client, "/admin/users")
+    added = client.post("/admin/users", data={
+        "username": "ben", "name": "Ben Okafor", "role": "coordinator", "phone": "201-555-0151",
+        "on_call": "Mon-Fri 08:00-17:00", "password": "a long enough password",
+        "csrf_token": token})
+    assert added.status_code == 302
+    bad = client.post("/admin/users", data={"username": "cy", "name": "Cy", "phone": "12",
+                                            "csrf_token": token})
+    assert bad.status_code == 400 and "phone &#39;12&#39;" in bad.get_data(as_text=True)
+    client.post("/admin/users/ada/backup", data={"backup": "ben", "csrf_token": token})
+    client.post("/admin/users/ben/deactivate", data={"csrf_token": token})
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "+12015550151" in page and "inactive" in page
+    from assistant.models import User
+
+    with services.sessions() as session:
+        ada = session.scalars(select(User).where(User.username == "ada")).one()
+        assert ada.backup.username == "ben"
