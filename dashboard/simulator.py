@@ -64,10 +64,11 @@ def start() -> Response:
             channel not in ("sms", "voice"):
         abort(400)
     draft = None
-    if request.form.get("draft"):
+    draft_text = request.form.get("source", "").replace("\r\n", "\n")
+    if draft_text:  # from the flow editor: the admin's draft, not the version in force
         if current_user.role != "admin":
             abort(403)
-        checked = flow_editor.check(services, flow_id, request.form["draft"])
+        checked = flow_editor.check(services, flow_id, draft_text)
         if checked.flow is None or checked.problems:
             abort(400)
         draft = checked.flow

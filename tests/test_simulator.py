@@ -44,3 +44,23 @@ def test_the_simulator_needs_sign_in_and_a_known_flow(services) -> None:
     assert client.post("/simulator/start", data={"flow": "nope", "lang": "en",
                                                  "channel": "sms",
                                                  "csrf_token": token}).status_code == 400
+
+
+def test_an_admin_chats_with_a_draft_before_publishing_it(services) -> None:
+    from assistant.config import PROJECT_ROOT
+
+    client = signed_in_client(services, "ada", role="admin")
+    draft = (PROJECT_ROOT / "flows" / "general.yaml").read_text().replace(
+        "    say: emergency_911\n    summary: Chest pain or pressure",
+        "    say: emergency_911\n    summary: Chest pain (draft wording)", 1)
+    token = csrf_token(client, "/admin/flows/general")
+    client.post("/simulator/start", data={"flow": "general", "lang": "en", "channel": "sms",
+                                          "source": draft, "csrf_token": token})
+    for reply in ("03/14/1950", "same", "yes"):
+        client.post("/simulator/say", data={"text": reply, "csrf_token": token})
+    assert "Chest pain (draft wording)" in client.get("/simulator").get_data(as_text=True)
+    coordinator = signed_in_client(services, "nora")
+    refused = coordinator.post("/simulator/start", data={
+        "flow": "general", "lang": "en", "channel": "sms", "source": draft,
+        "csrf_token": csrf_token(coordinator, "/simulator")})
+    assert refused.status_code == 403
