@@ -83,11 +83,11 @@ class Dialogue:
         skip_questions_that_do_not_apply(machine, conversation, flow, {})
         session.flush()
         state = conversation.state or ""
-        first = (self.wording.say(state, patient, channel) if state in END_STATES else
-                 self.wording.say(flow.questions[state].prompt, patient, channel,
+        first = (self.wording.say(state, patient, channel, flow) if state in END_STATES else
+                 self.wording.say(flow.questions[state].prompt, patient, channel, flow,
                                   **prompt_values(flow.questions[state], checkin.episode,
                                                   conversation.item_index)))
-        return Turn([self.wording.say("greeting", patient, channel), first], state)
+        return Turn([self.wording.say("greeting", patient, channel, flow), first], state)
 
     # -- a reply in a conversation ----------------------------------------------------------
 
@@ -107,7 +107,8 @@ class Dialogue:
     def question_prompt(self, conversation: Conversation, question: Question,
                         channel: str) -> str:
         """The question as asked now (naming the medicine for a per-medicine question)."""
-        return self.wording.say(question.prompt, conversation.patient, channel,
+        flow = self.versions.flow(conversation.checkin.flow_version)
+        return self.wording.say(question.prompt, conversation.patient, channel, flow,
                                 **prompt_values(question, conversation.checkin.episode,
                                                 conversation.item_index))
 
@@ -200,7 +201,8 @@ class _Turn:
         self.question = self.flow.questions[conversation.state or ""]
 
     def say(self, prompt_id: str, **extra: object) -> str:
-        return self.dialogue.wording.say(prompt_id, self.patient, self.channel, **extra)
+        return self.dialogue.wording.say(prompt_id, self.patient, self.channel, self.flow,
+                                         **extra)
 
     @property
     def state(self) -> str:

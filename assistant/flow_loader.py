@@ -22,7 +22,7 @@ from .flows import (
     Question,
     Rule,
 )
-from .prompts import PromptCatalogue, placeholders
+from .prompts import Prompt, PromptCatalogue, parse_prompts, placeholders
 from .redflags import RED_FLAG_IDS
 from .sms_length import encoding, segments
 from .yamlsource import LineDict, YamlError, line_of, load_yaml
@@ -121,7 +121,10 @@ class _FlowParser:
             self.problem(data, None, "a flow must be a mapping with flow, questions and rules")
             return None
         self._unknown_keys(data, {"flow", "title", "languages", "schedule", "questions", "rules",
-                                  "tests"}, "flow")
+                                  "tests", "prompts"}, "flow")
+        own_prompts = self._own_prompts(data)
+        # The flow's own wording counts for every check below, as it will when it runs.
+        self.prompts = self.prompts.overlay(own_prompts)
         flow_id = data.get("flow")
         if not isinstance(flow_id, str) or not _ID.match(flow_id):
             self.problem(data, "flow", "flow: give the flow id in lower_snake_case, e.g. "
@@ -156,7 +159,29 @@ class _FlowParser:
             source=plain(data),
             tests=tuple(tests),
             warnings=tuple(dict.fromkeys(self.warnings)),
+            prompts=own_prompts,
         )
+
+    def _own_prompts(self, data: dict) -> dict[str, dict[str, Prompt]]:
+        raw = data.get("prompts", {})
+        if not isinstance(raw, dict):
+            self.problem(data, "prompts", "prompts: give each language's wording, e.g. "
+                         "'es: {chest_pain: \"...\"}'")
+            return {}
+        own = {}
+        for language, prompts in raw.items():
+            if language not in self.prompts.languages:
+                self.problem(raw, language, f"prompts: language {language!r} has no prompt file")
+                continue
+            if not isinstance(prompts, dict):
+                self.problem(raw, language, f"prompts: {language} must map prompt ids to text")
+                continue
+            try:
+                own[language] = parse_prompts(prompts, self.path,
+                                              self.prompts.phrases.get(language, {}))
+            except YamlError as exc:
+                self.problems.append(exc)
+        return own
 
     def _tests(self, raw_tests: Any, data: dict, questions: dict[str, Question],
                rules: list[Rule], languages: tuple[str, ...]) -> list[FlowTest]:

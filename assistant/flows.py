@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .prompts import Prompt
+
 
 @dataclass(frozen=True)
 class ItemAnswer:
@@ -159,6 +161,8 @@ class Flow:
     source: dict[str, Any]
     tests: tuple[FlowTest, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # The flow's own wording, language → prompt id → Prompt, over the shared prompt files.
+    prompts: dict[str, dict[str, Prompt]] = field(default_factory=dict, compare=False)
 
     @property
     def first_question(self) -> str:

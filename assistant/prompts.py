@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .yamlsource import YamlError, line_of, load_yaml
@@ -29,15 +29,23 @@ class PromptCatalogue:
     """All prompt files: language → prompt id → Prompt."""
 
     languages: dict[str, dict[str, Prompt]]
+    # Each language's written phrases and how they are said on a call (the `_voice` key).
+    phrases: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path) -> PromptCatalogue:
-        languages = {}
+        languages, phrases = {}, {}
         for path in sorted(folder.glob("*.yaml")):
-            languages[path.stem] = _load_file(path)
+            languages[path.stem], phrases[path.stem] = _load_file(path)
         if "en" not in languages:
             raise YamlError(str(folder / "en.yaml"), 0, "the English prompt file is missing")
-        return cls(languages)
+        return cls(languages, phrases)
+
+    def overlay(self, own: dict[str, dict[str, Prompt]]) -> PromptCatalogue:
+        """These prompts with a flow's own wording on top."""
+        merged = {language: {**prompts, **own.get(language, {})}
+                  for language, prompts in self.languages.items()}
+        return PromptCatalogue(merged, self.phrases)
 
     def has(self, prompt_id: str, language: str) -> bool:
         return prompt_id in self.languages.get(language, {})
@@ -71,7 +79,7 @@ def spoken(text: str, phrases: dict[str, str]) -> str:
     return " ".join(text.split())
 
 
-def _load_file(path: Path) -> dict[str, Prompt]:
+def _load_file(path: Path) -> tuple[dict[str, Prompt], dict[str, str]]:
     data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict):
         raise YamlError(str(path), line_of(data), "expected a mapping of prompt id to text")
@@ -80,6 +88,11 @@ def _load_file(path: Path) -> dict[str, Prompt]:
         raise YamlError(str(path), line_of(data, "_voice"), "_voice must map written phrases "
                         "to their spoken form")
     phrases = {str(k): str(v) for k, v in phrases.items()}
+    return parse_prompts(data, str(path), phrases), phrases
+
+
+def parse_prompts(data: dict, path: str, phrases: dict[str, str]) -> dict[str, Prompt]:
+    """Prompt id → Prompt, from a prompt file or a flow's own `prompts:` for one language."""
     prompts = {}
     for prompt_id, value in data.items():
         if isinstance(value, str):
@@ -88,7 +101,7 @@ def _load_file(path: Path) -> dict[str, Prompt]:
             unknown = set(value) - set(CHANNELS)
             if unknown:
                 raise YamlError(
-                    str(path), line_of(data, prompt_id), f"prompt {prompt_id!r}: unknown "
+                    path, line_of(data, prompt_id), f"prompt {prompt_id!r}: unknown "
                     f"variant(s) {sorted(unknown)}; use sms and voice"
                 )
             sms = str(value["sms"]).strip()
@@ -96,7 +109,7 @@ def _load_file(path: Path) -> dict[str, Prompt]:
             prompts[prompt_id] = Prompt(sms=sms, voice=voice)
         else:
             raise YamlError(
-                str(path), line_of(data, prompt_id),
+                path, line_of(data, prompt_id),
                 f"prompt {prompt_id!r} must be text or a mapping with sms (and voice) text",
             )
     return prompts

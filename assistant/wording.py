@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .config import Settings
+from .flows import Flow
 from .models import Patient
 from .prompts import PromptCatalogue
 
@@ -11,13 +12,22 @@ class Wording:
     def __init__(self, prompts: PromptCatalogue, settings: Settings) -> None:
         self.prompts = prompts
         self.settings = settings
+        self._overlays: dict[str, PromptCatalogue] = {}
+
+    def _for(self, flow: Flow) -> PromptCatalogue:
+        """The shared prompts with the flow's own on top, built once per flow version."""
+        if flow.checksum not in self._overlays:
+            self._overlays[flow.checksum] = self.prompts.overlay(flow.prompts)
+        return self._overlays[flow.checksum]
 
     def say(self, prompt_id: str, patient: Patient | None, channel: str = "sms",
-            **extra: object) -> str:
+            flow: Flow | None = None, **extra: object) -> str:
+        """`flow`: its own wording comes first."""
         language = patient.language if patient else "en"
-        if not self.prompts.has(prompt_id, language):
+        prompts = self._for(flow) if flow is not None and flow.prompts else self.prompts
+        if not prompts.has(prompt_id, language):
             language = "en"
-        return self.prompts.render(
+        return prompts.render(
             prompt_id, language, channel,
             first_name=patient.first_name if patient else "",
             provider=self.settings.provider_name,

@@ -117,3 +117,26 @@ def test_admins_manage_the_care_team(services) -> None:
     with services.sessions() as session:
         ada = session.scalars(select(User).where(User.username == "ada")).one()
         assert ada.backup.username == "ben"
+
+
+def test_a_flow_carries_its_own_wording_in_each_language(services, phone) -> None:
+    from tests.helpers import DOB_REPLY, start_checkin
+
+    client = admin(services)
+    own = GENERAL + ('\nprompts:\n'
+                     '  en:\n'
+                     '    chest_pain: "Any pain, pressure or tightness in your chest? '
+                     'Reply YES or NO."\n')
+    assert "Published as version 1" in post_flow(client, own, "publish").get_data(as_text=True)
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    assert phone.text("same") == [
+        "Any pain, pressure or tightness in your chest? Reply YES or NO."]
+
+
+def test_a_mistake_in_a_flows_own_wording_is_shown_at_its_line(services) -> None:
+    client = admin(services)
+    own = GENERAL + '\nprompts:\n  es:\n    chest_pain: {sms: "¿Dolor?", fax: "x"}\n'
+    line = own.splitlines().index('    chest_pain: {sms: "¿Dolor?", fax: "x"}') + 1
+    page = post_flow(client, own, "check").get_data(as_text=True)
+    assert f"line {line}: prompt &#39;chest_pain&#39;: unknown variant(s) [&#39;fax&#39;]" in page
