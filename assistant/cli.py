@@ -507,6 +507,32 @@ def flows_test(flow_ids: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
+@flows.command("publish")
+@click.argument("flow_id")
+def flows_publish(flow_id: str) -> None:
+    """Publish the flow file as the version in force (after its tests pass), also over an
+    admin's version from the editor."""
+    from .db import transaction, upgrade
+    from .flowtests import run_flow_tests
+
+    settings = _settings()
+    services = _services(settings)
+    if flow_id not in services.flows.flows:
+        fail(f"unknown flow {flow_id!r} (known flows: {', '.join(sorted(services.flows.flows))})")
+    flow = services.flows.flows[flow_id]
+    failures = [r for r in run_flow_tests(settings, [flow]) if not r.passed]
+    if failures:
+        for result in failures:
+            click.echo(f"FAIL {result.name}: {'; '.join(result.problems)}", err=True)
+        fail(f"{len(failures)} test conversation(s) failed; nothing was published")
+    upgrade(settings.database_url)
+    with transaction(services.sessions) as session:
+        version = services.versions.publish(session, flow, services.clock(), origin="file",
+                                            actor="cli")
+        click.echo(f"{flow_id} v{version.version} is in force")
+    services.close()
+
+
 # -- conversation ---------------------------------------------------------------------------
 
 @main.command()
