@@ -203,6 +203,18 @@ def _session_scope():  # type: ignore[no-untyped-def]
     return settings, transaction(make_session_factory(make_engine(settings.database_url)))
 
 
+def _change(work, *refusals: type[Exception]):  # type: ignore[no-untyped-def]
+    """Run `work(session, settings, now)` in one transaction; a refusal is a clear error."""
+    from .db import utc_now
+
+    settings, scope = _session_scope()
+    try:
+        with scope as session:
+            return work(session, settings, utc_now())
+    except refusals as exc:
+        fail(str(exc))
+
+
 @main.group()
 def users() -> None:
     """Coordinators and admins: who is notified, when, and who backs them up."""
@@ -219,33 +231,22 @@ def users() -> None:
               help='Hours like "Mon-Fri 08:00-17:00" (default time zone), or "always".')
 def users_add(username: str, name: str, role: str, phone: str | None, email: str | None,
               on_call: str) -> None:
-    from .db import utc_now
     from .roster import RosterError, add_user
 
-    settings, scope = _session_scope()
-    try:
-        with scope as session:
-            user = add_user(session, settings, username=username, name=name, role=role,
-                            phone=phone, email=email, on_call=on_call, now=utc_now(),
-                            actor="cli")
-            click.echo(f"added {user.username} ({user.role}), on call {user.on_call}")
-    except RosterError as exc:
-        fail(str(exc))
+    user = _change(lambda session, settings, now: add_user(
+        session, settings, username=username, name=name, role=role, phone=phone, email=email,
+        on_call=on_call, now=now, actor="cli"), RosterError)
+    click.echo(f"added {user.username} ({user.role}), on call {user.on_call}")
 
 
 @users.command("set-backup")
 @click.argument("username")
 @click.argument("backup")
 def users_set_backup(username: str, backup: str) -> None:
-    from .db import utc_now
     from .roster import RosterError, set_backup
 
-    _, scope = _session_scope()
-    try:
-        with scope as session:
-            set_backup(session, username, backup, utc_now(), "cli")
-    except RosterError as exc:
-        fail(str(exc))
+    _change(lambda session, _, now: set_backup(session, username, backup, now, "cli"),
+            RosterError)
     click.echo(f"{backup} now backs up {username}")
 
 
@@ -256,15 +257,10 @@ def users_set_backup(username: str, backup: str) -> None:
 def users_set_password(username: str, password: str) -> None:
     """Let a user sign in to the pages."""
     from .accounts import AccountError, set_password
-    from .db import utc_now
     from .roster import RosterError, find
 
-    _, scope = _session_scope()
-    try:
-        with scope as session:
-            set_password(session, find(session, username), password, utc_now(), "cli")
-    except (RosterError, AccountError) as exc:
-        fail(str(exc))
+    _change(lambda session, _, now: set_password(session, find(session, username), password,
+                                                 now, "cli"), RosterError, AccountError)
     click.echo(f"{username} can sign in")
 
 
@@ -278,29 +274,17 @@ def tokens() -> None:
 def tokens_issue(name: str) -> None:
     """Print a new token once; only its hash is kept."""
     from .accounts import AccountError, issue_token
-    from .db import utc_now
 
-    _, scope = _session_scope()
-    try:
-        with scope as session:
-            token = issue_token(session, name, utc_now(), "cli")
-    except AccountError as exc:
-        fail(str(exc))
-    click.echo(token)
+    click.echo(_change(lambda session, _, now: issue_token(session, name, now, "cli"),
+                       AccountError))
 
 
 @tokens.command("revoke")
 @click.argument("name")
 def tokens_revoke(name: str) -> None:
     from .accounts import AccountError, revoke_token
-    from .db import utc_now
 
-    _, scope = _session_scope()
-    try:
-        with scope as session:
-            revoke_token(session, name, utc_now(), "cli")
-    except AccountError as exc:
-        fail(str(exc))
+    _change(lambda session, _, now: revoke_token(session, name, now, "cli"), AccountError)
     click.echo(f"token {name} revoked")
 
 
@@ -320,15 +304,9 @@ def tokens_list() -> None:
 @users.command("deactivate")
 @click.argument("username")
 def users_deactivate(username: str) -> None:
-    from .db import utc_now
     from .roster import RosterError, deactivate
 
-    _, scope = _session_scope()
-    try:
-        with scope as session:
-            deactivate(session, username, utc_now(), "cli")
-    except RosterError as exc:
-        fail(str(exc))
+    _change(lambda session, _, now: deactivate(session, username, now, "cli"), RosterError)
     click.echo(f"{username} gets no more notifications")
 
 
