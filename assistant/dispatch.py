@@ -20,7 +20,7 @@ from .channels import SendError, SendOutcomeUnknown
 from .contact_policy import next_contact_time
 from .db import is_sqlite, transaction
 from .models import CheckIn, ContactAttempt, Conversation
-from .outbox import record_outbound, send_recorded
+from .outbox import deliver, record_outbound, save
 from .services import Services
 
 
@@ -101,8 +101,9 @@ def _send_checkin(services: Services, checkin_id: int) -> str:
                                        turn.replies, now)
     if channel == "voice":
         return _place_call(services, checkin_id, attempt_id, to)
-    status = send_recorded(services, to, messages)
+    status, deliveries = deliver(services, to, messages)
     with transaction(services.sessions) as session:
+        save(session, deliveries)
         checkin = session.get_one(CheckIn, checkin_id)
         session.add(ContactAttempt(checkin_id=checkin_id, patient_id=patient_id, kind="checkin",
                                    channel="sms", started_at=now, outcome=status))

@@ -4,6 +4,7 @@ a crash in between leaves a `pending` row to reconcile instead of a text sent tw
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -31,20 +32,53 @@ def record_outbound(session: Session, services: Services, patient: Patient,
     return [(m.id, m.body) for m in pending]
 
 
-def send_recorded(services: Services, to: str, messages: list[tuple[int, str]]) -> str:
-    """Send recorded messages in order, stopping at the first that is not sent.
+@dataclass(frozen=True)
+class Delivery:
+    message_id: int
+    outcome: str  # sent | retry | failed | unknown
+    sid: str | None
+    error: str | None
 
-    Returns "sent", "retry" (Twilio said 429: safe to try again), "failed" (refused) or
-    "unknown" (may or may not have gone: never resend blindly).
+
+def deliver(services: Services, to: str,
+            messages: list[tuple[int, str]]) -> tuple[str, list[Delivery]]:
+    """Send recorded messages in order, stopping at the first that is not sent; the caller
+    saves the deliveries (in the transaction it writes its own outcome in).
+
+    The overall outcome is "sent", "retry" (Twilio said 429: safe to try again), "failed"
+    (refused) or "unknown" (may or may not have gone: never resend blindly). Should the process
+    die before the deliveries are saved, the messages stay pending and the reconciler looks
+    them up at Twilio.
     """
+    deliveries = []
     for message_id, body in messages:
-        outcome = send_message(services, message_id, to, body)
-        if outcome != "sent":
-            return outcome
-    return "sent"
+        delivery = _attempt(services, message_id, to, body)
+        deliveries.append(delivery)
+        if delivery.outcome != "sent":
+            return delivery.outcome, deliveries
+    return "sent", deliveries
+
+
+def save(session: Session, deliveries: list[Delivery]) -> None:
+    for delivery in deliveries:
+        message = session.get_one(Message, delivery.message_id)
+        message.status = {"retry": "failed"}.get(delivery.outcome, delivery.outcome)
+        message.provider_sid, message.error = delivery.sid, delivery.error
+
+
+def send_recorded(services: Services, to: str, messages: list[tuple[int, str]]) -> str:
+    """`deliver` and save at once, for callers with nothing else to write."""
+    outcome, deliveries = deliver(services, to, messages)
+    with transaction(services.sessions) as session:
+        save(session, deliveries)
+    return outcome
 
 
 def send_message(services: Services, message_id: int, to: str, body: str) -> str:
+    return send_recorded(services, to, [(message_id, body)])
+
+
+def _attempt(services: Services, message_id: int, to: str, body: str) -> Delivery:
     try:
         sid = services.sms.send(to, body)
     except SendError as exc:
@@ -53,10 +87,6 @@ def send_message(services: Services, message_id: int, to: str, body: str) -> str
         outcome, sid, error = "unknown", None, str(exc)
     else:
         outcome, error = "sent", None
-    with transaction(services.sessions) as session:
-        message = session.get_one(Message, message_id)
-        message.status = {"retry": "failed"}.get(outcome, outcome)
-        message.provider_sid, message.error = sid, error
     if error:
         log.warning("SMS %s not sent (%s): %s", message_id, outcome, error)
-    return outcome
+    return Delivery(message_id, outcome, sid, error)

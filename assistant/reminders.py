@@ -13,7 +13,7 @@ from .contact_policy import next_contact_time
 from .db import transaction
 from .escalation import evidence, raise_alert
 from .models import CheckIn, ContactAttempt
-from .outbox import record_outbound, send_recorded
+from .outbox import deliver, record_outbound, save
 from .services import Services
 
 
@@ -56,8 +56,9 @@ def _remind(services: Services, checkin_id: int) -> bool:
         conversation_id = checkin.conversation.id if checkin.conversation else None
         messages = record_outbound(session, services, patient, conversation_id, [text], now)
         to, patient_id = patient.phone, patient.id
-    outcome = send_recorded(services, to, messages)
+    outcome, deliveries = deliver(services, to, messages)
     with transaction(services.sessions) as session:
+        save(session, deliveries)
         session.add(ContactAttempt(checkin_id=checkin_id, patient_id=patient_id,
                                    kind="reminder", channel="sms", started_at=now,
                                    outcome=outcome))
