@@ -5,6 +5,7 @@ conversation between requests."""
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,20 @@ class Exchange:
     transcript: list[dict[str, str]]
     alerts: list[dict[str, Any]]
     ended: bool
+
+
+STALE_SECONDS = 24 * 3600
+
+
+def remove_stale(folder: Path, now: float | None = None) -> int:
+    """Simulator databases untouched for a day are thrown away; returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    for path in folder.glob("*.db*"):
+        if now - path.stat().st_mtime > STALE_SECONDS:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 class Simulation:

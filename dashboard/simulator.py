@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from assistant import flow_editor
 from assistant.services import Services
-from assistant.simulation import SIMULATED_PATIENT, Simulation
+from assistant.simulation import SIMULATED_PATIENT, Simulation, remove_stale
 from web.auth import login_manager
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
@@ -74,6 +74,7 @@ def start() -> Response:
         draft = checked.flow
     if language not in (draft or services.flows.get(flow_id)).languages:
         abort(400)
+    remove_stale(services.settings.data_dir / "simulator")
     simulation_id = Simulation.new_id()
     simulation = _simulation(simulation_id)
     simulation.start(flow_id, language, channel, draft)

@@ -64,3 +64,18 @@ def test_an_admin_chats_with_a_draft_before_publishing_it(services) -> None:
         "flow": "general", "lang": "en", "channel": "sms", "source": draft,
         "csrf_token": csrf_token(coordinator, "/simulator")})
     assert refused.status_code == 403
+
+
+def test_old_simulator_databases_are_thrown_away(services) -> None:
+    import os
+    import time
+
+    folder = services.settings.data_dir / "simulator"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = folder / "abandoned.db"
+    old.write_bytes(b"")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    chat(signed_in_client(services), "03/14/1950")
+    assert not old.exists()
+    assert len(list(folder.glob("*.db"))) == 1  # the new conversation's
