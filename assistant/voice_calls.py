@@ -7,7 +7,6 @@ TwiML and changes nothing. Keypad answers are turned into the words they stand f
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +26,6 @@ from .phones import InvalidPhone, to_e164
 from .services import Services
 from .twiml import speak_then_ask, speak_then_hang_up, speak_then_transfer
 
-log = logging.getLogger(__name__)
 NOT_REACHED = ("busy", "no-answer", "failed", "canceled")
 ASK_FOR_NURSE = "I want to talk to a nurse"
 

@@ -19,18 +19,12 @@ from assistant.redflags import scan
 from assistant.roster import RosterError, add_user, deactivate, set_backup
 from assistant.services import Services
 from assistant.understanding import KINDS, UNIT_NAMES, interpret
-from web.auth import login_manager
+from web.auth import restrict
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
-@bp.before_request
-def admins_only():  # type: ignore[no-untyped-def]
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role != "admin":
-        abort(403)
-    return None
+restrict(bp, "admin")
 
 
 def _services() -> Services:

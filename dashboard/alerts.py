@@ -28,19 +28,13 @@ from assistant.models import Alert, Episode, Message, Patient, User
 from assistant.roster import RosterError, find
 from assistant.scheduling import local_iso
 from assistant.services import Services
-from web.auth import login_manager
+from web.auth import restrict
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 
-@bp.before_request
-def signed_in_only():  # type: ignore[no-untyped-def]
-    """Every page here shows patients' information: coordinators and admins only."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ("coordinator", "admin"):
-        abort(403)
-    return None
+# Every page here shows patients' information: coordinators and admins only.
+restrict(bp, "coordinator", "admin")
 
 _SEVERITY_RANK = case({"emergency": 0, "urgent": 1, "routine": 2}, value=Alert.severity)
 

@@ -19,16 +19,12 @@ from werkzeug.wrappers import Response
 from assistant import flow_editor
 from assistant.services import Services
 from assistant.simulation import SIMULATED_PATIENT, Simulation, remove_stale
-from web.auth import login_manager
+from web.auth import restrict
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 
 
-@bp.before_request
-def staff_only():  # type: ignore[no-untyped-def]
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+restrict(bp, "coordinator", "admin")
 
 
 def _services() -> Services:

@@ -3,10 +3,7 @@ repeated failures, roles for what a person may do."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -67,19 +64,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return guarded
-
-    return decorate
+def restrict(blueprint: Blueprint, *roles: str) -> None:
+    """Every page of `blueprint` needs someone signed in with one of `roles`."""
+    @blueprint.before_request
+    def signed_in_with_role() -> Response | None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in roles:
+            abort(403)
+        return None
 
 
 def _safe_next(target: str | None) -> str:
