@@ -8,20 +8,24 @@ on the same ones. The outbound message is recorded before Twilio is called.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
 
 from .channels import SendError, SendOutcomeUnknown
 from .contact_policy import next_contact_time
 from .db import is_sqlite, transaction
-from .models import CheckIn, ContactAttempt, Conversation
-from .outbox import deliver, record_outbound, save
+from .models import CheckIn, ContactAttempt, Conversation, Episode
+from .outbox import Delivery, deliver, record_outbound, save
 from .services import Services
+
+log = logging.getLogger(__name__)
 
 
 def default_worker_id() -> str:
@@ -62,60 +66,128 @@ def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]
 
 def dispatch_due(services: Services, worker_id: str | None = None,
                  limit: int = 100) -> DispatchReport:
-    """One tick of the dispatcher: claim what is due and send each first message."""
+    """One tick of the dispatcher: claim what is due and send each first message.
+
+    The batch is prepared in one transaction (conversations opened, messages and contact
+    attempts recorded), sent, then its outcomes saved in one more: a handful of commits per
+    batch rather than per check-in. Whatever happens between the two, the reconciler finds
+    the recorded messages and asks the carrier before anything is sent again.
+    """
     report = DispatchReport(claimed=claim_due(services, worker_id or default_worker_id(), limit))
-    for checkin_id in report.claimed:
-        outcome = _send_checkin(services, checkin_id)
-        getattr(report, outcome).append(checkin_id)
+    if not report.claimed:
+        return report
+    try:
+        prepared = _prepare(services, report.claimed, report)
+    except SQLAlchemyError:
+        raise  # the database is away: everything stays claimed for the reconciler
+    except Exception:
+        # One bad check-in must not hold up the others: prepare them one at a time.
+        log.exception("Preparing a batch of %d check-ins failed; retrying one by one",
+                      len(report.claimed))
+        report = DispatchReport(claimed=report.claimed)
+        prepared = []
+        for checkin_id in report.claimed:
+            try:
+                prepared += _prepare(services, [checkin_id], report)
+            except SQLAlchemyError:
+                raise
+            except Exception:
+                log.exception("Check-in %s could not be prepared; left claimed for the "
+                              "reconciler", checkin_id)
+                report.failed.append(checkin_id)
+    texts = []
+    for item in prepared:
+        if item.channel == "voice":
+            outcome = _place_call(services, item.checkin_id, item.attempt_id, item.to)
+            getattr(report, outcome).append(item.checkin_id)
+        else:
+            texts.append((item, *deliver(services, item.to, item.messages)))
+    if texts:
+        _save_outcomes(services, texts, report)
     return report
 
 
-def _send_checkin(services: Services, checkin_id: int) -> str:
+@dataclass(frozen=True)
+class _Prepared:
+    checkin_id: int
+    channel: str
+    to: str
+    attempt_id: int
+    messages: list[tuple[int, str]]
+
+
+def _prepare(services: Services, checkin_ids: list[int],
+             report: DispatchReport) -> list[_Prepared]:
     now = services.clock()
+    prepared = []
     with transaction(services.sessions) as session:
-        checkin = session.get_one(CheckIn, checkin_id)
-        patient = checkin.episode.patient
-        if patient.opted_out_at is not None:
-            checkin.status, checkin.ended_at = "cancelled", now
-            checkin.cancel_reason = "opted_out"
-            return "cancelled"
-        allowed = next_contact_time(session, services.settings, patient, now)
-        if allowed > now:
-            # Over the contact limit or outside the patient's hours: try again when allowed.
-            checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
-            return "deferred"
-        close_older_conversations(session, services, checkin, now)
-        channel, to, patient_id = checkin.channel, patient.phone, patient.id
-        checkin.attempt += 1
-        if channel == "voice":
-            attempt = ContactAttempt(checkin_id=checkin_id, patient_id=patient_id,
-                                     kind="checkin", channel="voice", started_at=now,
-                                     outcome="placing")
-            session.add(attempt)
-            session.flush()
-            attempt_id = attempt.id
-        else:
-            turn = services.dialogue.start(session, checkin, "sms", now)
-            conversation_id = checkin.conversation.id if checkin.conversation else None
-            messages = record_outbound(session, services, patient, conversation_id,
-                                       turn.replies, now)
-    if channel == "voice":
-        return _place_call(services, checkin_id, attempt_id, to)
-    status, deliveries = deliver(services, to, messages)
+        loaded = {c.id: c for c in session.scalars(
+            select(CheckIn).where(CheckIn.id.in_(checkin_ids)).options(
+                selectinload(CheckIn.episode).selectinload(Episode.patient),
+                selectinload(CheckIn.episode).selectinload(Episode.medications),
+                selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
+        for checkin_id in checkin_ids:
+            item = _prepare_one(session, services, loaded[checkin_id], now)
+            if isinstance(item, str):
+                getattr(report, item).append(checkin_id)
+            else:
+                prepared.append(item)
+    return prepared
+
+
+def _prepare_one(session: Session, services: Services, checkin: CheckIn,
+                 now: datetime) -> _Prepared | str:
+    patient = checkin.episode.patient
+    if patient.opted_out_at is not None:
+        checkin.status, checkin.ended_at = "cancelled", now
+        checkin.cancel_reason = "opted_out"
+        return "cancelled"
+    allowed = next_contact_time(session, services.settings, patient, now)
+    if allowed > now:
+        # Over the contact limit or outside the patient's hours: try again when allowed.
+        checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
+        return "deferred"
+    close_older_conversations(session, services, checkin, now)
+    checkin.attempt += 1
+    # The attempt is written before the send, so a second check-in of the same patient in
+    # this batch already counts it against the contact limits.
+    attempt = ContactAttempt(checkin_id=checkin.id, patient_id=patient.id, kind="checkin",
+                             channel=checkin.channel, started_at=now,
+                             outcome="placing" if checkin.channel == "voice" else "sending")
+    session.add(attempt)
+    messages: list[tuple[int, str]] = []
+    if checkin.channel != "voice":
+        turn = services.dialogue.start(session, checkin, "sms", now)
+        conversation_id = checkin.conversation.id if checkin.conversation else None
+        messages = record_outbound(session, services, patient, conversation_id,
+                                   turn.replies, now)
+    session.flush()
+    return _Prepared(checkin.id, checkin.channel, patient.phone, attempt.id, messages)
+
+
+def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Delivery]]],
+                   report: DispatchReport) -> None:
     with transaction(services.sessions) as session:
-        save(session, deliveries)
-        checkin = session.get_one(CheckIn, checkin_id)
-        session.add(ContactAttempt(checkin_id=checkin_id, patient_id=patient_id, kind="checkin",
-                                   channel="sms", started_at=now, outcome=status))
-        if status == "sent":
-            checkin.status, checkin.sent_at = "sent", services.clock()
-            return "sent"
-        checkin.last_error = f"first message {status}"
-        # A refusal Twilio says is temporary goes back in the queue; a definite refusal means
-        # the patient cannot be reached by SMS; an unclear outcome stays claimed for
-        # reconciliation, because sending it again could text the patient twice.
-        checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status, "claimed")
-        return "failed"
+        checkins = {c.id: c for c in session.scalars(
+            select(CheckIn).where(CheckIn.id.in_([item.checkin_id for item, _, _ in sent])))}
+        attempts = {a.id: a for a in session.scalars(
+            select(ContactAttempt).where(
+                ContactAttempt.id.in_([item.attempt_id for item, _, _ in sent])))}
+        for item, status, deliveries in sent:
+            save(session, deliveries)
+            checkin = checkins[item.checkin_id]
+            attempts[item.attempt_id].outcome = status
+            if status == "sent":
+                checkin.status, checkin.sent_at = "sent", services.clock()
+                report.sent.append(checkin.id)
+                continue
+            checkin.last_error = f"first message {status}"
+            # A refusal Twilio says is temporary goes back in the queue; a definite refusal
+            # means the patient cannot be reached by SMS; an unclear outcome stays claimed for
+            # reconciliation, because sending it again could text the patient twice.
+            checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status,
+                                                                               "claimed")
+            report.failed.append(checkin.id)
 
 
 def _place_call(services: Services, checkin_id: int, attempt_id: int, to: str) -> str:

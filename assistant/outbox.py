@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .channels import SendError, SendOutcomeUnknown
@@ -60,8 +61,10 @@ def deliver(services: Services, to: str,
 
 
 def save(session: Session, deliveries: list[Delivery]) -> None:
+    messages = {m.id: m for m in session.scalars(
+        select(Message).where(Message.id.in_([d.message_id for d in deliveries])))}
     for delivery in deliveries:
-        message = session.get_one(Message, delivery.message_id)
+        message = messages[delivery.message_id]
         message.status = {"retry": "failed"}.get(delivery.outcome, delivery.outcome)
         message.provider_sid, message.error = delivery.sid, delivery.error
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from assistant.dispatch import claim_due, dispatch_due
 from assistant.models import CheckIn, Message
+from assistant.reconcile import reconcile
 from tests.conftest import make_services
 from tests.helpers import checkin_status, enroll_patient, make_first_checkin_due
 
@@ -115,3 +116,28 @@ def test_racing_claims_on_one_checkin_have_one_winner(database_url, settings, ne
         assert sorted(len(claimed) for claimed in won) == [0, 0, 0, 1]
     finally:
         services.close()
+
+
+def test_a_checkin_that_cannot_be_started_does_not_hold_up_the_others(services, network,
+                                                                       clock,
+                                                                       monkeypatch) -> None:
+    broken = make_first_checkin_due(services, enroll_patient(services, PHONES[0]))
+    fine = make_first_checkin_due(services, enroll_patient(services, PHONES[1], name="Bo Li"))
+    real_start = services.dialogue.start
+
+    def start(session, checkin, channel, now):  # type: ignore[no-untyped-def]
+        if checkin.id == broken:
+            raise ValueError("a flow the dialogue cannot open")
+        return real_start(session, checkin, channel, now)
+
+    monkeypatch.setattr(services.dialogue, "start", start)
+    report = dispatch_due(services, "w1")
+    assert report.sent == [fine] and report.failed == [broken]
+    assert [m.to for m in network.outbox] == [PHONES[1]] * 2
+    # The broken one stays claimed, nothing recorded for it; after the lease it is tried again.
+    assert checkin_status(services, broken) == "claimed"
+    monkeypatch.setattr(services.dialogue, "start", real_start)
+    clock.advance(minutes=6)
+    assert reconcile(services).requeued == [broken]
+    assert dispatch_due(services, "w1").sent == [broken]
+    assert [m.to for m in network.outbox].count(PHONES[0]) == 2
