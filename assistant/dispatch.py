@@ -156,12 +156,13 @@ def _prepare_one(session: Session, services: Services, checkin: CheckIn,
                              outcome="placing" if checkin.channel == "voice" else "sending")
     session.add(attempt)
     messages: list[tuple[int, str]] = []
-    if checkin.channel != "voice":
+    if checkin.channel == "voice":
+        session.flush()
+    else:  # recording the messages flushes the attempt with them
         turn = services.dialogue.start(session, checkin, "sms", now)
         conversation_id = checkin.conversation.id if checkin.conversation else None
         messages = record_outbound(session, services, patient, conversation_id,
                                    turn.replies, now)
-    session.flush()
     return _Prepared(checkin.id, checkin.channel, patient.phone, attempt.id, messages)
 
 
@@ -173,8 +174,8 @@ def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Del
         attempts = {a.id: a for a in session.scalars(
             select(ContactAttempt).where(
                 ContactAttempt.id.in_([item.attempt_id for item, _, _ in sent])))}
-        for item, status, deliveries in sent:
-            save(session, deliveries)
+        save(session, [delivery for _, _, deliveries in sent for delivery in deliveries])
+        for item, status, _ in sent:
             checkin = checkins[item.checkin_id]
             attempts[item.attempt_id].outcome = status
             if status == "sent":
