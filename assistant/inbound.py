@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .coordinator_sms import ack_number, answer, roster_user
 from .db import transaction
-from .models import CheckIn, Conversation, Message, Patient, User
+from .models import CheckIn, Conversation, Episode, Message, Patient, User
 from .phones import InvalidPhone, to_e164
 from .services import Services
 
@@ -114,6 +114,11 @@ def _find_conversation(
         .where(Patient.phone == phone, Conversation.ended_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
         .limit(1)
+        # The turn reads all of these; loading them here saves a query each.
+        .options(joinedload(Conversation.patient),
+                 joinedload(Conversation.checkin).joinedload(CheckIn.flow_version),
+                 joinedload(Conversation.checkin).joinedload(CheckIn.episode)
+                 .selectinload(Episode.medications))
     )
     if conversation is not None:
         return conversation, conversation.patient
