@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, load_settings, twilio_token_problem, web_settings_problem
 from .yamlsource import YamlError
 
 
@@ -28,10 +28,8 @@ def _settings() -> Settings:
 
 
 def _require_real_twilio(settings: Settings) -> None:
-    """Production processes must not trust requests signed with the simulator's token."""
-    if settings.twilio_auth_token == Settings.twilio_auth_token:
-        fail("CARECALL_TWILIO_AUTH_TOKEN is not set; set it to the Twilio auth token "
-             "(use 'carecall demo' to try Carecall without Twilio)")
+    if problem := twilio_token_problem(settings):
+        fail(problem)
 
 
 def _services(settings: Settings, **kwargs):  # type: ignore[no-untyped-def]
@@ -589,7 +587,8 @@ def worker() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def serve(host: str, port: int) -> None:
-    """Serve the webhooks and the alerts page (development server)."""
+    """Serve the webhooks and the alerts page (development server; in production run
+    gunicorn 'web.wsgi:production_app()')."""
     from werkzeug.serving import run_simple
 
     from web import create_app
@@ -597,11 +596,8 @@ def serve(host: str, port: int) -> None:
     from .db import upgrade
 
     settings = _settings()
-    _require_real_twilio(settings)
-    if len(settings.secret_key) < 32:
-        fail("CARECALL_SECRET_KEY is not set (or shorter than 32 characters); set a long "
-             "random string, for example from: python -c 'import secrets; "
-             "print(secrets.token_hex(32))'")
+    if problem := web_settings_problem(settings):
+        fail(problem)
     upgrade(settings.database_url)
     run_simple(host, port, create_app(_services(settings)), threaded=True)
 

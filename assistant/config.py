@@ -295,3 +295,22 @@ def settings_table() -> str:
 
 if __name__ == "__main__":
     print(settings_table())
+
+
+def twilio_token_problem(settings: Settings) -> str | None:
+    """Production processes must not trust requests signed with the simulator's token."""
+    if settings.twilio_auth_token == Settings.twilio_auth_token:
+        return ("CARECALL_TWILIO_AUTH_TOKEN is not set; set it to the Twilio auth token "
+                "(use 'carecall demo' to try Carecall without Twilio)")
+    return None
+
+
+def web_settings_problem(settings: Settings) -> str | None:
+    """What stops a production web process from starting safely, if anything."""
+    if problem := twilio_token_problem(settings):
+        return problem
+    if len(settings.secret_key) < 32:
+        return ("CARECALL_SECRET_KEY is not set (or shorter than 32 characters); set a long "
+                "random string, for example from: python -c 'import secrets; "
+                "print(secrets.token_hex(32))'")
+    return None

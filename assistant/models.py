@@ -123,6 +123,11 @@ class FlowVersion(Base):
     published_by: Mapped[str | None] = mapped_column(String(100))
 
 
+CHECKIN_STATUSES = ("scheduled", "claimed", "sent", "in_progress", "completed", "handed_over",
+                    "opted_out", "expired", "cancelled", "unreachable")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+
 class CheckIn(Base):
     """One planned contact. Status: scheduled → claimed → sent → in_progress →
     completed | handed_over | opted_out | expired | unreachable | cancelled."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -19,6 +20,8 @@ from assistant.models import Alert, CheckIn, Episode
 from assistant.phones import InvalidPhone, to_e164
 from assistant.scheduling import local_iso
 from assistant.services import Services
+
+from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
@@ -42,6 +45,25 @@ def require_token() -> ResponseReturnValue | None:
         if owner is None:
             return _problem(401, "a valid API token is required: Authorization: Bearer <token>")
         g.api_client = f"token:{owner.name}"
+    problem = _query_problem()
+    return _problem(400, problem) if problem else None
+
+
+def _query_problem() -> str | None:
+    """Unknown query parameters and values outside a documented list are refused, so a typo
+    (`?stauts=open`) is an error rather than an unfiltered answer."""
+    rule = request.url_rule.rule if request.url_rule else ""
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+    operation = OPENAPI["paths"].get(path, {}).get(request.method.lower(), {})
+    allowed = {p["name"]: p["schema"] for p in operation.get("parameters", [])
+               if p["in"] == "query"}
+    for name in request.args:
+        if name not in allowed:
+            return (f"unknown query parameter {name!r}; this takes "
+                    f"{', '.join(sorted(allowed)) or 'none'}")
+        choices = allowed[name].get("enum")
+        if choices and any(value not in choices for value in request.args.getlist(name)):
+            return f"{name} must be one of {', '.join(choices)}"
     return None
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.models import ALERT_STATUSES, CHECKIN_STATUSES
+
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _BAD = {"description": "What is wrong with the request; nothing was written",
         "content": {"application/json": {"schema": _ERROR}}}
@@ -54,7 +57,7 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/episodes/{episode_id}/cancel": {"post": {
             "summary": "Cancel what is scheduled for an episode",
             "parameters": [{"name": "episode_id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+                            "schema": _ID}],
             "requestBody": {"content": {"application/json": {"schema": {
                 "type": "object", "properties": {"reason": {
                     "type": "string", "enum": ["manual", "readmitted", "death"]}}}}}},
@@ -64,21 +67,21 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/alerts": {"get": {
             "summary": "Alerts and tasks, newest first",
             "parameters": [{"name": "status", "in": "query",
-                            "schema": {"type": "string",
-                                       "enum": ["open", "acknowledged", "resolved"]}}],
-            "responses": {"200": {"description": "A list of alerts"},
+                            "schema": {"type": "string", "enum": list(ALERT_STATUSES)}}],
+            "responses": {"200": {"description": "A list of alerts"}, "400": _BAD,
                           "401": _UNAUTHORISED}}},
         "/api/v1/checkins": {"get": {
             "summary": "Check-ins, as `carecall checkins --json`",
             "parameters": [{"name": "phone", "in": "query", "schema": {"type": "string"}},
-                           {"name": "status", "in": "query", "schema": {"type": "string"}}],
+                           {"name": "status", "in": "query",
+                            "schema": {"type": "string", "enum": list(CHECKIN_STATUSES)}}],
             "responses": {"200": {"description": "A list of check-ins"}, "400": _BAD,
                           "401": _UNAUTHORISED}}},
         "/api/v1/checkins/{checkin_id}": {"get": {
             "summary": "One check-in's answers and alerts",
             "parameters": [{"name": "checkin_id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "The check-in's result"},
+                            "schema": _ID}],
+            "responses": {"200": {"description": "The check-in's result"}, "400": _BAD,
                           "401": _UNAUTHORISED, "404": {"description": "No such check-in"}}}},
     },
 }

@@ -191,3 +191,15 @@ def test_serve_needs_a_secret_key(monkeypatch) -> None:
     monkeypatch.delenv("CARECALL_SECRET_KEY", raising=False)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2 and "CARECALL_SECRET_KEY is not set" in result.stderr
+
+
+def test_a_misspelt_filter_or_unknown_value_is_refused_not_ignored(services) -> None:
+    client, headers = api(services, token_for(services))
+    response = client.get("/api/v1/alerts?stauts=open", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "unknown query parameter 'stauts'; this takes status"
+    response = client.get("/api/v1/checkins?status=done", headers=headers)
+    assert response.status_code == 400 and "scheduled" in response.get_json()["error"]
+    assert client.get("/api/v1/checkins?status=unreachable", headers=headers).status_code == 200
+    # An id no database column can hold is simply not found.
+    assert client.get(f"/api/v1/checkins/{2**64}", headers=headers).status_code == 404

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from assistant.services import Services
 from assistant.voice_calls import VoiceCalls
@@ -19,6 +20,15 @@ from webhooks.sms import bp as twilio_bp
 from webhooks.voice import bp as voice_bp
 
 from . import auth
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in our URLs: a positive id that fits a 64-bit signed column."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(services: Services) -> Flask:
@@ -36,6 +46,8 @@ def create_app(services: Services) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["carecall"] = services
+    # A row id too large for the database is simply not found (not a database error).
+    app.url_map.converters["int"] = RowId
     app.extensions["carecall.voice"] = VoiceCalls(services)
     csrf = CSRFProtect(app)
     # Twilio's requests are signed and the API uses tokens: neither carries a CSRF token.
