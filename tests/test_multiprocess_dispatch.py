@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,6 +82,81 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(postgres_ur
     assert start_worker(postgres_url, "replacement", journal, "--lease", "0").wait(
         timeout=300) == 0
     assert_each_sent_once(postgres_url, journal, phones)
+
+
+def test_workers_killed_again_and_again_lose_nothing_and_repeat_nothing(
+        postgres_url: str, tmp_path: Path) -> None:
+    upgrade(postgres_url)
+    phones = seed_due_checkins(postgres_url, 400)
+    journal = tmp_path / "carrier.jsonl"
+    # Each worker treats the claims it finds at start-up as stale (lease 0): its predecessor
+    # is dead. Each is killed after the carrier took a few more messages, at whatever step
+    # of its batch it happens to be (claiming, preparing, sending or saving).
+    for round_number in range(5):
+        target = accepted(journal) + 60
+        worker = start_worker(postgres_url, f"doomed-{round_number}", journal,
+                              "--send-delay", "0.005", "--batch", "40", "--lease", "0")
+        wait_for(lambda t=target, w=worker: accepted(journal) >= t or w.poll() is not None)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    assert accepted(journal) < 2 * len(phones), "the kills came before the work was done"
+    assert start_worker(postgres_url, "survivor", journal, "--lease", "0").wait(
+        timeout=300) == 0
+    assert_each_sent_once(postgres_url, journal, phones)
+
+
+def test_postgresql_stopped_and_started_during_dispatch_loses_and_repeats_nothing(
+        postgres_url: str, tmp_path: Path) -> None:
+    cluster = local_cluster(postgres_url)
+    upgrade(postgres_url)
+    phones = seed_due_checkins(postgres_url, 400)
+    journal, outages = tmp_path / "carrier.jsonl", tmp_path / "outages.txt"
+    worker = start_worker(postgres_url, "steadfast", journal, "--send-delay", "0.005",
+                          "--batch", "40", "--lease", "0", "--outages", str(outages))
+    try:
+        for outage in range(1, 3):
+            target = accepted(journal) + 150
+            wait_for(lambda t=target: accepted(journal) >= t)
+            cluster("stop", "-m", "fast")  # drops every connection at once
+            wait_for(lambda n=outage: outages.exists() and
+                     len(outages.read_text().splitlines()) >= n)
+            cluster("start")
+    finally:
+        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode != 0:
+            cluster("start")
+    assert worker.wait(timeout=300) == 0, "the worker carried on once the database was back"
+    assert accepted(journal) >= 300, "the outages came while there was work in flight"
+    assert_each_sent_once(postgres_url, journal, phones)
+
+
+def local_cluster(database_url: str):  # type: ignore[no-untyped-def]
+    """Stops and starts this machine's PostgreSQL (pg_ctlcluster, as root)."""
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    local = "@127.0.0.1" in database_url or "@localhost" in database_url
+    usable = bool(versions) and bool(shutil.which("pg_ctlcluster")) and os.geteuid() == 0 \
+        and local
+    if not usable:
+        if os.environ.get("CARECALL_REQUIRE_POSTGRES"):
+            pytest.fail("stopping PostgreSQL needs pg_ctlcluster, root and a local server")
+        pytest.skip("stopping PostgreSQL needs pg_ctlcluster, root and a local server")
+
+    def cluster(action: str, *options: str) -> None:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main",
+                        action, *options], check=True, capture_output=True, timeout=60)
+
+    return cluster
+
+
+def accepted(journal: Path) -> int:
+    return len(journal.read_text().splitlines()) if journal.exists() else 0
+
+
+def wait_for(condition, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Poll a condition another process will make true (no fixed sleeps)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
 
 
 def start_worker(database_url: str, worker_id: str, journal: Path,

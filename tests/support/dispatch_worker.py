@@ -8,6 +8,8 @@ import argparse
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from assistant.config import Settings
 from assistant.dispatch import dispatch_due
 from assistant.reconcile import reconcile
@@ -23,6 +25,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=25)
     parser.add_argument("--send-delay", type=float, default=0.0)
     parser.add_argument("--lease", type=int, default=300)
+    parser.add_argument("--outages", type=Path,
+                        help="append a line here each time the database cannot be reached")
     args = parser.parse_args()
 
     network = SimulatedNetwork(journal=args.journal)
@@ -34,8 +38,17 @@ def main() -> None:
     services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
     idle = 0
     while idle < 3:
-        settled = reconcile(services)
-        report = dispatch_due(services, args.worker_id, limit=args.batch)
+        try:
+            settled = reconcile(services)
+            report = dispatch_due(services, args.worker_id, limit=args.batch)
+        except DBAPIError as exc:
+            # As under APScheduler: the tick fails, the next one tries again.
+            if args.outages:
+                with args.outages.open("a") as outages:
+                    outages.write(f"{type(exc.orig).__name__}\n")
+            idle = 0
+            time.sleep(0.05)
+            continue
         busy = report.claimed or settled.requeued or settled.finished or settled.resent
         idle = 0 if busy else idle + 1
     services.close()
