@@ -63,7 +63,8 @@ class Episode(Base):
     flow_id: Mapped[str] = mapped_column(String(64))
     baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Medicare TCM: an interactive human contact is due by the end of the second business day.
-    tcm_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    # Indexed: every worker tick looks for deadlines coming up, among all episodes ever.
+    tcm_deadline: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")

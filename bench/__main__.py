@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
-from bench.measures import MEASURES
+from .common import DEFAULT_POSTGRES, Options, postgres_reachable
+from .dispatch import dispatch_speed
+from .interpret import interpret_speed
+from .memory import memory_use
+from .sms_turn import sms_turn
+
+MEASURES: dict[str, Callable[[Options], dict[str, Any]]] = {
+    "interpret": interpret_speed,
+    "dispatch": dispatch_speed,
+    "sms_turn": sms_turn,
+    "memory": memory_use,
+}
 
 
 def main() -> None:
@@ -15,17 +30,36 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object")
     parser.add_argument("--only", action="append", choices=sorted(MEASURES),
                         help="run only these (repeatable)")
+    parser.add_argument("--postgres", metavar="URL",
+                        default=os.environ.get("CARECALL_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+                        help="server for the PostgreSQL figures (a database is created and "
+                             "dropped); 'none' to skip them")
     args = parser.parse_args()
-    results = {}
+    logging.basicConfig(level=logging.ERROR)  # the worker's own log lines are not figures
+    postgres = None if args.postgres == "none" else args.postgres
+    if postgres and not postgres_reachable(postgres):
+        print(f"PostgreSQL at {postgres} cannot be reached: its figures are skipped",
+              file=sys.stderr)
+        postgres = None
+    options = Options(quick=args.quick, postgres_admin_url=postgres)
+    results: dict[str, Any] = {"quick": args.quick, "postgresql": postgres is not None}
     for name in args.only or list(MEASURES):
-        results[name] = MEASURES[name](args.quick)
+        results[name] = MEASURES[name](options)
         if not args.json:
             print(f"{name}:")
-            for key, value in results[name].items():
-                print(f"  {key}: {value}")
+            _print(results[name], "  ")
             sys.stdout.flush()
     if args.json:
         print(json.dumps(results))
+
+
+def _print(figures: dict[str, Any], indent: str) -> None:
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            _print(value, indent + "  ")
+        else:
+            print(f"{indent}{key}: {value}")
 
 
 if __name__ == "__main__":

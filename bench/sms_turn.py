@@ -1,0 +1,82 @@
+"""One inbound SMS turn through the whole stack (gunicorn, signature check, dialogue,
+database, TwiML) against a bare Flask handler answering the same TwiML on the same gunicorn
+settings: median and p99 latency at 1 and at 32 concurrent clients, per database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.db import utc_now
+from assistant.demo import free_port
+from assistant.simulator import SimulatedPhone
+
+from .common import (
+    AUTH_TOKEN,
+    DOB_REPLY,
+    Options,
+    database,
+    latency_summary,
+    make_services,
+    phone_number,
+    ratio,
+    seed,
+)
+from .dispatch import dispatch_all
+from .servers import Post, gunicorn, post_once, timed_posts
+
+SERVICE_NUMBER = "+12015550100"
+WARM_UP = 40
+
+
+def sms_turn(options: Options) -> dict[str, Any]:
+    per_client = 100 if options.quick else 1_000
+    loads = {1: per_client, 32: per_client * 32 // 10}  # requests at each concurrency
+    results: dict[str, Any] = {"requests": {str(c): n for c, n in loads.items()}}
+    for kind in options.databases:
+        with database(kind, options) as url:
+            results[kind] = _measure(url, loads)
+    return results
+
+
+def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
+    """Every timed request is a patient's first answer (the date of birth) in a conversation
+    of its own, the commonest turn there is."""
+    now = utc_now()
+    conversations = WARM_UP + sum(loads.values())
+    seed(url, conversations, 0, now)
+    services = make_services(url, clock=lambda: now)
+    dispatch_all(services)
+    services.close()
+    port = free_port()
+    address = f"http://127.0.0.1:{port}"
+    turns = iter(first_answer(n, address) for n in range(conversations))
+    env = {"CARECALL_DATABASE_URL": url, "CARECALL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "CARECALL_SECRET_KEY": "b" * 40, "CARECALL_PUBLIC_BASE_URL": address,
+           "CARECALL_TWILIO_FROM_NUMBER": SERVICE_NUMBER}
+    figures: dict[str, Any] = {}
+    with gunicorn("web.wsgi:production_app()", env, port) as app:
+        warm = [next(turns) for _ in range(WARM_UP)]
+        timed_posts(app, warm[:-1], 4)
+        status, twiml = post_once(app, warm[-1])
+        if status != 200 or "<Message>" not in twiml:
+            raise RuntimeError(f"the app did not answer a turn: HTTP {status} {twiml[:200]}")
+        app_times = {c: timed_posts(app, [next(turns) for _ in range(n)], c)
+                     for c, n in loads.items()}
+    with gunicorn("bench.bare_app:app", {"BENCH_TWIML": twiml}) as bare:
+        timed_posts(bare, warm, 4)
+        bare_times = {c: timed_posts(bare, (warm * (n // len(warm) + 1))[:n], c)
+                      for c, n in loads.items()}
+    for clients in loads:
+        mine, base = latency_summary(app_times[clients]), latency_summary(bare_times[clients])
+        figures[f"{clients}_clients"] = {
+            **mine, "bare_median_ms": base["median_ms"], "bare_p99_ms": base["p99_ms"],
+            "median_ratio": ratio(mine["median_ms"], base["median_ms"]),
+            "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"])}
+    return figures
+
+
+def first_answer(n: int, address: str) -> Post:
+    phone = SimulatedPhone(phone_number(n), SERVICE_NUMBER, AUTH_TOKEN, address,
+                           lambda *_: (0, ""))
+    params = phone.sms_params(DOB_REPLY)
+    return Post("/twilio/sms", params, phone.signed("/twilio/sms", params))
