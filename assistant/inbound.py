@@ -47,10 +47,9 @@ def receive_sms(services: Services, sms: InboundSms) -> list[str]:
 
 
 def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[str]:
+    # No look-up of the SID first: storing the inbound message claims it, and a repeat
+    # delivery fails there (IntegrityError) before anything else is written.
     now = services.clock()
-    existing = session.scalar(select(Message).where(Message.provider_sid == sms.sid))
-    if existing is not None:
-        return _replies_to(session, sms.sid)
     coordinator = _coordinator(services, session, sms.from_number)
     if coordinator is not None or ack_number(sms.body) is not None:
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
@@ -107,7 +106,7 @@ def _find_conversation(
         phone = to_e164(from_number, services.settings.default_region)
     except InvalidPhone:
         return None, None
-    conversation = session.scalar(
+    conversation = session.scalars(
         select(Conversation)
         .join(Patient, Conversation.patient_id == Patient.id)
         .join(CheckIn, Conversation.checkin_id == CheckIn.id)
@@ -118,8 +117,8 @@ def _find_conversation(
         .options(joinedload(Conversation.patient),
                  joinedload(Conversation.checkin).joinedload(CheckIn.flow_version),
                  joinedload(Conversation.checkin).joinedload(CheckIn.episode)
-                 .selectinload(Episode.medications))
-    )
+                 .joinedload(Episode.medications))
+    ).unique().first()
     if conversation is not None:
         return conversation, conversation.patient
     patient = session.scalar(

@@ -34,8 +34,9 @@ class Server:
 
 @contextmanager
 def gunicorn(app: str, env: dict[str, str], port: int | None = None,
-             workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
+             workers: int | None = None, threads: int | None = None) -> Iterator[Server]:
     port = port or free_port()
+    workers, threads = workers or WORKERS, threads or THREADS
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", str(threads),
                "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"]
