@@ -22,13 +22,30 @@ NOT_COUNTED = ("failed", "retry")
 def next_contact_time(session: Session, settings: Settings, patient: Patient,
                       now: datetime) -> datetime:
     """The earliest moment from `now` (naive UTC) we may start a contact with `patient`."""
+    week = recent_contacts(session, [patient.id], now).get(patient.id, [])
+    return earliest_contact(settings, patient, now, week)
+
+
+def recent_contacts(session: Session, patient_ids: list[int],
+                    now: datetime) -> dict[int, list[datetime]]:
+    """The counted contacts of the last seven days, per patient, oldest first (one query for
+    a whole batch)."""
+    contacts: dict[int, list[datetime]] = {}
+    for patient_id, started_at in session.execute(
+            select(ContactAttempt.patient_id, ContactAttempt.started_at).where(
+                ContactAttempt.patient_id.in_(patient_ids),
+                ContactAttempt.outcome.not_in(NOT_COUNTED),
+                ContactAttempt.started_at > now - timedelta(days=7))
+            .order_by(ContactAttempt.started_at)):
+        contacts.setdefault(patient_id, []).append(started_at)
+    return contacts
+
+
+def earliest_contact(settings: Settings, patient: Patient, now: datetime,
+                     week: list[datetime]) -> datetime:
+    """`week`: the patient's counted contacts of the last seven days, oldest first."""
     per_day, per_week = settings.max_contacts_per_day, settings.max_contacts_per_week
     zone = ZoneInfo(patient.time_zone)
-    week = sorted(session.scalars(
-        select(ContactAttempt.started_at).where(
-            ContactAttempt.patient_id == patient.id,
-            ContactAttempt.outcome.not_in(NOT_COUNTED),
-            ContactAttempt.started_at > now - timedelta(days=7))))
     earliest = now
     local_now = now.replace(tzinfo=UTC).astimezone(zone)
     today = [t for t in week if t.replace(tzinfo=UTC).astimezone(zone).date() == local_now.date()]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from .channels import SendError, SendOutcomeUnknown
-from .contact_policy import next_contact_time
+from .contact_policy import earliest_contact, recent_contacts
 from .db import is_sqlite, transaction
 from .models import CheckIn, ContactAttempt, Conversation, Episode
 from .outbox import Delivery, deliver, record_outbound, save
@@ -52,16 +52,17 @@ def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]
         )
         if not is_sqlite(services.engine):
             candidates = candidates.with_for_update(skip_locked=True)
-        claimed = []
-        for checkin_id in session.scalars(candidates).all():
-            result = session.execute(
-                update(CheckIn)
-                .where(CheckIn.id == checkin_id, CheckIn.status == "scheduled")
-                .values(status="claimed", claimed_by=worker_id, claimed_at=now)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(checkin_id)
-        return claimed
+        ids = session.scalars(candidates).all()
+        if not ids:
+            return []
+        # One conditional update for the lot: only rows still scheduled are taken, and
+        # RETURNING says which (another worker may have taken some on SQLite).
+        won = set(session.scalars(
+            update(CheckIn)
+            .where(CheckIn.id.in_(ids), CheckIn.status == "scheduled")
+            .values(status="claimed", claimed_by=worker_id, claimed_at=now)
+            .returning(CheckIn.id)))
+        return [checkin_id for checkin_id in ids if checkin_id in won]
 
 
 def dispatch_due(services: Services, worker_id: str | None = None,
@@ -116,6 +117,15 @@ class _Prepared:
     messages: list[tuple[int, str]]
 
 
+@dataclass
+class _Batch:
+    """What preparing a batch needs to know about its patients, read once for all of them
+    and kept up to date as the batch adds to it."""
+
+    contacts: dict[int, list[datetime]]  # counted contacts of the last 7 days
+    open_conversations: dict[int, list[Conversation]]
+
+
 def _prepare(services: Services, checkin_ids: list[int],
              report: DispatchReport) -> list[_Prepared]:
     now = services.clock()
@@ -126,8 +136,15 @@ def _prepare(services: Services, checkin_ids: list[int],
                 selectinload(CheckIn.episode).selectinload(Episode.patient),
                 selectinload(CheckIn.episode).selectinload(Episode.medications),
                 selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
+        patient_ids = sorted({c.episode.patient_id for c in loaded.values()})
+        batch = _Batch(recent_contacts(session, patient_ids, now), {})
+        for conversation in session.scalars(select(Conversation).where(
+                Conversation.patient_id.in_(patient_ids), Conversation.ended_at.is_(None))
+                .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
+                         selectinload(Conversation.patient))):
+            batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
         for checkin_id in checkin_ids:
-            item = _prepare_one(session, services, loaded[checkin_id], now)
+            item = _prepare_one(session, services, loaded[checkin_id], batch, now)
             if isinstance(item, str):
                 getattr(report, item).append(checkin_id)
             else:
@@ -135,31 +152,40 @@ def _prepare(services: Services, checkin_ids: list[int],
     return prepared
 
 
-def _prepare_one(session: Session, services: Services, checkin: CheckIn,
+def _prepare_one(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
                  now: datetime) -> _Prepared | str:
     patient = checkin.episode.patient
     if patient.opted_out_at is not None:
         checkin.status, checkin.ended_at = "cancelled", now
         checkin.cancel_reason = "opted_out"
         return "cancelled"
-    allowed = next_contact_time(session, services.settings, patient, now)
+    contacts = batch.contacts.setdefault(patient.id, [])
+    allowed = earliest_contact(services.settings, patient, now, contacts)
     if allowed > now:
         # Over the contact limit or outside the patient's hours: try again when allowed.
         checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
         return "deferred"
-    close_older_conversations(session, services, checkin, now)
+    # A new check-in closes the patient's earlier one still open: its greeting says hello
+    # again, so the old question is simply not pursued.
+    still_open = batch.open_conversations.setdefault(patient.id, [])
+    for older in [c for c in still_open if c.checkin_id != checkin.id]:
+        services.dialogue.expire(session, older, "sms", now)
+        still_open.remove(older)
     checkin.attempt += 1
-    # The attempt is written before the send, so a second check-in of the same patient in
-    # this batch already counts it against the contact limits.
+    # The attempt is written before the send, and counted at once, so a second check-in of
+    # the same patient in this batch is held to the contact limits.
     attempt = ContactAttempt(checkin_id=checkin.id, patient_id=patient.id, kind="checkin",
                              channel=checkin.channel, started_at=now,
                              outcome="placing" if checkin.channel == "voice" else "sending")
     session.add(attempt)
+    contacts.append(now)
     messages: list[tuple[int, str]] = []
     if checkin.channel == "voice":
         session.flush()
     else:  # recording the messages flushes the attempt with them
         turn = services.dialogue.start(session, checkin, "sms", now)
+        if checkin.conversation is not None and checkin.conversation not in still_open:
+            still_open.append(checkin.conversation)
         conversation_id = checkin.conversation.id if checkin.conversation else None
         messages = record_outbound(session, services, patient, conversation_id,
                                    turn.replies, now)
@@ -219,15 +245,3 @@ def _place_call(services: Services, checkin_id: int, attempt_id: int, to: str) -
         else:
             checkin.status = "unreachable" if outcome == "failed" else "claimed"
         return "failed"
-
-
-def close_older_conversations(session: Session, services: Services, checkin: CheckIn,
-                              now: datetime) -> None:
-    """A new check-in closes the patient's earlier one still open: its greeting says hello
-    again, so the old question is simply not pursued."""
-    older = session.scalars(
-        select(Conversation).join(CheckIn, Conversation.checkin_id == CheckIn.id)
-        .where(Conversation.patient_id == checkin.episode.patient_id,
-               Conversation.ended_at.is_(None), CheckIn.id != checkin.id))
-    for conversation in older:
-        services.dialogue.expire(session, conversation, "sms", now)
