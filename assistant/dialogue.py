@@ -68,9 +68,11 @@ class Dialogue:
 
     # -- starting ---------------------------------------------------------------------------
 
-    def start(self, session: Session, checkin: CheckIn, channel: str, now: datetime) -> Turn:
+    def start(self, session: Session, checkin: CheckIn, channel: str, now: datetime,
+              flush: bool = True) -> Turn:
         """Open the conversation of a check-in (or reopen one whose first send was refused)
-        and return its first messages."""
+        and return its first messages. `flush=False` leaves the writing to the caller (the
+        dispatcher writes a whole batch's conversations at once)."""
         patient = checkin.episode.patient
         conversation = checkin.conversation
         if conversation is None:
@@ -81,7 +83,8 @@ class Dialogue:
         flow = self.versions.flow(checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
         skip_questions_that_do_not_apply(machine, conversation, flow, {})
-        session.flush()
+        if flush:
+            session.flush()
         state = conversation.state or ""
         first = (self.wording.say(state, patient, channel, flow) if state in END_STATES else
                  self.wording.say(flow.questions[state].prompt, patient, channel, flow,

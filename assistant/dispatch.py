@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 from .channels import SendError, SendOutcomeUnknown
 from .contact_policy import earliest_contact, recent_contacts
 from .db import is_sqlite, transaction
+from .dialogue import Turn
 from .models import CheckIn, ContactAttempt, Conversation, Episode
-from .outbox import Delivery, deliver, record_outbound, save
+from .outbox import Delivery, deliver, pending_messages, save
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -143,17 +144,33 @@ def _prepare(services: Services, checkin_ids: list[int],
                 .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
                          selectinload(Conversation.patient))):
             batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
+        admitted = []
         for checkin_id in checkin_ids:
-            item = _prepare_one(session, services, loaded[checkin_id], batch, now)
-            if isinstance(item, str):
-                getattr(report, item).append(checkin_id)
+            outcome = _admit(session, services, loaded[checkin_id], batch, now)
+            if isinstance(outcome, str):
+                getattr(report, outcome).append(checkin_id)
             else:
-                prepared.append(item)
+                admitted.append((loaded[checkin_id], *outcome))
+        # Written a table at a time (one multi-row statement each), not a check-in at a time.
+        session.flush()
+        messages = {checkin.id: pending_messages(services, checkin.episode.patient,
+                                                 checkin.conversation.id, turn.replies, now)
+                    for checkin, _, turn in admitted if turn is not None
+                    and checkin.conversation is not None}
+        session.add_all([message for batch_messages in messages.values()
+                         for message in batch_messages])
+        session.flush()
+        for checkin, attempt, _ in admitted:
+            prepared.append(_Prepared(
+                checkin.id, checkin.channel, checkin.episode.patient.phone, attempt.id,
+                [(m.id, m.body) for m in messages.get(checkin.id, [])]))
     return prepared
 
 
-def _prepare_one(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
-                 now: datetime) -> _Prepared | str:
+def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
+           now: datetime) -> tuple[ContactAttempt, Turn | None] | str:
+    """Decide whether the check-in may go now and, if so, open its conversation (a call's
+    opens when the patient answers); returns "cancelled" or "deferred" otherwise."""
     patient = checkin.episode.patient
     if patient.opted_out_at is not None:
         checkin.status, checkin.ended_at = "cancelled", now
@@ -174,22 +191,17 @@ def _prepare_one(session: Session, services: Services, checkin: CheckIn, batch: 
     checkin.attempt += 1
     # The attempt is written before the send, and counted at once, so a second check-in of
     # the same patient in this batch is held to the contact limits.
-    attempt = ContactAttempt(checkin_id=checkin.id, patient_id=patient.id, kind="checkin",
+    attempt = ContactAttempt(checkin=checkin, patient_id=patient.id, kind="checkin",
                              channel=checkin.channel, started_at=now,
                              outcome="placing" if checkin.channel == "voice" else "sending")
     session.add(attempt)
     contacts.append(now)
-    messages: list[tuple[int, str]] = []
     if checkin.channel == "voice":
-        session.flush()
-    else:  # recording the messages flushes the attempt with them
-        turn = services.dialogue.start(session, checkin, "sms", now)
-        if checkin.conversation is not None and checkin.conversation not in still_open:
-            still_open.append(checkin.conversation)
-        conversation_id = checkin.conversation.id if checkin.conversation else None
-        messages = record_outbound(session, services, patient, conversation_id,
-                                   turn.replies, now)
-    return _Prepared(checkin.id, checkin.channel, patient.phone, attempt.id, messages)
+        return attempt, None
+    turn = services.dialogue.start(session, checkin, "sms", now, flush=False)
+    if checkin.conversation is not None and checkin.conversation not in still_open:
+        still_open.append(checkin.conversation)
+    return attempt, turn
 
 
 def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Delivery]]],

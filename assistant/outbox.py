@@ -22,15 +22,21 @@ def record_outbound(session: Session, services: Services, patient: Patient,
                     conversation_id: int | None, texts: list[str],
                     now: datetime) -> list[tuple[int, str]]:
     """Pending rows for `texts`; returns (message id, body) pairs to send in order."""
-    pending = [
+    pending = pending_messages(services, patient, conversation_id, texts, now)
+    session.add_all(pending)
+    session.flush()
+    return [(m.id, m.body) for m in pending]
+
+
+def pending_messages(services: Services, patient: Patient, conversation_id: int | None,
+                     texts: list[str], now: datetime) -> list[Message]:
+    """The rows `record_outbound` writes, for a caller that writes many patients' at once."""
+    return [
         Message(direction="out", channel="sms", from_number=services.settings.sender,
                 to_number=patient.phone, body=text, status="pending", created_at=now,
                 patient_id=patient.id, conversation_id=conversation_id)
         for text in texts
     ]
-    session.add_all(pending)
-    session.flush()
-    return [(m.id, m.body) for m in pending]
 
 
 @dataclass(frozen=True)

@@ -125,10 +125,10 @@ def test_a_checkin_that_cannot_be_started_does_not_hold_up_the_others(services, 
     fine = make_first_checkin_due(services, enroll_patient(services, PHONES[1], name="Bo Li"))
     real_start = services.dialogue.start
 
-    def start(session, checkin, channel, now):  # type: ignore[no-untyped-def]
+    def start(session, checkin, channel, now, **options):  # type: ignore[no-untyped-def]
         if checkin.id == broken:
             raise ValueError("a flow the dialogue cannot open")
-        return real_start(session, checkin, channel, now)
+        return real_start(session, checkin, channel, now, **options)
 
     monkeypatch.setattr(services.dialogue, "start", start)
     report = dispatch_due(services, "w1")
