@@ -18,6 +18,9 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest -q $(ARGS)
 
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench $(ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

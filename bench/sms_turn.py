@@ -4,6 +4,7 @@ settings: median and p99 latency at 1 and at 32 concurrent clients, per database
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from assistant.db import utc_now
@@ -18,6 +19,7 @@ from .common import (
     latency_summary,
     make_services,
     phone_number,
+    rate,
     ratio,
     seed,
 )
@@ -60,8 +62,11 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
         status, twiml = post_once(app, warm[-1])
         if status != 200 or "<Message>" not in twiml:
             raise RuntimeError(f"the app did not answer a turn: HTTP {status} {twiml[:200]}")
-        app_times = {c: timed_posts(app, [next(turns) for _ in range(n)], c)
-                     for c, n in loads.items()}
+        app_times, walls = {}, {}
+        for clients, count in loads.items():
+            began = time.perf_counter()
+            app_times[clients] = timed_posts(app, [next(turns) for _ in range(count)], clients)
+            walls[clients] = time.perf_counter() - began
     with gunicorn("bench.bare_app:app", {"BENCH_TWIML": twiml}) as bare:
         timed_posts(bare, warm, 4)
         bare_times = {c: timed_posts(bare, (warm * (n // len(warm) + 1))[:n], c)
@@ -69,7 +74,8 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     for clients in loads:
         mine, base = latency_summary(app_times[clients]), latency_summary(bare_times[clients])
         figures[f"{clients}_clients"] = {
-            **mine, "bare_median_ms": base["median_ms"], "bare_p99_ms": base["p99_ms"],
+            **mine, "turns_per_second": rate(loads[clients], walls[clients]),
+            "bare_median_ms": base["median_ms"], "bare_p99_ms": base["p99_ms"],
             "median_ratio": ratio(mine["median_ms"], base["median_ms"]),
             "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"])}
     return figures
