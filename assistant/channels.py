@@ -99,3 +99,14 @@ class TwilioVoice:
                 machine_detection="Enable",
             )
         return str(call.sid)
+
+    def placed_since(self, to: str, since: datetime) -> list[str]:
+        """SIDs of calls Twilio created to `to` since `since` (newest first): how a call whose
+        create request lost its answer is found before anyone rings the patient again."""
+        try:
+            recent = self.client.calls.list(to=to, limit=20)
+        except (TwilioException, OSError) as exc:
+            raise SendOutcomeUnknown(f"could not list calls: {exc}") from exc
+        margin = since - timedelta(minutes=1)
+        return [str(call.sid) for call in recent
+                if call.date_created is None or call.date_created.replace(tzinfo=None) >= margin]

@@ -86,6 +86,21 @@ def _finish_claim(services: Services, checkin_id: int, cutoff: datetime,
             return
         checkin = session.get_one(CheckIn, checkin_id)
         if checkin.conversation is None:
+            placing = [a for a in checkin.attempts if a.outcome in ("placing", "unknown")]
+            if placing:
+                try:
+                    calls = services.voice.placed_since(checkin.episode.patient.phone,
+                                                        placing[-1].started_at)
+                except SendOutcomeUnknown:
+                    checkin.claimed_at = cutoff  # Twilio cannot be asked now: next tick
+                    return
+                if calls:
+                    # The call went out; its answer or status callback carries on from here.
+                    placing[-1].outcome, placing[-1].detail = "placed", calls[0]
+                    checkin.status, checkin.sent_at = "sent", checkin.sent_at or now
+                    report.finished.append(checkin_id)
+                    return
+                placing[-1].outcome = "retry"  # never reached Twilio: not a contact
             checkin.status, checkin.claimed_by = "scheduled", None
             report.requeued.append(checkin_id)
             return

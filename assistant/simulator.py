@@ -45,6 +45,7 @@ class PlacedCall:
     to: str
     url: str
     status_callback: str
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
@@ -104,6 +105,8 @@ class SimulatedTwilioHttp(HttpClient):
         calls = self._CALLS.search(url)
         if calls and method.upper() == "POST":
             return self._call(calls[1], data or {})
+        if calls and method.upper() == "GET":
+            return self._list_calls(calls[1], params or {})
         match = self._MESSAGES.search(url)
         if not match:
             return _error(404, 20404, f"The requested resource {url} was not found")
@@ -134,6 +137,22 @@ class SimulatedTwilioHttp(HttpClient):
             "sid": call.sid, "account_sid": account, "to": call.to, "from": call.from_number,
             "status": "queued", "direction": "outbound-api", "api_version": "2010-04-01",
             "uri": f"/2010-04-01/Accounts/{account}/Calls/{call.sid}.json",
+        }))
+
+    def _list_calls(self, account: str, params: dict) -> Response:
+        to = params.get("To")
+        with self.network.lock:
+            found = [c for c in self.network.calls if to in (None, c.to)]
+        uri = f"/2010-04-01/Accounts/{account}/Calls.json"
+        return Response(200, json.dumps({
+            "calls": [{"sid": c.sid, "account_sid": account, "to": c.to,
+                       "from": c.from_number, "status": "queued",
+                       "direction": "outbound-api",
+                       "date_created": c.created_at.strftime("%a, %d %b %Y %H:%M:%S +0000")}
+                      for c in reversed(found)],
+            "end": max(len(found) - 1, 0), "first_page_uri": uri, "next_page_uri": None,
+            "page": 0, "page_size": max(len(found), 50), "previous_page_uri": None,
+            "start": 0, "uri": uri,
         }))
 
     def _list(self, account: str, params: dict) -> Response:

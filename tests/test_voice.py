@@ -11,6 +11,7 @@ from sqlalchemy import select
 from assistant.db import transaction
 from assistant.dispatch import dispatch_due
 from assistant.models import Answer, CheckIn, ContactAttempt, Message
+from assistant.reconcile import reconcile
 from assistant.simulator import Said, SimulatedCaller, SimulatedPhone
 from tests.conftest import (
     AUTH_TOKEN,
@@ -367,3 +368,47 @@ def every_twiml_is_documented(services):  # type: ignore[no-untyped-def]
     yield
     for twiml in all_twiml(services):
         assert_documented(twiml)
+
+
+def test_a_call_whose_create_answer_was_lost_is_found_not_placed_again(services, network,
+                                                                       clock) -> None:
+    checkin_id = voice_checkin(services)
+
+    def answer_lost(_call) -> None:  # type: ignore[no-untyped-def]
+        raise ConnectionResetError("connection reset after Twilio created the call")
+
+    network.call_listeners.append(answer_lost)
+    assert dispatch_due(services, "w1").failed == [checkin_id]
+    network.call_listeners.clear()
+    assert checkin_status(services, checkin_id) == "claimed"  # it may have gone out
+    clock.advance(minutes=6)
+    report = reconcile(services)
+    assert report.finished == [checkin_id] and report.requeued == []
+    assert len(network.calls) == 1  # found at Twilio, not placed a second time
+    assert checkin_status(services, checkin_id) == "sent"
+    with services.sessions() as session:
+        attempt = session.scalars(select(ContactAttempt)).one()
+    assert (attempt.outcome, attempt.detail) == ("placed", network.calls[0].sid)
+
+
+def test_a_call_that_never_reached_twilio_is_placed_after_the_lease(services, network,
+                                                                    clock,
+                                                                    monkeypatch) -> None:
+    checkin_id = voice_checkin(services)
+    real_ring = network.ring
+
+    def unreachable(_call) -> None:  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("Twilio could not be reached")
+
+    monkeypatch.setattr(network, "ring", unreachable)
+    assert dispatch_due(services, "w1").failed == [checkin_id]
+    monkeypatch.setattr(network, "ring", real_ring)
+    assert network.calls == [] and checkin_status(services, checkin_id) == "claimed"
+    clock.advance(minutes=6)
+    assert reconcile(services).requeued == [checkin_id]
+    assert dispatch_due(services, "w2").sent == [checkin_id]
+    assert len(network.calls) == 1
+    with services.sessions() as session:
+        outcomes = session.scalars(select(ContactAttempt.outcome)
+                                   .order_by(ContactAttempt.id)).all()
+    assert outcomes == ["retry", "placed"]  # the lost attempt does not count as a contact
