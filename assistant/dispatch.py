@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from .channels import SendError, SendOutcomeUnknown
@@ -27,6 +27,8 @@ from .outbox import Delivery, deliver, pending_messages, save
 from .services import Services
 
 log = logging.getLogger(__name__)
+# The database cannot be reached: no point preparing check-ins one at a time.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 def default_worker_id() -> str:
@@ -80,8 +82,8 @@ def dispatch_due(services: Services, worker_id: str | None = None,
         return report
     try:
         prepared = _prepare(services, report.claimed, report)
-    except SQLAlchemyError:
-        raise  # the database is away: everything stays claimed for the reconciler
+    except DATABASE_AWAY:
+        raise  # everything stays claimed for the reconciler
     except Exception:
         # One bad check-in must not hold up the others: prepare them one at a time.
         log.exception("Preparing a batch of %d check-ins failed; retrying one by one",
@@ -91,21 +93,21 @@ def dispatch_due(services: Services, worker_id: str | None = None,
         for checkin_id in report.claimed:
             try:
                 prepared += _prepare(services, [checkin_id], report)
-            except SQLAlchemyError:
+            except DATABASE_AWAY:
                 raise
             except Exception:
                 log.exception("Check-in %s could not be prepared; left claimed for the "
                               "reconciler", checkin_id)
                 report.failed.append(checkin_id)
-    texts = []
+    texted = []
     for item in prepared:
         if item.channel == "voice":
             outcome = _place_call(services, item.checkin_id, item.attempt_id, item.to)
             getattr(report, outcome).append(item.checkin_id)
         else:
-            texts.append((item, *deliver(services, item.to, item.messages)))
-    if texts:
-        _save_outcomes(services, texts, report)
+            texted.append((item, *deliver(services, item.to, item.messages)))
+    if texted:
+        _save_outcomes(services, texted, report)
     return report
 
 
