@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,9 +56,25 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+    """One unit of work: commit on success, roll back on any error.
+
+    On SQLite the threads of a process take turns here: SQLite has one writer at a time, and
+    a writer kept waiting by SQLite itself sleeps in growing steps (hundreds of ms under load),
+    while a lock hands over at once and in order."""
+    with _sqlite_writer(factory), factory() as session, session.begin():
         yield session
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, Engine) or not is_sqlite(engine):
+        return nullcontext()
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(engine, threading.RLock())
 
 
 def alembic_config(url: str) -> AlembicConfig:

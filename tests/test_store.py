@@ -3,12 +3,15 @@ new process."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from assistant.db import make_engine, upgrade
-from assistant.models import Base, CheckIn, Conversation, Patient
+from assistant.dispatch import dispatch_due
+from assistant.models import Base, CheckIn, Conversation, Message, Patient
 from assistant.simulator import SimulatedPhone
 from tests.conftest import (
     AUTH_TOKEN,
@@ -18,7 +21,13 @@ from tests.conftest import (
     make_services,
     poster_for,
 )
-from tests.helpers import DOB_REPLY, alerts, start_checkin
+from tests.helpers import (
+    DOB_REPLY,
+    alerts,
+    enroll_patient,
+    make_first_checkin_due,
+    start_checkin,
+)
 from web import create_app
 
 
@@ -84,3 +93,28 @@ def test_a_conversation_resumes_in_a_new_process_where_it_stopped(
         assert alerts(second) == [("emergency", "chest_pain")]
     finally:
         second.close()
+
+
+def test_many_threads_answering_at_once_on_sqlite_lose_nothing(services, clock) -> None:
+    """A web process's threads all take their turns; every reply is stored and answered."""
+
+
+    phones = [f"+1201555{n:04d}" for n in range(300, 324)]
+    for number, phone_number in enumerate(phones):
+        make_first_checkin_due(services, enroll_patient(services, phone_number,
+                                                        name=f"Patient {number}"))
+    assert len(dispatch_due(services, "w1").sent) == len(phones)
+    app = create_app(services)
+
+    def answer(phone_number: str) -> list[str]:
+        phone = SimulatedPhone(phone_number, SERVICE_NUMBER, AUTH_TOKEN, PUBLIC_BASE_URL,
+                               poster_for(app.test_client()))
+        return phone.text(DOB_REPLY)
+
+    with ThreadPoolExecutor(12) as pool:
+        replies = list(pool.map(answer, phones))
+    assert all(replies) and len(replies) == len(phones)
+    with services.sessions() as session:
+        stored = session.scalars(select(Message.from_number).where(
+            Message.direction == "in")).all()
+    assert sorted(stored) == sorted(phones)
