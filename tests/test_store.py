@@ -97,8 +97,6 @@ def test_a_conversation_resumes_in_a_new_process_where_it_stopped(
 
 def test_many_threads_answering_at_once_on_sqlite_lose_nothing(services, clock) -> None:
     """A web process's threads all take their turns; every reply is stored and answered."""
-
-
     phones = [f"+1201555{n:04d}" for n in range(300, 324)]
     for number, phone_number in enumerate(phones):
         make_first_checkin_due(services, enroll_patient(services, phone_number,
