@@ -25,6 +25,7 @@ START = datetime(2026, 11, 24, 15, 0)
 DOB = date(1950, 1, 1)
 DOB_REPLY = "01/01/1950"
 AUTH_TOKEN = "bench-twilio-auth-token"
+SERVICE_NUMBER = "+12015550100"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CHUNK = 20_000
 
@@ -98,6 +99,13 @@ def bench_settings(url: str, **overrides: object) -> Settings:
     return Settings(database_url=url, send_rate_per_second=1_000_000,
                     twilio_auth_token=AUTH_TOKEN, public_base_url="http://127.0.0.1",
                     secret_key="b" * 40).with_overrides(**overrides)
+
+
+def production_env(url: str, address: str) -> dict[str, str]:
+    """The CARECALL_* settings a production web process at `address` would have."""
+    return {"CARECALL_DATABASE_URL": url, "CARECALL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "CARECALL_SECRET_KEY": "b" * 40, "CARECALL_PUBLIC_BASE_URL": address,
+            "CARECALL_TWILIO_FROM_NUMBER": SERVICE_NUMBER}
 
 
 def make_services(url: str, network: SimulatedNetwork | None = None,

@@ -12,9 +12,9 @@ from assistant.config import PROJECT_ROOT
 from assistant.db import utc_now
 from assistant.demo import free_port
 
-from .common import AUTH_TOKEN, Options, database, ratio, seed
+from .common import Options, database, production_env, ratio, seed
 from .servers import gunicorn, post_once, resident_mb, timed_posts, worker_pids
-from .sms_turn import SERVICE_NUMBER, first_answer
+from .sms_turn import first_answer
 
 
 def memory_use(options: Options) -> dict[str, Any]:
@@ -30,9 +30,7 @@ def memory_use(options: Options) -> dict[str, Any]:
         worker_figures = json.loads(worker.stdout.splitlines()[-1])
         port = free_port()
         address = f"http://127.0.0.1:{port}"
-        env = {"CARECALL_DATABASE_URL": url, "CARECALL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-               "CARECALL_SECRET_KEY": "b" * 40, "CARECALL_PUBLIC_BASE_URL": address,
-               "CARECALL_TWILIO_FROM_NUMBER": SERVICE_NUMBER}
+        env = production_env(url, address)
         turns = [first_answer(n, address) for n in range(conversations)]
         with gunicorn("web.wsgi:production_app()", env, port, workers=1, threads=8) as web:
             post_once(web, turns[0])

@@ -14,11 +14,13 @@ from assistant.simulator import SimulatedPhone
 from .common import (
     AUTH_TOKEN,
     DOB_REPLY,
+    SERVICE_NUMBER,
     Options,
     database,
     latency_summary,
     make_services,
     phone_number,
+    production_env,
     rate,
     ratio,
     seed,
@@ -26,7 +28,6 @@ from .common import (
 from .dispatch import dispatch_all
 from .servers import Post, gunicorn, post_once, timed_posts
 
-SERVICE_NUMBER = "+12015550100"
 WARM_UP = 40
 
 
@@ -52,9 +53,7 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     port = free_port()
     address = f"http://127.0.0.1:{port}"
     turns = iter(first_answer(n, address) for n in range(conversations))
-    env = {"CARECALL_DATABASE_URL": url, "CARECALL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "CARECALL_SECRET_KEY": "b" * 40, "CARECALL_PUBLIC_BASE_URL": address,
-           "CARECALL_TWILIO_FROM_NUMBER": SERVICE_NUMBER}
+    env = production_env(url, address)
     figures: dict[str, Any] = {}
     with gunicorn("web.wsgi:production_app()", env, port) as app:
         warm = [next(turns) for _ in range(WARM_UP)]
