@@ -312,17 +312,35 @@ def scan(text: str, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
         tokens = _correct_typos(clause)
         for language in languages:
             visible = _without_look_alikes(tokens, language)
-            for flag, patterns in _patterns(language).items():
-                if flag in found:
-                    continue
-                for start in range(len(visible)):
+            by_first_word = _patterns_by_first_word(language)
+            for start, token in enumerate(visible):
+                for flag, patterns in by_first_word.get(token, ()):
+                    if flag in found:
+                        continue
                     hit = next((end for p in patterns
                                 if (end := p.matches(visible, start)) is not None), None)
                     if hit is not None and not _negated_or_not_now(visible, start, hit,
                                                                     language):
                         found.add(flag)
-                        break
     return [flag for flag in RED_FLAG_IDS if flag in found]
+
+
+@cache
+def _patterns_by_first_word(language: str) -> dict[str, tuple[tuple[str, tuple[Pattern, ...]],
+                                                            ...]]:
+    """For each word, the flags with a phrase starting with it (and those phrases, in the
+    lexicon's order): a word no phrase starts with costs one look-up, not a try of each."""
+    index: dict[str, dict[str, list[Pattern]]] = {}
+    for flag, patterns in _patterns(language).items():
+        for pattern in patterns:
+            # A leading gap adds nothing when every start is tried: "~ x" is found as "x".
+            words = pattern.words
+            while words and words[0] is None:
+                words = words[1:]
+            if words:
+                index.setdefault(str(words[0]), {}).setdefault(flag, []).append(Pattern(words))
+    return {word: tuple((flag, tuple(found)) for flag, found in flags.items())
+            for word, flags in index.items()}
 
 
 SUMMARIES = {
