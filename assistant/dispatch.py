@@ -134,18 +134,7 @@ def _prepare(services: Services, checkin_ids: list[int],
     now = services.clock()
     prepared = []
     with transaction(services.sessions) as session:
-        loaded = {c.id: c for c in session.scalars(
-            select(CheckIn).where(CheckIn.id.in_(checkin_ids)).options(
-                selectinload(CheckIn.episode).selectinload(Episode.patient),
-                selectinload(CheckIn.episode).selectinload(Episode.medications),
-                selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
-        patient_ids = sorted({c.episode.patient_id for c in loaded.values()})
-        batch = _Batch(recent_contacts(session, patient_ids, now), {})
-        for conversation in session.scalars(select(Conversation).where(
-                Conversation.patient_id.in_(patient_ids), Conversation.ended_at.is_(None))
-                .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
-                         selectinload(Conversation.patient))):
-            batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
+        loaded, batch = _load(session, checkin_ids, now)
         admitted = []
         for checkin_id in checkin_ids:
             outcome = _admit(session, services, loaded[checkin_id], batch, now)
@@ -167,6 +156,25 @@ def _prepare(services: Services, checkin_ids: list[int],
                 checkin.id, checkin.channel, checkin.episode.patient.phone, attempt.id,
                 [(m.id, m.body) for m in messages.get(checkin.id, [])]))
     return prepared
+
+
+def _load(session: Session, checkin_ids: list[int],
+          now: datetime) -> tuple[dict[int, CheckIn], _Batch]:
+    """The check-ins with all the turn reads, and their patients' recent contacts and open
+    conversations: a handful of queries for the whole batch."""
+    loaded = {c.id: c for c in session.scalars(
+        select(CheckIn).where(CheckIn.id.in_(checkin_ids)).options(
+            selectinload(CheckIn.episode).selectinload(Episode.patient),
+            selectinload(CheckIn.episode).selectinload(Episode.medications),
+            selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
+    patient_ids = sorted({c.episode.patient_id for c in loaded.values()})
+    batch = _Batch(recent_contacts(session, patient_ids, now), {})
+    for conversation in session.scalars(select(Conversation).where(
+            Conversation.patient_id.in_(patient_ids), Conversation.ended_at.is_(None))
+            .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
+                     selectinload(Conversation.patient))):
+        batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
+    return loaded, batch
 
 
 def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
