@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from assistant.db import utc_now
 from assistant.mailer import Mailer
+from assistant.models import CheckIn
 from assistant.notifications import Notifier
 from assistant.worker import tick
 
@@ -35,11 +39,7 @@ def main() -> None:
                       "peak_mb": resident_mb("VmHWM"), "checkins": sent}))
 
 
-def _sent(session) -> int:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func, select
-
-    from assistant.models import CheckIn
-
+def _sent(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CheckIn)
                           .where(CheckIn.status == "sent")) or 0
 
