@@ -1,6 +1,7 @@
 """One inbound SMS turn through the whole stack (gunicorn, signature check, dialogue,
-database, TwiML) against a bare Flask handler answering the same TwiML on the same gunicorn
-settings: median and p99 latency at 1 and at 32 concurrent clients, per database."""
+database, TwiML) against a bare Flask handler answering the same TwiML on the same server
+(`bench/combined_app.py`): median and p99 latency at 1 and at 32 concurrent clients, per
+database."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 
 from assistant.db import utc_now
 from assistant.demo import free_port
+from assistant.services import Services
 from assistant.simulator import SimulatedPhone
+from web import create_app
 
+from .combined_app import BARE_PREFIX
 from .common import (
     AUTH_TOKEN,
     DOB_REPLY,
@@ -26,7 +30,7 @@ from .common import (
     seed,
 )
 from .dispatch import dispatch_all
-from .servers import Post, gunicorn, post_once, timed_posts
+from .servers import Post, gunicorn, timed_posts
 
 WARM_UP = 40
 
@@ -46,30 +50,29 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     of its own, the commonest turn there is."""
     now = utc_now()
     conversations = WARM_UP + sum(loads.values())
-    seed(url, conversations, 0, now)
+    seed(url, conversations + 1, 0, now)
     services = make_services(url, clock=lambda: now)
     dispatch_all(services)
+    twiml = _reply_to_first_answer(services, conversations)  # the last, spare conversation
     services.close()
     port = free_port()
     address = f"http://127.0.0.1:{port}"
     turns = iter(first_answer(n, address) for n in range(conversations))
-    env = production_env(url, address)
-    figures: dict[str, Any] = {}
-    with gunicorn("web.wsgi:production_app()", env, port) as app:
+    env = {**production_env(url, address), "BENCH_TWIML": twiml}
+    with gunicorn("bench.combined_app:combined()", env, port) as server:
         warm = [next(turns) for _ in range(WARM_UP)]
-        timed_posts(app, warm[:-1], 4)
-        status, twiml = post_once(app, warm[-1])
-        if status != 200 or "<Message>" not in twiml:
-            raise RuntimeError(f"the app did not answer a turn: HTTP {status} {twiml[:200]}")
+        timed_posts(server, warm, 4)
         app_times, walls = {}, {}
         for clients, count in loads.items():
             began = time.perf_counter()
-            app_times[clients] = timed_posts(app, [next(turns) for _ in range(count)], clients)
+            app_times[clients] = timed_posts(server, [next(turns) for _ in range(count)],
+                                             clients)
             walls[clients] = time.perf_counter() - began
-    with gunicorn("bench.bare_app:app", {"BENCH_TWIML": twiml}) as bare:
-        timed_posts(bare, warm, 4)
-        bare_times = {c: timed_posts(bare, (warm * (n // len(warm) + 1))[:n], c)
+        bare = [Post(BARE_PREFIX + p.path, p.params, p.headers) for p in warm]
+        timed_posts(server, bare, 4)
+        bare_times = {c: timed_posts(server, (bare * (n // len(bare) + 1))[:n], c)
                       for c, n in loads.items()}
+    figures: dict[str, Any] = {}
     for clients in loads:
         mine, base = latency_summary(app_times[clients]), latency_summary(bare_times[clients])
         figures[f"{clients}_clients"] = {
@@ -78,6 +81,18 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
             "median_ratio": ratio(mine["median_ms"], base["median_ms"]),
             "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"])}
     return figures
+
+
+def _reply_to_first_answer(services: Services, n: int) -> str:
+    """The TwiML Carecall answers a first answer with, for the bare handler to return."""
+    request = first_answer(n, services.settings.public_base_url)
+    response = create_app(services).test_client().post(request.path, data=request.params,
+                                                       headers=request.headers)
+    twiml = response.get_data(as_text=True)
+    if response.status_code != 200 or "<Message>" not in twiml:
+        raise RuntimeError(f"the app did not answer a turn: HTTP {response.status_code} "
+                           f"{twiml[:200]}")
+    return twiml
 
 
 def first_answer(n: int, address: str) -> Post:
