@@ -3,7 +3,7 @@ replace its HTTP client (the library's own hook), never the library."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -35,6 +35,19 @@ def _twilio_outcome() -> Iterator[None]:
                         retryable=exc.status == 429) from exc
     except (TwilioException, OSError) as exc:
         raise SendOutcomeUnknown(str(exc)) from exc
+
+
+def outcome_of(request: Callable[[], str], success: str) -> tuple[str, str | None, str | None]:
+    """Make one Twilio create request: (outcome, sid, error), the outcome being `success`,
+    "retry" (429, safe to repeat), "failed" (refused) or "unknown" (it may have gone out:
+    never repeat blindly)."""
+    try:
+        sid = request()
+    except SendError as exc:
+        return ("retry" if exc.retryable else "failed"), None, str(exc)
+    except SendOutcomeUnknown as exc:
+        return "unknown", None, str(exc)
+    return success, sid, None
 
 
 class Channel(Protocol):

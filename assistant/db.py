@@ -20,6 +20,10 @@ from .config import PROJECT_ROOT
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
+# One lock per SQLite engine, made with it (see `transaction`).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
 def utc_now() -> datetime:
     """Naive UTC: the one datetime form both databases store without surprises."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -32,6 +36,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
+        _WRITERS[engine] = threading.RLock()
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -65,16 +70,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
-_WRITERS_GUARD = threading.Lock()
-
-
 def _sqlite_writer(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """The writer lock of the factory's SQLite engine (none for PostgreSQL)."""
     engine = factory.kw.get("bind")
-    if not isinstance(engine, Engine) or not is_sqlite(engine):
-        return nullcontext()
-    with _WRITERS_GUARD:
-        return _WRITERS.setdefault(engine, threading.RLock())
+    return _WRITERS.get(engine, nullcontext()) if isinstance(engine, Engine) else nullcontext()
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from .channels import SendError, SendOutcomeUnknown
+from .channels import outcome_of
 from .contact_policy import earliest_contact, recent_contacts
 from .db import is_sqlite, transaction
 from .dialogue import Turn
@@ -241,16 +241,9 @@ def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Del
 
 def _place_call(services: Services, checkin_id: int, attempt_id: int, to: str) -> str:
     """Ring the patient; the conversation starts when they answer (the answer webhook)."""
-    try:
-        sid = services.voice.call(
-            to, services.url(f"/twilio/voice/answer?checkin={checkin_id}"),
-            services.url("/twilio/voice/status"))
-    except SendError as exc:
-        outcome, sid, error = ("retry" if exc.retryable else "failed"), None, str(exc)
-    except SendOutcomeUnknown as exc:
-        outcome, sid, error = "unknown", None, str(exc)
-    else:
-        outcome, error = "placed", None
+    outcome, sid, error = outcome_of(lambda: services.voice.call(
+        to, services.url(f"/twilio/voice/answer?checkin={checkin_id}"),
+        services.url("/twilio/voice/status")), "placed")
     with transaction(services.sessions) as session:
         checkin = session.get_one(CheckIn, checkin_id)
         attempt = session.get_one(ContactAttempt, attempt_id)

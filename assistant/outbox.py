@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .channels import SendError, SendOutcomeUnknown
+from .channels import outcome_of
 from .db import transaction
 from .models import Message, Patient
 from .services import Services
@@ -88,14 +88,7 @@ def send_message(services: Services, message_id: int, to: str, body: str) -> str
 
 
 def _attempt(services: Services, message_id: int, to: str, body: str) -> Delivery:
-    try:
-        sid = services.sms.send(to, body)
-    except SendError as exc:
-        outcome, sid, error = ("retry" if exc.retryable else "failed"), None, str(exc)
-    except SendOutcomeUnknown as exc:
-        outcome, sid, error = "unknown", None, str(exc)
-    else:
-        outcome, error = "sent", None
+    outcome, sid, error = outcome_of(lambda: services.sms.send(to, body), "sent")
     if error:
         log.warning("SMS %s not sent (%s): %s", message_id, outcome, error)
     return Delivery(message_id, outcome, sid, error)

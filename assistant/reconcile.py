@@ -112,9 +112,9 @@ def _finish_claim(services: Services, checkin_id: int, cutoff: datetime,
         outcome = "sent" if statuses <= {"sent", "delivered", "queued"} else "failed"
         checkin.status = "sent" if outcome == "sent" else "unreachable"
         checkin.sent_at = checkin.sent_at or now
-        unsaved = [a for a in checkin.attempts if a.outcome == "sending"]
-        for attempt in unsaved:
-            attempt.outcome = outcome
+        for attempt in checkin.attempts:
+            if attempt.outcome == "sending":  # recorded before a send whose outcome was lost
+                attempt.outcome = outcome
         if not checkin.attempts:
             session.add(ContactAttempt(checkin_id=checkin_id,
                                        patient_id=checkin.episode.patient_id, kind="checkin",

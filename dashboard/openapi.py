@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.models import ALERT_STATUSES, CHECKIN_STATUSES
+from assistant.models import ALERT_STATUSES, CHECKIN_STATUSES, MAX_ROW_ID
 
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _BAD = {"description": "What is wrong with the request; nothing was written",
         "content": {"application/json": {"schema": _ERROR}}}

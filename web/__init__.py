@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from assistant.models import MAX_ROW_ID
 from assistant.services import Services
 from assistant.voice_calls import VoiceCalls
 from dashboard.admin import bp as admin_bp
@@ -27,7 +28,7 @@ class RowId(IntegerConverter):
 
     def __init__(self, map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)
 
 
