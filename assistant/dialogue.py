@@ -455,6 +455,8 @@ class _Turn:
             return [self.say("confirm_yes" if interpretation.value else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
+        if question.optional:  # someone with no thermometer must not be stuck here
+            hint = f"{hint} {self.say('clarify_skip')}"
         return [hint, self.ask(question)] if question.kind == "choice" else [hint]
 
     def finish(self) -> None:

@@ -84,6 +84,16 @@ def test_garbled_reply_is_asked_again_then_handed_to_a_person(services, phone) -
     assert ("urgent", "chest_pain_unclear") in alerts(services)
 
 
+def test_a_reading_the_patient_cannot_take_offers_skip_again(services, phone) -> None:
+    start_checkin(services)
+    for reply in (DOB_REPLY, "same", "no", "no"):
+        phone.text(reply)
+    assert "temperature" in phone.text("yes")[-1]
+    assert phone.text("no") == ["Sorry, I didn't understand. Please reply with a number, "
+                                "like 99.5. If you can't check it, reply SKIP."]
+    assert "keep down food" in phone.text("skip")[-1]
+
+
 def test_wrong_date_of_birth_twice_hands_over_without_health_questions(
         services, phone) -> None:
     checkin_id = start_checkin(services)
