@@ -1,0 +1,146 @@
+"""ConText for one sentence: is a sign negated, in the past, hypothetical, someone else's?
+
+After Harkema et al. (2009): trigger phrases with a direction and a scope that runs to a
+terminator or the end of the sentence; pseudo-triggers ("won't stop", "not sure") cover words
+that would otherwise trigger. The trigger lists are our own, for patients' messages
+(`context.yaml`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from .vocabulary import context_triggers, context_words
+from .words import Sentence
+
+NEGATION_REACH = 5  # words between a denial and the sign it denies
+AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
+YEAR = re.compile(r"(19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    category: str
+    direction: str
+    start: int
+    end: int
+
+
+def _find(tokens: tuple[str, ...], phrases: tuple[tuple[str, ...], ...],
+          covered: set[int]) -> list[tuple[int, int]]:
+    found = []
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    for start, token in enumerate(tokens):
+        if start in covered:
+            continue
+        for phrase in by_first.get(token, ()):
+            if tokens[start:start + len(phrase)] == phrase:
+                found.append((start, start + len(phrase)))
+                break  # phrases are longest first
+    return found
+
+
+@cache
+def _phrases(category: str, direction: str) -> tuple[tuple[str, ...], ...]:
+    return context_triggers()[category][direction]
+
+
+@cache
+def _word_phrases(name: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((tuple(w.split()) for w in context_words(name)), key=len,
+                        reverse=True))
+
+
+class SentenceContext:
+    """The triggers of one sentence, found once and asked about each sign in it."""
+
+    def __init__(self, sentence: Sentence, today: date | None = None) -> None:
+        self.sentence = sentence
+        tokens = sentence.tokens
+        self.pseudo: set[int] = set()
+        for start, end in _find(tokens, _phrases("pseudo", "anywhere"), set()):
+            self.pseudo.update(range(start, end))
+        self.triggers: list[Trigger] = []
+        for category, directions in context_triggers().items():
+            if category in ("pseudo", "terminator"):
+                continue
+            for direction in directions:
+                for start, end in _find(tokens, _phrases(category, direction), self.pseudo):
+                    self.triggers.append(Trigger(category, direction, start, end))
+        this_year = (today or date.today()).year
+        for position, token in enumerate(tokens):
+            if YEAR.fullmatch(token) and int(token) < this_year:
+                self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
+        self.terminators = {start for start, _ in _find(tokens, _phrases("terminator",
+                                                                         "anywhere"), set())}
+        self.affirmations = {start for start, _ in _find(tokens, _word_phrases("affirmation"),
+                                                         set())}
+        self.first_person = {i for i, t in enumerate(tokens) if t in
+                             context_words("first_person")}
+        self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)
+
+    def _open_between(self, start: int, end: int) -> bool:
+        """No terminator in tokens[start:end]: a scope reaches across."""
+        return not any(start <= t < end for t in self.terminators)
+
+    def negated(self, start: int, end: int) -> bool:
+        for trigger in self.triggers:
+            if trigger.category != "negation":
+                continue
+            if trigger.direction == "before" and trigger.end <= start:
+                if start - trigger.end > NEGATION_REACH:
+                    continue
+                if self._is_an_answer(trigger):
+                    continue
+                if not self._open_between(trigger.end, start):
+                    continue
+                if any(trigger.end <= a < start for a in self.affirmations):
+                    continue
+                return True
+            if trigger.direction == "after" and trigger.start >= end:
+                if trigger.start - end <= AFTER_REACH and self._open_between(end,
+                                                                             trigger.start):
+                    return True
+        return False
+
+    def _is_an_answer(self, trigger: Trigger) -> bool:
+        """ "No, I passed out": a bare no before a comma answers the question asked."""
+        return trigger.start == 0 and trigger.end in self.sentence.commas
+
+    def historical(self, start: int, end: int) -> bool:
+        return any(t.category == "historical" and self._same_scope(t, start, end)
+                   for t in self.triggers)
+
+    def hypothetical(self, start: int, end: int) -> bool:
+        if any(t.category == "hypothetical" and t.end <= start
+               and self._open_between(t.end, start) for t in self.triggers):
+            return True
+        return self._spanish_if_before(start)
+
+    def _spanish_if_before(self, start: int) -> bool:
+        if not (self.sentence.question or self.spanish_if):
+            return False
+        tokens = self.sentence.tokens
+        return any(tokens[i] == "si" and i + 1 not in self.sentence.commas
+                   and self._open_between(i + 1, start) for i in range(start))
+
+    def someone_else(self, start: int, end: int) -> bool:
+        """Another person (not the patient a caregiver writes about) had it."""
+        for t in self.triggers:
+            if t.category == "other_person" and t.end <= start \
+                    and self._open_between(t.end, start) \
+                    and not any(t.end <= p < start for p in self.first_person):
+                return True
+        return False
+
+    def _same_scope(self, trigger: Trigger, start: int, end: int) -> bool:
+        if trigger.end <= start:
+            return self._open_between(trigger.end, start)
+        if trigger.start >= end:
+            return self._open_between(end, trigger.start)
+        return True

@@ -1,0 +1,229 @@
+"""Finding red flags in a message: concepts matched in a sentence, weighed in context.
+
+A finding is *certain* (the emergency instruction first) or *possible* (asked about a sign in
+a question, or matched only through a typo): the patient is then told what to do if it is
+happening now and a nurse checks today. Severity follows the sign: "can't breathe" is an
+emergency, "a little winded on the stairs" is urgent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache, lru_cache
+
+from .context import SentenceContext
+from .spelling import correction
+from .vocabulary import (
+    RED_FLAG_IDS,
+    Concept,
+    Sign,
+    context_words,
+    token_keys,
+    vocabulary,
+)
+from .words import Sentence, normalise, sentences
+
+WINDOW = 10  # the widest stretch of words one sign may span ("pain right in the middle ...")
+PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
+
+
+@dataclass(frozen=True)
+class Finding:
+    flag: str
+    tier: str  # "certain" or "possible"
+    severity: str  # "emergency" or "urgent"
+    words: str  # the words that showed it, for the coordinator
+
+    @property
+    def emergency(self) -> bool:
+        """Tell the patient to call 911 (988) now, before anything else."""
+        return self.tier == "certain" and self.severity == "emergency"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def flags(self) -> list[str]:
+        return [f.flag for f in self.findings]
+
+    @property
+    def emergencies(self) -> list[str]:
+        return [f.flag for f in self.findings if f.emergency]
+
+    @property
+    def to_check(self) -> list[str]:
+        """Signs a nurse should check today: possible, or urgent by nature."""
+        return [f.flag for f in self.findings if not f.emergency]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    klass: str
+    start: int
+    end: int
+    corrected: bool
+
+
+@lru_cache(maxsize=50_000)
+def _classes_of(token: str) -> tuple[frozenset[str], bool]:
+    """The classes a token belongs to, and whether that took a typo correction."""
+    table = vocabulary()
+    found: set[str] = set()
+    for key in token_keys(token):
+        found |= table.single.get(key, frozenset())
+    for length in range(3, len(token) + 1):
+        found |= table.prefixes.get(token[:length], frozenset())
+    if found or token in _context_vocabulary():
+        return frozenset(found), False
+    fixed = correction(token)
+    if fixed is None or fixed == token:
+        return frozenset(), False
+    classes, _ = _classes_of(fixed)
+    return classes, bool(classes)
+
+
+@cache
+def _context_vocabulary() -> frozenset[str]:
+    """Words the context lists use: never "corrected" into a sign."""
+    return frozenset(context_words("first_person") | context_words("affirmation"))
+
+
+def _phrase_end(tokens: tuple[str, ...], start: int, words: tuple[frozenset, ...]) -> int | None:
+    position = start + 1
+    for keys in words[1:]:
+        for skip in range(PHRASE_GAP + 1):
+            at = position + skip
+            if at < len(tokens) and not keys.isdisjoint(token_keys(tokens[at])):
+                position = at + 1
+                break
+        else:
+            return None
+    return position
+
+
+def _occurrences(sentence: Sentence, masked: set[int]) -> list[Occurrence]:
+    table = vocabulary()
+    tokens = sentence.tokens
+    found: list[Occurrence] = []
+    for start, token in enumerate(tokens):
+        if start in masked:
+            continue
+        classes, corrected = _classes_of(token)
+        found.extend(Occurrence(k, start, start + 1, corrected) for k in classes)
+        for key in token_keys(token):
+            for phrase in table.phrases.get(key, ()):
+                end = _phrase_end(tokens, start, phrase.words)
+                if end is not None and not masked.intersection(range(start, end)):
+                    found.append(Occurrence(phrase.klass, start, end, False))
+    return found
+
+
+@cache
+def _masks() -> tuple[tuple[str, ...], ...]:
+    from .vocabulary import _read
+
+    data = _read("context.yaml")["masks"]
+    return tuple(sorted({tuple(normalise(p).split()) for lang in data for p in data[lang]},
+                        key=len, reverse=True))
+
+
+def _masked(tokens: tuple[str, ...]) -> set[int]:
+    covered: set[int] = set()
+    for phrase in _masks():
+        n = len(phrase)
+        for start in range(len(tokens) - n + 1):
+            if tokens[start:start + n] == phrase:
+                covered.update(range(start, start + n))
+    return covered
+
+
+def _spans(sign: Sign, by_class: dict[str, list[Occurrence]]) -> list[tuple[int, int, bool]]:
+    """Each way the sign's classes sit together within the window: (start, end, corrected)."""
+    if any(k not in by_class for k in sign.classes):
+        return []
+    first, *rest = sign.classes
+    spans = []
+    for anchor in by_class[first]:
+        start, end, corrected = anchor.start, anchor.end, anchor.corrected
+        for klass in rest:
+            nearest = min(by_class[klass], key=lambda o: abs(o.start - anchor.start))
+            start, end = min(start, nearest.start), max(end, nearest.end)
+            corrected = corrected or nearest.corrected
+        if end - start <= WINDOW:
+            spans.append((start, end, corrected))
+    return spans
+
+
+def _severity(sign: Sign, present: set[str], flag: str) -> str:
+    if flag == "self_harm":
+        return "emergency"
+    if sign.severity == "emergency" and sign.milder and sign.milder in present:
+        return "urgent"
+    if sign.severity == "urgent" and sign.graver and sign.graver in present:
+        return "emergency"
+    return sign.severity
+
+
+def _judge(context: SentenceContext, start: int, end: int, corrected: bool) -> str | None:
+    """certain, possible, or None when the context says it is not happening to the patient."""
+    if context.negated(start, end) or context.historical(start, end) \
+            or context.hypothetical(start, end) or context.someone_else(start, end):
+        return None
+    if context.sentence.question or corrected:
+        return "possible"
+    return "certain"
+
+
+RANK = {("certain", "emergency"): 0, ("certain", "urgent"): 1, ("possible", "emergency"): 2,
+        ("possible", "urgent"): 3}
+
+
+def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Finding]:
+    masked = _masked(sentence.tokens)
+    everything = _occurrences(sentence, set())
+    present = {o.klass for o in everything}
+    occurrences = _occurrences(sentence, masked) if masked else everything
+    by_class: dict[str, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        by_class.setdefault(occurrence.klass, []).append(occurrence)
+    context: SentenceContext | None = None
+    best: dict[str, Finding] = {}
+    for concept in _concepts():
+        for sign in concept.signs:
+            for start, end, corrected in _spans(sign, by_class):
+                context = context or SentenceContext(sentence, today)
+                tier = _judge(context, start, end, corrected)
+                if tier is None:
+                    continue
+                finding = Finding(concept.flag, tier, _severity(sign, present, concept.flag),
+                                  " ".join(sentence.tokens[start:end]))
+                held = best.get(concept.flag)
+                if held is None or RANK[(finding.tier, finding.severity)] < \
+                        RANK[(held.tier, held.severity)]:
+                    best[concept.flag] = finding
+    return best
+
+
+@cache
+def _concepts() -> tuple[Concept, ...]:
+    return vocabulary().concepts
+
+
+def assess(text: str, today: date | None = None) -> Assessment:
+    """Every red flag in `text`, each at its most certain and most severe."""
+    best: dict[str, Finding] = {}
+    for sentence in sentences(normalise(text)):
+        for flag, finding in _assess_sentence(sentence, today).items():
+            held = best.get(flag)
+            if held is None or RANK[(finding.tier, finding.severity)] < \
+                    RANK[(held.tier, held.severity)]:
+                best[flag] = finding
+    return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
+
+
+def scan(text: str) -> list[str]:
+    """Red-flag ids found in `text` (certain or possible), in the vocabulary's order."""
+    return assess(text).flags

@@ -1,0 +1,52 @@
+"""Typo tolerance: a word no dictionary knows is read as the vocabulary word it is one slip
+away from ("cehst" -> "chest", "breth" -> "breath", "bleading" -> "bleeding").
+
+Only words that are not real English or Spanish words are corrected, so "painted" never
+becomes "fainted" and "chess" stays a game unless the vocabulary lists it as a sound-alike.
+The word lists come from `pyspellchecker` (its frequency dictionaries), loaded once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache, lru_cache
+from importlib import resources
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .vocabulary import vocabulary
+from .words import normalise
+
+MIN_LENGTH = 4
+DICTIONARIES = ("en", "es")
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Real words in either language, accents and apostrophes removed as in messages."""
+    words: set[str] = set()
+    for language in DICTIONARIES:
+        path = resources.files("spellchecker").joinpath("resources", f"{language}.json.gz")
+        with path.open("rb") as raw, gzip.open(raw) as unpacked:
+            words.update(normalise(word) for word in json.load(unpacked))
+    return frozenset(words)
+
+
+def allowed_distance(word: str) -> int:
+    """One slip in a short word, two in a long one."""
+    return 1 if len(word) < 8 else 2
+
+
+@lru_cache(maxsize=50_000)
+def correction(token: str) -> str | None:
+    """The vocabulary word `token` is a typo of, or None if it is a word or too far from any."""
+    if len(token) < MIN_LENGTH or token.isdigit() or token in known_words():
+        return None
+    table = vocabulary()
+    match = process.extractOne(token, table.spellable, scorer=OSA.distance,
+                               score_cutoff=allowed_distance(token))
+    if match is None:
+        return None
+    return table.spelled_as[match[0]]

@@ -1,0 +1,154 @@
+"""The safety net's vocabulary, loaded from YAML and compiled into look-up tables.
+
+`concepts.yaml` holds word classes (a body site, a sensation, a sign that stands alone) and the
+red-flag concepts built from them; `context.yaml` holds the ConText triggers. Both are data a
+clinical reviewer reads; this module only turns them into tables the detector can use fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .words import normalise, stems
+
+HERE = Path(__file__).parent
+LANGUAGES = ("en", "es")
+SEVERITIES = ("emergency", "urgent")
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One way a concept shows: every class in `classes` within one stretch of a sentence.
+
+    `milder` / `graver` name a class whose presence in the sentence moves the severity down to
+    urgent or up to emergency ("a little short of breath" / "short of breath sitting still")."""
+
+    classes: tuple[str, ...]
+    severity: str
+    milder: str | None = None
+    graver: str | None = None
+
+
+@dataclass(frozen=True)
+class Concept:
+    flag: str
+    summary: str
+    signs: tuple[Sign, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A class member of several words; each word is a set of keys (surface or stems)."""
+
+    klass: str
+    words: tuple[frozenset[tuple[str, str]], ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    single: dict[tuple[str, str], frozenset[str]]  # (kind, key) -> classes
+    prefixes: dict[str, frozenset[str]]  # "sangr" -> classes, for members written "sangr*"
+    phrases: dict[tuple[str, str], tuple[Phrase, ...]]  # first word's key -> phrases
+    concepts: tuple[Concept, ...]
+    spellable: tuple[str, ...]  # single-word members long enough to correct typos towards
+    spelled_as: dict[str, str]  # a spellable member -> a word form the tables know
+
+
+def keys(word: str, language: str | None) -> frozenset[tuple[str, str]]:
+    """How a vocabulary word is recognised: as written, and by its stem in its language."""
+    english, spanish = stems(word)
+    found = {("s", word)}
+    if language in (None, "en"):
+        found.add(("en", english))
+    if language in (None, "es"):
+        found.add(("es", spanish))
+    return frozenset(found)
+
+
+def token_keys(token: str) -> tuple[tuple[str, str], ...]:
+    english, spanish = stems(token)
+    return ("s", token), ("en", english), ("es", spanish)
+
+
+def _read(name: str) -> dict[str, Any]:
+    return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    data = _read("concepts.yaml")
+    single: dict[tuple[str, str], set[str]] = {}
+    prefixes: dict[str, set[str]] = {}
+    phrases: dict[tuple[str, str], list[Phrase]] = {}
+    spellable: dict[str, str] = {}
+    for klass, entry in data["classes"].items():
+        for language in LANGUAGES:
+            for member in entry.get(language, ()):
+                if not isinstance(member, str):  # YAML reads a bare no/yes/on as a boolean
+                    raise ValueError(f"concepts.yaml: {klass}: quote {member!r}")
+                word = normalise(member).strip()
+                parts = word.split()
+                if len(parts) > 1:
+                    phrase = Phrase(klass, tuple(keys(p, language) for p in parts))
+                    for key in phrase.words[0]:
+                        phrases.setdefault(key, []).append(phrase)
+                elif word.endswith("*"):
+                    prefixes.setdefault(word[:-1], set()).add(klass)
+                    if len(word) > 5:
+                        spellable.setdefault(word[:-1], word[:-1])
+                else:
+                    for key in keys(word, language):
+                        single.setdefault(key, set()).add(klass)
+                    if len(word) >= 4 and not entry.get("exact"):
+                        spellable.setdefault(word, word)
+    concepts = tuple(
+        Concept(flag, entry["summary"], tuple(
+            Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
+                 sign.get("graver"))
+            for sign in entry["signs"]))
+        for flag, entry in data["concepts"].items())
+    return Vocabulary(
+        {key: frozenset(v) for key, v in single.items()},
+        {key: frozenset(v) for key, v in prefixes.items()},
+        {key: tuple(v) for key, v in phrases.items()},
+        concepts, tuple(sorted(spellable)), spellable)
+
+
+@cache
+def context_triggers() -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
+    """ConText triggers by category and direction, each a tuple of normalised words."""
+    data = _read("context.yaml")
+    table: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+    for category, entry in data["triggers"].items():
+        table[category] = {}
+        for direction in ("before", "after", "anywhere"):
+            phrases = {tuple(normalise(str(p)).split()) for language in LANGUAGES
+                       for p in (entry.get(direction) or {}).get(language, ())}
+            table[category][direction] = tuple(sorted(phrases, key=len, reverse=True))
+    return table
+
+
+@cache
+def context_words(name: str) -> frozenset[str]:
+    data = _read("context.yaml")["words"][name]
+    return frozenset(normalise(str(w)) for language in LANGUAGES for w in data.get(language, ()))
+
+
+def _concepts_data() -> dict[str, Any]:
+    return _read("concepts.yaml")["concepts"]
+
+
+RED_FLAG_IDS: tuple[str, ...] = tuple(_concepts_data())
+SUMMARIES: dict[str, str] = {flag: entry["summary"] for flag, entry in _concepts_data().items()}
+
+
+def gather_hints(language: str) -> tuple[str, ...]:
+    """Words a speech recogniser should expect on any question: the warning signs' own words,
+    so "chest" is not heard as "just" (`hints` on Twilio's `<Gather>`)."""
+    data = _read("concepts.yaml")
+    return tuple(data.get("hints", {}).get(language, ()))

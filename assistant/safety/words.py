@@ -1,0 +1,64 @@
+"""Text into sentences of tokens, each token with its English and Spanish stems.
+
+Patients write without accents, apostrophes or capitals, and mix languages inside one message,
+so every token carries both stems and the vocabulary is looked up in both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_ENGLISH = snowballstemmer.stemmer("english")
+_SPANISH = snowballstemmer.stemmer("spanish")
+_TOKEN = re.compile(r"[a-z0-9]+|[.!?;\n]|[,:()/-]")
+SENTENCE_ENDS = frozenset(".!?;\n")
+SOFT_BREAKS = frozenset(",:()/-")
+# Letters that people stretch ("sooo", "helppp") are squeezed to two, as spelling allows.
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and apostrophes gone: "Can’t BREATHE" -> "cant breathe"."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’`´]", "", text)
+    return _STRETCHED.sub(r"\1\1", text)
+
+
+@lru_cache(maxsize=50_000)
+def stems(word: str) -> tuple[str, str]:
+    """The word's English and Spanish stems (Snowball), cached: replies reuse few words."""
+    return _ENGLISH.stemWord(word), _SPANISH.stemWord(word)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence's tokens, where its commas fall, and whether it asks a question."""
+
+    tokens: tuple[str, ...]
+    commas: frozenset[int]  # token positions a comma (or colon, dash) comes before
+    question: bool
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split normalised text into sentences; a question mark marks its sentence."""
+    found: list[Sentence] = []
+    tokens: list[str] = []
+    commas: set[int] = set()
+    for piece in _TOKEN.findall(text):
+        if piece in SENTENCE_ENDS:
+            if tokens:
+                found.append(Sentence(tuple(tokens), frozenset(commas), piece == "?"))
+            tokens, commas = [], set()
+        elif piece in SOFT_BREAKS:
+            commas.add(len(tokens))
+        else:
+            tokens.append(piece)
+    if tokens:
+        found.append(Sentence(tuple(tokens), frozenset(commas), False))
+    return found
