@@ -74,7 +74,8 @@ class SentenceContext:
                     self.triggers.append(Trigger(category, direction, start, end))
         this_year = (today or date.today()).year
         for position, token in enumerate(tokens):
-            if YEAR.fullmatch(token) and int(token) < this_year:
+            said_to_be = position > 0 and tokens[position - 1] in ("is", "its", "es", "was")
+            if YEAR.fullmatch(token) and int(token) < this_year and not said_to_be:
                 self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
         self.terminators = {start for start, _ in _find(tokens, _phrases("terminator",
                                                                          "anywhere"), set())}
@@ -92,21 +93,37 @@ class SentenceContext:
         for trigger in self.triggers:
             if trigger.category != "negation":
                 continue
-            if trigger.direction == "before" and trigger.end <= start:
-                if start - trigger.end > NEGATION_REACH:
-                    continue
-                if self._is_an_answer(trigger):
-                    continue
-                if not self._open_between(trigger.end, start):
-                    continue
-                if any(trigger.end <= a < start for a in self.affirmations):
-                    continue
+            if trigger.direction == "before" and self._denies(trigger, start):
                 return True
             if trigger.direction == "after" and trigger.start >= end:
                 if trigger.start - end <= AFTER_REACH and self._open_between(end,
                                                                              trigger.start):
                     return True
+            if trigger.direction == "adjacent_after" and trigger.start == end \
+                    and not self._inside_is_a_denial(start, end):
+                return True  # "chest pain none", "breathing fine"
         return False
+
+    def part_negated(self, start: int, parts: list[tuple[int, int]]) -> bool:
+        """A denial just before a later part of a sign: "hope I don't die" is not a wish."""
+        return any(t.category == "negation" and t.direction == "before"
+                   and t.end == part_start and t.start > start
+                   and not any(t.start < pe and ps < t.end for ps, pe in parts)
+                   for part_start, _ in parts for t in self.triggers)
+
+    def _denies(self, trigger: Trigger, start: int) -> bool:
+        if trigger.end > start or start - trigger.end > NEGATION_REACH:
+            return False
+        if self._is_an_answer(trigger) or not self._open_between(trigger.end, start):
+            return False
+        # A comma ends a denial's reach: "no fever, chest pain since this morning".
+        if any(trigger.end <= c < start for c in self.sentence.commas if c > trigger.end):
+            return False
+        return not any(trigger.end <= a < start for a in self.affirmations)
+
+    def _inside_is_a_denial(self, start: int, end: int) -> bool:
+        """ "can't breathe well": a sign that is itself a "cannot" is not denied by "well"."""
+        return any(t.category == "negation" and start <= t.start < end for t in self.triggers)
 
     def _is_an_answer(self, trigger: Trigger) -> bool:
         """ "No, I passed out": a bare no before a comma answers the question asked."""

@@ -24,7 +24,6 @@ from .vocabulary import (
 )
 from .words import Sentence, normalise, sentences
 
-WINDOW = 10  # the widest stretch of words one sign may span ("pain right in the middle ...")
 PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
 
 
@@ -140,20 +139,28 @@ def _masked(tokens: tuple[str, ...]) -> set[int]:
     return covered
 
 
-def _spans(sign: Sign, by_class: dict[str, list[Occurrence]]) -> list[tuple[int, int, bool]]:
-    """Each way the sign's classes sit together within the window: (start, end, corrected)."""
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    corrected: bool
+    parts: tuple[tuple[int, int], ...]
+
+
+def _spans(sign: Sign, by_class: dict[str, list[Occurrence]]) -> list[Span]:
+    """Each way the sign's classes sit together within its window."""
     if any(k not in by_class for k in sign.classes):
         return []
     first, *rest = sign.classes
     spans = []
     for anchor in by_class[first]:
-        start, end, corrected = anchor.start, anchor.end, anchor.corrected
+        parts = [anchor]
         for klass in rest:
-            nearest = min(by_class[klass], key=lambda o: abs(o.start - anchor.start))
-            start, end = min(start, nearest.start), max(end, nearest.end)
-            corrected = corrected or nearest.corrected
-        if end - start <= WINDOW:
-            spans.append((start, end, corrected))
+            parts.append(min(by_class[klass], key=lambda o: abs(o.start - anchor.start)))
+        start, end = min(p.start for p in parts), max(p.end for p in parts)
+        if end - start <= sign.window:
+            spans.append(Span(start, end, any(p.corrected for p in parts),
+                              tuple(sorted((p.start, p.end) for p in parts))))
     return spans
 
 
@@ -167,12 +174,20 @@ def _severity(sign: Sign, present: set[str], flag: str) -> str:
     return sign.severity
 
 
-def _judge(context: SentenceContext, start: int, end: int, corrected: bool) -> str | None:
-    """certain, possible, or None when the context says it is not happening to the patient."""
-    if context.negated(start, end) or context.historical(start, end) \
-            or context.hypothetical(start, end) or context.someone_else(start, end):
+def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
+    """certain, possible, or None when the context says it is not happening to the patient.
+
+    Talk of self-harm counts even as a question or a condition ("if I don't wake up it's
+    fine"): it goes to 988 and a person whatever its grammar."""
+    start, end = span.start, span.end
+    if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
+            or context.historical(start, end) or context.someone_else(start, end):
         return None
-    if context.sentence.question or corrected:
+    if flag == "self_harm":
+        return "certain"
+    if context.hypothetical(start, end):
+        return None
+    if context.sentence.question or span.corrected:
         return "possible"
     return "certain"
 
@@ -193,13 +208,13 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
     best: dict[str, Finding] = {}
     for concept in _concepts():
         for sign in concept.signs:
-            for start, end, corrected in _spans(sign, by_class):
+            for span in _spans(sign, by_class):
                 context = context or SentenceContext(sentence, today)
-                tier = _judge(context, start, end, corrected)
+                tier = _judge(context, span, concept.flag)
                 if tier is None:
                     continue
                 finding = Finding(concept.flag, tier, _severity(sign, present, concept.flag),
-                                  " ".join(sentence.tokens[start:end]))
+                                  " ".join(sentence.tokens[span.start:span.end]))
                 held = best.get(concept.flag)
                 if held is None or RANK[(finding.tier, finding.severity)] < \
                         RANK[(held.tier, held.severity)]:

@@ -47,6 +47,12 @@ def correction(token: str) -> str | None:
     table = vocabulary()
     match = process.extractOne(token, table.spellable, scorer=OSA.distance,
                                score_cutoff=allowed_distance(token))
-    if match is None:
-        return None
-    return table.spelled_as[match[0]]
+    if match is not None:
+        return table.spelled_as[match[0]]
+    for prefix in table.prefixes:  # "sqeezing" is a slip of "squeez*"
+        if len(prefix) < 5 or token[:2] != prefix[:2]:
+            continue
+        for cut in (len(prefix) - 1, len(prefix), len(prefix) + 1):
+            if cut <= len(token) and OSA.distance(token[:cut], prefix) <= 1:
+                return prefix + token[cut:]
+    return None

@@ -19,6 +19,7 @@ from .words import normalise, stems
 HERE = Path(__file__).parent
 LANGUAGES = ("en", "es")
 SEVERITIES = ("emergency", "urgent")
+MIN_STEM = 4
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Sign:
     severity: str
     milder: str | None = None
     graver: str | None = None
+    window: int = 10  # the widest stretch of words the classes may span
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,10 @@ def keys(word: str, language: str | None) -> frozenset[tuple[str, str]]:
     """How a vocabulary word is recognised: as written, and by its stem in its language."""
     english, spanish = stems(word)
     found = {("s", word)}
-    if language in (None, "en"):
+    # A short stem cut from a longer word says too little ("herirme" -> "her"): spelling only.
+    if language in (None, "en") and (len(english) >= MIN_STEM or english == word):
         found.add(("en", english))
-    if language in (None, "es"):
+    if language in (None, "es") and (len(spanish) >= MIN_STEM or spanish == word):
         found.add(("es", spanish))
     return frozenset(found)
 
@@ -87,6 +90,7 @@ def vocabulary() -> Vocabulary:
     phrases: dict[tuple[str, str], list[Phrase]] = {}
     spellable: dict[str, str] = {}
     for klass, entry in data["classes"].items():
+        spelling_only = bool(entry.get("exact"))  # no stems: "lleve" must not match "lleva"
         for language in LANGUAGES:
             for member in entry.get(language, ()):
                 if not isinstance(member, str):  # YAML reads a bare no/yes/on as a boolean
@@ -94,7 +98,9 @@ def vocabulary() -> Vocabulary:
                 word = normalise(member).strip()
                 parts = word.split()
                 if len(parts) > 1:
-                    phrase = Phrase(klass, tuple(keys(p, language) for p in parts))
+                    phrase = Phrase(klass, tuple(
+                        frozenset({("s", p)}) if spelling_only else keys(p, language)
+                        for p in parts))
                     for key in phrase.words[0]:
                         phrases.setdefault(key, []).append(phrase)
                 elif word.endswith("*"):
@@ -102,14 +108,14 @@ def vocabulary() -> Vocabulary:
                     if len(word) > 5:
                         spellable.setdefault(word[:-1], word[:-1])
                 else:
-                    for key in keys(word, language):
+                    for key in ({("s", word)} if spelling_only else keys(word, language)):
                         single.setdefault(key, set()).add(klass)
                     if len(word) >= 4 and not entry.get("exact"):
                         spellable.setdefault(word, word)
     concepts = tuple(
         Concept(flag, entry["summary"], tuple(
             Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
-                 sign.get("graver"))
+                 sign.get("graver"), sign.get("window", 10))
             for sign in entry["signs"]))
         for flag, entry in data["concepts"].items())
     return Vocabulary(
@@ -126,7 +132,7 @@ def context_triggers() -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
     table: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
     for category, entry in data["triggers"].items():
         table[category] = {}
-        for direction in ("before", "after", "anywhere"):
+        for direction in ("before", "after", "adjacent_after", "anywhere"):
             phrases = {tuple(normalise(str(p)).split()) for language in LANGUAGES
                        for p in (entry.get(direction) or {}).get(language, ())}
             table[category][direction] = tuple(sorted(phrases, key=len, reverse=True))
