@@ -16,9 +16,12 @@ from functools import cache
 from .vocabulary import context_triggers, context_words
 from .words import Sentence
 
-NEGATION_REACH = 5  # words between a denial and the sign it denies
+NEGATION_REACH = 7  # words between a denial and the sign it denies
 AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
 YEAR = re.compile(r"(19|20)\d\d")
+# "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
+AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas)\b"
+                 r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))")
 
 
 @dataclass(frozen=True)
@@ -79,15 +82,26 @@ class SentenceContext:
                 self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
         self.terminators = {start for start, _ in _find(tokens, _phrases("terminator",
                                                                          "anywhere"), set())}
+        self.weak = {start for start, _ in _find(tokens, _word_phrases("weak_terminators"),
+                                                 set())}
+        self.recurrences = {start for start, _ in _find(tokens, _word_phrases("recurrence"),
+                                                        set())}
+        joined = " ".join(tokens)
+        for match in AGO.finditer(joined):
+            position = joined[:match.start()].count(" ")
+            self.triggers.append(Trigger("historical", "anywhere", position,
+                                         position + match.group().count(" ") + 1))
         self.affirmations = {start for start, _ in _find(tokens, _word_phrases("affirmation"),
                                                          set())}
         self.first_person = {i for i, t in enumerate(tokens) if t in
                              context_words("first_person")}
         self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)
 
-    def _open_between(self, start: int, end: int) -> bool:
-        """No terminator in tokens[start:end]: a scope reaches across."""
-        return not any(start <= t < end for t in self.terminators)
+    def _open_between(self, start: int, end: int, strong_only: bool = False) -> bool:
+        """No terminator in tokens[start:end]: a scope reaches across. The past, a condition
+        and another person reach across "and"; a denial does not."""
+        ends = self.terminators - self.weak if strong_only else self.terminators
+        return not any(start <= t < end for t in ends)
 
     def negated(self, start: int, end: int) -> bool:
         for trigger in self.triggers:
@@ -130,12 +144,17 @@ class SentenceContext:
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
     def historical(self, start: int, end: int) -> bool:
-        return any(t.category == "historical" and self._same_scope(t, start, end)
+        return any(t.category in ("historical", "figurative") and self._same_scope(t, start, end)
                    for t in self.triggers)
+
+    def resolved(self, end: int) -> bool:
+        """ "The tightness I had in the hospital is totally gone": over, unless it came back."""
+        return any(t.category == "resolved" and t.start >= end
+                   and not any(r >= t.end for r in self.recurrences) for t in self.triggers)
 
     def hypothetical(self, start: int, end: int) -> bool:
         if any(t.category == "hypothetical" and t.end <= start
-               and self._open_between(t.end, start) for t in self.triggers):
+               and self._open_between(t.end, start, strong_only=True) for t in self.triggers):
             return True
         return self._spanish_if_before(start)
 
@@ -144,20 +163,20 @@ class SentenceContext:
             return False
         tokens = self.sentence.tokens
         return any(tokens[i] == "si" and i + 1 not in self.sentence.commas
-                   and self._open_between(i + 1, start) for i in range(start))
+                   and self._open_between(i + 1, start, strong_only=True) for i in range(start))
 
     def someone_else(self, start: int, end: int) -> bool:
         """Another person (not the patient a caregiver writes about) had it."""
         for t in self.triggers:
             if t.category == "other_person" and t.end <= start \
-                    and self._open_between(t.end, start) \
+                    and self._open_between(t.end, start, strong_only=True) \
                     and not any(t.end <= p < start for p in self.first_person):
                 return True
         return False
 
     def _same_scope(self, trigger: Trigger, start: int, end: int) -> bool:
         if trigger.end <= start:
-            return self._open_between(trigger.end, start)
+            return self._open_between(trigger.end, start, strong_only=True)
         if trigger.start >= end:
-            return self._open_between(end, trigger.start)
+            return self._open_between(end, trigger.start, strong_only=True)
         return True

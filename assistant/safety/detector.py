@@ -18,6 +18,7 @@ from .vocabulary import (
     RED_FLAG_IDS,
     Concept,
     Sign,
+    context_triggers,
     context_words,
     token_keys,
     vocabulary,
@@ -181,10 +182,12 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
     fine"): it goes to 988 and a person whatever its grammar."""
     start, end = span.start, span.end
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
-            or context.historical(start, end) or context.someone_else(start, end):
+            or context.historical(start, end) or context.resolved(end):
         return None
-    if flag == "self_harm":
+    if flag == "self_harm":  # said of a sister or a neighbour, it still needs a person
         return "certain"
+    if context.someone_else(start, end):
+        return None
     if context.hypothetical(start, end):
         return None
     if context.sentence.question or span.corrected:
@@ -194,6 +197,14 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
 
 RANK = {("certain", "emergency"): 0, ("certain", "urgent"): 1, ("possible", "emergency"): 2,
         ("possible", "urgent"): 3}
+
+
+def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
+    """ "chest pain? no. short of breath? no": a sign asked about, then denied."""
+    if not sentence.question or following is None or not following.tokens:
+        return False
+    denials = context_triggers()["negation"]["adjacent_after"]
+    return any(following.tokens[:len(d)] == d for d in denials)
 
 
 def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Finding]:
@@ -230,7 +241,11 @@ def _concepts() -> tuple[Concept, ...]:
 def assess(text: str, today: date | None = None) -> Assessment:
     """Every red flag in `text`, each at its most certain and most severe."""
     best: dict[str, Finding] = {}
-    for sentence in sentences(normalise(text)):
+    found = sentences(normalise(text))
+    for index, sentence in enumerate(found):
+        following = found[index + 1] if index + 1 < len(found) else None
+        if _answered_no(sentence, following):
+            continue
         for flag, finding in _assess_sentence(sentence, today).items():
             held = best.get(flag)
             if held is None or RANK[(finding.tier, finding.severity)] < \
