@@ -86,6 +86,8 @@ class SentenceContext:
                                                  set())}
         self.recurrences = {start for start, _ in _find(tokens, _word_phrases("recurrence"),
                                                         set())}
+        self.recent = bool(_find(tokens, _word_phrases("recent"), set()))
+        self.compares = bool(_find(tokens, _word_phrases("comparison"), set()))
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
             position = joined[:match.start()].count(" ")
@@ -103,17 +105,22 @@ class SentenceContext:
         ends = self.terminators - self.weak if strong_only else self.terminators
         return not any(start <= t < end for t in ends)
 
-    def negated(self, start: int, end: int) -> bool:
+    def negated(self, start: int, end: int, before_only: bool = False) -> bool:
+        """Denied before the sign ("no chest pain") or, unless `before_only`, after it
+        ("chest pain: none")."""
         for trigger in self.triggers:
             if trigger.category != "negation":
                 continue
             if trigger.direction == "before" and self._denies(trigger, start):
                 return True
+            if before_only:
+                continue
             if trigger.direction == "after" and trigger.start >= end:
                 if trigger.start - end <= AFTER_REACH and self._open_between(end,
                                                                              trigger.start):
                     return True
             if trigger.direction == "adjacent_after" and trigger.start == end \
+                    and self._ends_an_answer(trigger) \
                     and not self._inside_is_a_denial(start, end):
                 return True  # "chest pain none", "breathing fine"
         return False
@@ -135,6 +142,12 @@ class SentenceContext:
             return False
         return not any(trigger.end <= a < start for a in self.affirmations)
 
+    def _ends_an_answer(self, trigger: Trigger) -> bool:
+        """ "chest pain no," ends there; "fatiga no puedo ni hablar" goes on to say more."""
+        tokens = self.sentence.tokens
+        return trigger.end == len(tokens) or trigger.end in self.sentence.commas \
+            or tokens[trigger.end] in ("and", "y", "or", "o", "no", "ni", "nor", "but", "pero")
+
     def _inside_is_a_denial(self, start: int, end: int) -> bool:
         """ "can't breathe well": a sign that is itself a "cannot" is not denied by "well"."""
         return any(t.category == "negation" and start <= t.start < end for t in self.triggers)
@@ -144,11 +157,16 @@ class SentenceContext:
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
     def historical(self, start: int, end: int) -> bool:
+        if self.compares:
+            return False
         return any(t.category in ("historical", "figurative") and self._same_scope(t, start, end)
                    for t in self.triggers)
 
     def resolved(self, end: int) -> bool:
-        """ "The tightness I had in the hospital is totally gone": over, unless it came back."""
+        """ "The tightness I had in the hospital is totally gone": over, unless it came back
+        or it was today (a sign that passed this morning still needs a person)."""
+        if self.recent:
+            return False
         return any(t.category == "resolved" and t.start >= end
                    and not any(r >= t.end for r in self.recurrences) for t in self.triggers)
 
@@ -162,7 +180,9 @@ class SentenceContext:
         if not (self.sentence.question or self.spanish_if):
             return False
         tokens = self.sentence.tokens
-        return any(tokens[i] == "si" and i + 1 not in self.sentence.commas
+        followers = context_words("spanish_if_followers")
+        return any(tokens[i] == "si" and i + 1 < len(tokens) and tokens[i + 1] in followers
+                   and i + 1 not in self.sentence.commas
                    and self._open_between(i + 1, start, strong_only=True) for i in range(start))
 
     def someone_else(self, start: int, end: int) -> bool:

@@ -181,11 +181,16 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
     Talk of self-harm counts even as a question or a condition ("if I don't wake up it's
     fine"): it goes to 988 and a person whatever its grammar."""
     start, end = span.start, span.end
+    if flag == "self_harm":
+        # Denied only before it ("I'd never hurt myself"); said of a sister or a neighbour,
+        # or as a condition, it still needs a person.
+        if context.negated(start, end, before_only=True) \
+                or context.part_negated(start, list(span.parts)) or context.historical(start, end):
+            return None
+        return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
             or context.historical(start, end) or context.resolved(end):
         return None
-    if flag == "self_harm":  # said of a sister or a neighbour, it still needs a person
-        return "certain"
     if context.someone_else(start, end):
         return None
     if context.hypothetical(start, end):
