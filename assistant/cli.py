@@ -544,7 +544,7 @@ def converse(flow_id: str, script_path: Path, channel: str, lang: str | None,
 def interpret_command(kind: str, texts: tuple[str, ...], lang: str, unit: str | None,
                       choices: str | None) -> None:
     """Interpret replies (or one per line from standard input) as JSON lines."""
-    from .redflags import scan
+    from .safety import scan
     from .understanding import UNIT_NAMES, interpret
 
     target = None

@@ -26,7 +26,7 @@ from .flow_versions import FlowVersions
 from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
 from .models import Alert, Answer, CheckIn, Conversation, Episode, Message, Patient
-from .redflags import SUMMARIES, scan
+from .safety import SUMMARIES, Assessment, assess
 from .understanding import Interpretation, interpret, interpret_yes_no, is_skip
 from .wording import Wording
 
@@ -49,6 +49,13 @@ class Turn:
     state: str
     # The patient asked for a person: on a call, put them through when a nurse is there.
     transfer: bool = False
+
+
+def safety_check_alerts_and_words(assessment: Assessment) -> list[tuple[str, str]]:
+    """For signs a nurse should check today (possible, or urgent by nature): each flag with
+    the summary its urgent alert carries."""
+    return [(f.flag, SUMMARIES[f.flag] + ("" if f.tier == "certain" else " (possible)"))
+            for f in assessment.findings if not f.emergency]
 
 
 def emergency_prompts(flags: list[str]) -> list[str]:
@@ -135,16 +142,27 @@ class Dialogue:
         safety net and the keywords still apply."""
         say = self.wording.say
         episode = _latest_episode(session, patient) if patient else None
-        flags = scan(text)
+        assessment = assess(text)
         word = keyword(text)
-        if flags:
+        to_check = safety_check_alerts_and_words(assessment)
+        if assessment.findings:
             if patient and episode:
-                for flag in flags:
+                for flag in assessment.emergencies:
                     raise_alert(session, patient_id=patient.id, episode_id=episode.id,
                                 conversation_id=None, reason=flag, severity="emergency",
                                 summary=SUMMARIES[flag], question_id=None,
                                 evidence=evidence(None, None, text, _id(message), now), now=now)
-            return [say(p, patient, channel) for p in emergency_prompts(flags)]
+                for flag, summary in to_check:
+                    raise_alert(session, patient_id=patient.id, episode_id=episode.id,
+                                conversation_id=None, reason=flag, severity="urgent",
+                                summary=summary, question_id=None,
+                                evidence=evidence(None, None, text, _id(message), now), now=now)
+            if assessment.emergencies:
+                return [say(p, patient, channel) for p in emergency_prompts(
+                    assessment.emergencies)]
+            if patient is None:  # nobody to call back: the safest words we have
+                return [say("emergency_911", None, channel)]
+            return [self.safety_check_words(to_check, patient, channel)]
         if patient is None:
             if word == "help":
                 return [say("help", None, channel)]
@@ -165,6 +183,13 @@ class Dialogue:
             return [say("nurse_callback", patient, channel)]
         return self._unless_said_lately(session, message,
                                         say("conversation_closed", patient, channel), now)
+
+    def safety_check_words(self, to_check: list[tuple[str, str]], patient: Patient | None,
+                           channel: str) -> str:
+        """What to do if it is happening now, and the nurse's call today, for the signs."""
+        signs = [self.wording.say(f"sign_{flag}", patient, channel) for flag, _ in to_check]
+        return self.wording.say("safety_check", patient, channel,
+                                sign=_spoken_list(signs, patient.language if patient else "en"))
 
     @staticmethod
     def _unless_said_lately(session: Session, message: Message | None, text: str,
@@ -214,9 +239,23 @@ class _Turn:
     def run(self) -> Turn:
         if self.checkin.status == "sent":
             self.checkin.status = "in_progress"
-        flags = scan(self.text)
-        if flags:
-            return self.emergency(flags, [])
+        assessment = assess(self.text)
+        if assessment.emergencies:
+            return self.emergency(assessment.emergencies, [], assessment)
+        to_check = safety_check_alerts_and_words(assessment)
+        turn = self.answer_turn()
+        if not to_check:
+            return turn
+        # Never silence: whatever else the reply did, a nurse checks the sign today and the
+        # patient hears what to do if it is happening now, first.
+        for flag, summary in to_check:
+            self.alert(flag, "urgent", summary, None)
+        words = self.dialogue.safety_check_words(to_check, self.patient, self.channel)
+        if self.state == "handed_over":  # an emergency rule's 911 stays first
+            return Turn([*turn.replies, words], turn.state, turn.transfer)
+        return Turn([words, *turn.replies], turn.state, turn.transfer)
+
+    def answer_turn(self) -> Turn:
         if self.replies_so_far() >= self.dialogue.max_replies:
             return self.stop_loop()
         word = keyword(self.text)
@@ -288,8 +327,10 @@ class _Turn:
 
     # -- outcomes ---------------------------------------------------------------------------
 
-    def emergency(self, flags: list[str], rules: list[Rule]) -> Turn:
-        """Call 911 (or 988) comes first and alone; the conversation goes to a person."""
+    def emergency(self, flags: list[str], rules: list[Rule],
+                  assessment: Assessment | None = None) -> Turn:
+        """Call 911 (or 988) comes first and alone; the conversation goes to a person. Other
+        signs in the same message are alerted too, as urgent."""
         if flags and not self.question.identity:
             interpretation = self.interpret()
             if interpretation.understood:  # the answer is kept, whatever else was said
@@ -297,6 +338,8 @@ class _Turn:
                 rules = rules or triggered_rules(self.flow, self.question.id, self.answers())
         for flag in flags:
             self.alert(flag, "emergency", SUMMARIES[flag], None)
+        for flag, summary in safety_check_alerts_and_words(assessment or Assessment()):
+            self.alert(flag, "urgent", summary, None)
         for rule in rules:
             self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
         prompts = emergency_prompts(flags) if flags else []
@@ -518,6 +561,14 @@ def _person_alert(session: Session, patient: Patient, episode: Episode,
                 conversation_id=conversation_id, reason="asked_for_person", severity="urgent",
                 summary="Patient asked to speak to a nurse", question_id=question_id,
                 evidence=evidence(question_id, None, text, _id(message), now), now=now)
+
+
+def _spoken_list(items: list[str], language: str) -> str:
+    """ "chest pain, trouble breathing or bleeding" in the patient's language."""
+    if len(items) < 2:
+        return "".join(items)
+    joiner = " o " if language == "es" else " or "
+    return ", ".join(items[:-1]) + joiner + items[-1]
 
 
 def _id(message: Message | None) -> int | None:

@@ -23,7 +23,7 @@ from .flows import (
     Rule,
 )
 from .prompts import Prompt, PromptCatalogue, parse_prompts, placeholders
-from .redflags import RED_FLAG_IDS
+from .safety import RED_FLAG_IDS
 from .sms_length import encoding, segments
 from .yamlsource import LineDict, YamlError, line_of, load_yaml
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .redflags import normalise
+from .safety import normalise
 
 OPT_OUT = {"stop", "stopall", "unsubscribe", "end", "quit", "cancel", "revoke", "optout",
            "opt out", "parar", "para", "alto", "cancelar", "baja", "detener", "terminar",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .flows import Question
+from .safety import gather_hints
 
 # Twilio speech recognition language and a neural voice for each patient language.
 VOICES = {"en": ("en-US", "Polly.Joanna-Neural"), "es": ("es-US", "Polly.Lupe-Neural")}
@@ -17,14 +18,22 @@ def _say(response: VoiceResponse | Gather, text: str, language: str) -> None:
 
 
 def hints_for(question: Question | None, language: str) -> str | None:
+    """What the recogniser should expect: the answers, and on every question the words of a
+    warning sign, so "chest" is not heard as "just" when it matters most."""
     if question is None:
         return None
+    words: list[str] = []
     if question.kind == "yes_no":
-        return YES_NO_HINTS.get(language, YES_NO_HINTS["en"])
-    if question.kind == "choice":
+        words = [YES_NO_HINTS.get(language, YES_NO_HINTS["en"])]
+    elif question.kind == "choice":
         words = [*question.choices, *(s for syn in question.choices.values() for s in syn)]
-        return ", ".join(dict.fromkeys(words))[:500]
-    return None
+    words += gather_hints(language if language in ("en", "es") else "en")
+    return _fit(", ".join(dict.fromkeys(words)), 500)
+
+
+def _fit(hints: str, limit: int) -> str:
+    """Cut at a comma, never inside a phrase."""
+    return hints if len(hints) <= limit else hints[:limit].rsplit(",", 1)[0]
 
 
 def speak_then_ask(said: list[str], question_text: str, action: str, language: str,

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from assistant.config import PROJECT_ROOT
-from assistant.redflags import scan
+from assistant.safety import scan
 from assistant.understanding import interpret
 
 from .common import Options, rate, ratio

@@ -15,8 +15,8 @@ from assistant.call_length import call_length
 from assistant.chart import compile_chart
 from assistant.db import transaction
 from assistant.models import User
-from assistant.redflags import scan
 from assistant.roster import RosterError, add_user, deactivate, set_backup
+from assistant.safety import scan
 from assistant.services import Services
 from assistant.understanding import KINDS, UNIT_NAMES, interpret
 from web.auth import restrict

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from assistant.config import PROJECT_ROOT
 from assistant.flow_loader import FlowError, parse_flow
 from assistant.prompts import PromptCatalogue
-from assistant.redflags import scan
+from assistant.safety import scan
 from assistant.understanding import KINDS, interpret
 from assistant.yamlsource import YamlError, load_yaml
 from tests.conftest import PUBLIC_BASE_URL

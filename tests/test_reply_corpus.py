@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.redflags import scan
+from assistant.safety import scan
 from assistant.understanding import (
     interpret_choice,
     interpret_date,

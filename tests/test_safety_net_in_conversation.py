@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from assistant.dispatch import dispatch_due
-from assistant.models import Alert, Answer, CheckIn
+from assistant.models import Alert, Answer, CheckIn, Patient
 from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
 
 
@@ -112,3 +112,52 @@ def test_stop_between_checkins_cancels_the_rest(services, phone) -> None:
     assert checkin_status(services, checkin_id) == "opted_out"
     assert "no more check-in messages" in phone.text("stop")[0]
     assert alerts(services) == [("routine", "opted_out")]
+
+
+def test_a_milder_sign_gets_what_to_do_and_a_nurse_today_then_the_next_question(
+        services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("same, a little winded walking to the bathroom")
+    assert answer[0].startswith("If you have trouble breathing now, or it gets worse, call 911")
+    assert "will call you today" in answer[0]
+    assert "chest pain" in answer[-1]  # the check-in goes on with the next question
+    assert ("urgent", "breathing") in alerts(services)
+
+
+def test_a_sign_asked_about_as_a_question_is_checked_by_a_nurse_not_ignored(
+        services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("is it normal that my chest hurts?")
+    assert answer[0].startswith("If you have chest pain or pressure now")
+    with services.sessions() as session:
+        alert = session.scalars(select(Alert).where(Alert.reason == "chest_pain")).one()
+    assert alert.severity == "urgent" and alert.summary.endswith("(possible)")
+    assert alert.evidence[0]["raw"] == "is it normal that my chest hurts?"
+
+
+def test_a_caregiver_describing_the_patient_gets_911(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("this is his daughter, dad is talking nonsense and wont wake up properly")
+    assert answer == [answer[0]] and answer[0].startswith("Please call 911 now")
+    assert alerts(services) == [("emergency", "confusion")]
+
+
+def test_a_relative_s_old_stroke_is_just_an_answer(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("better. my brother had a stroke back in 2010 so I worry")
+    assert "chest pain" in answer[-1]
+    assert alerts(services) == []
+
+
+def test_passive_thoughts_of_dying_in_spanish_get_988(services, phone) -> None:
+    start_checkin(services)
+    with services.sessions() as session, session.begin():
+        session.scalars(select(Patient)).one().language = "es"
+    phone.text(DOB_REPLY)
+    answer = phone.text("ojalá me duerma y no despierte")
+    assert "988" in answer[0]
+    assert alerts(services) == [("emergency", "self_harm")]

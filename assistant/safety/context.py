@@ -115,10 +115,9 @@ class SentenceContext:
                 return True
             if before_only:
                 continue
-            if trigger.direction == "after" and trigger.start >= end:
-                if trigger.start - end <= AFTER_REACH and self._open_between(end,
-                                                                             trigger.start):
-                    return True
+            if trigger.direction == "after" and 0 <= trigger.start - end <= AFTER_REACH \
+                    and self._open_between(end, trigger.start):
+                return True
             if trigger.direction == "adjacent_after" and trigger.start == end \
                     and self._ends_an_answer(trigger) \
                     and not self._inside_is_a_denial(start, end):
@@ -184,6 +183,11 @@ class SentenceContext:
         return any(tokens[i] == "si" and i + 1 < len(tokens) and tokens[i + 1] in followers
                    and i + 1 not in self.sentence.commas
                    and self._open_between(i + 1, start, strong_only=True) for i in range(start))
+
+    def asking(self, start: int, end: int) -> bool:
+        """ "Is it normal that my chest hurts": a question about a sign, to be checked."""
+        return any(t.category == "asking" and self._same_scope(t, start, end)
+                   for t in self.triggers)
 
     def someone_else(self, start: int, end: int) -> bool:
         """Another person (not the patient a caregiver writes about) had it."""

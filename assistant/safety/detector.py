@@ -160,7 +160,8 @@ def _spans(sign: Sign, by_class: dict[str, list[Occurrence]]) -> list[Span]:
             parts.append(min(by_class[klass], key=lambda o: abs(o.start - anchor.start)))
         start, end = min(p.start for p in parts), max(p.end for p in parts)
         if end - start <= sign.window:
-            spans.append(Span(start, end, any(p.corrected for p in parts),
+            # Only a typo explains it when every part needed correcting.
+            spans.append(Span(start, end, all(p.corrected for p in parts),
                               tuple(sorted((p.start, p.end) for p in parts))))
     return spans
 
@@ -195,7 +196,7 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
         return None
     if context.hypothetical(start, end):
         return None
-    if context.sentence.question or span.corrected:
+    if context.sentence.question or span.corrected or context.asking(start, end):
         return "possible"
     return "certain"
 
@@ -221,20 +222,25 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
     for occurrence in occurrences:
         by_class.setdefault(occurrence.klass, []).append(occurrence)
     context: SentenceContext | None = None
-    best: dict[str, Finding] = {}
+    candidates: dict[str, list[tuple[Finding, Span]]] = {}
     for concept in _concepts():
         for sign in concept.signs:
             for span in _spans(sign, by_class):
                 context = context or SentenceContext(sentence, today)
                 tier = _judge(context, span, concept.flag)
-                if tier is None:
-                    continue
-                finding = Finding(concept.flag, tier, _severity(sign, present, concept.flag),
-                                  " ".join(sentence.tokens[span.start:span.end]))
-                held = best.get(concept.flag)
-                if held is None or RANK[(finding.tier, finding.severity)] < \
-                        RANK[(held.tier, held.severity)]:
-                    best[concept.flag] = finding
+                if tier is not None:
+                    finding = Finding(concept.flag, tier,
+                                      _severity(sign, present, concept.flag),
+                                      " ".join(sentence.tokens[span.start:span.end]))
+                    candidates.setdefault(concept.flag, []).append((finding, span))
+    best: dict[str, Finding] = {}
+    for concept in _concepts():
+        # Words that are another concept's ("coughing up blood") do not count here too.
+        theirs = [span for other in concept.yields_to for _, span in candidates.get(other, ())]
+        mine = [finding for finding, span in candidates.get(concept.flag, ())
+                if not any(span.start < t.end and t.start < span.end for t in theirs)]
+        if mine:
+            best[concept.flag] = min(mine, key=lambda f: RANK[(f.tier, f.severity)])
     return best
 
 

@@ -41,6 +41,7 @@ class Concept:
     flag: str
     summary: str
     signs: tuple[Sign, ...]
+    yields_to: tuple[str, ...] = ()  # a finding overlapping one of these is theirs
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def vocabulary() -> Vocabulary:
         Concept(flag, entry["summary"], tuple(
             Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
                  sign.get("graver"), sign.get("window", 10))
-            for sign in entry["signs"]))
+            for sign in entry["signs"]), tuple(entry.get("yields_to", ())))
         for flag, entry in data["concepts"].items())
     return Vocabulary(
         {key: frozenset(v) for key, v in single.items()},
@@ -153,6 +154,7 @@ RED_FLAG_IDS: tuple[str, ...] = tuple(_concepts_data())
 SUMMARIES: dict[str, str] = {flag: entry["summary"] for flag, entry in _concepts_data().items()}
 
 
+@cache
 def gather_hints(language: str) -> tuple[str, ...]:
     """Words a speech recogniser should expect on any question: the warning signs' own words,
     so "chest" is not heard as "just" (`hints` on Twilio's `<Gather>`)."""

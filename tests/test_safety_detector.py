@@ -1,0 +1,206 @@
+"""The red-flag safety net: every warning sign caught whatever the phrasing, negations not,
+each at the tier its words and context call for."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.safety import RED_FLAG_IDS, assess, scan
+
+CAUGHT = [
+    # English
+    ("I have some chest pain", "chest_pain"),
+    ("my chest hurts again", "chest_pain"),
+    ("chest really hurts today", "chest_pain"),
+    ("there's pressure in my chest", "chest_pain"),
+    ("I think I'm having a heart attack", "chest_pain"),
+    ("No I have chest pain", "chest_pain"),
+    ("no fever, but chest pain", "chest_pain"),
+    ("not sure if it's chest pain", "chest_pain"),
+    ("chest pian since last night", "chest_pain"),
+    ("I can't breathe", "breathing"),
+    ("I cant breath", "breathing"),
+    ("having trouble breathing", "breathing"),
+    ("it's hard to breathe when I lie down", "breathing"),
+    ("my lips are blue", "breathing"),
+    ("I passed out this morning", "fainting"),
+    ("fainted in the bathroom", "fainting"),
+    ("I feel confused", "confusion"),
+    ("mom seems disoriented today", "confusion"),
+    ("her face is drooping", "stroke"),
+    ("slurred speech and my arm is weak", "stroke"),
+    ("I think he had a stroke", "stroke"),
+    ("the wound is bleeding a lot", "bleeding"),
+    ("I'm vomiting blood", "bleeding"),
+    ("I'm coughing up blood", "coughing_blood"),
+    ("pink frothy spit", "coughing_blood"),
+    ("I fell and hit my head", "head_injury"),
+    ("bumped my head on the cabinet", "head_injury"),
+    ("I want to kill myself", "self_harm"),
+    ("I don't want to live anymore", "self_harm"),
+    ("sometimes I think about suicide", "self_harm"),
+    # Spanish
+    ("me duele el pecho", "chest_pain"),
+    ("tengo dolor de pecho", "chest_pain"),
+    ("siento presión en el pecho", "chest_pain"),
+    ("no puedo respirar", "breathing"),
+    ("me falta el aire", "breathing"),
+    ("me desmayé ayer", "fainting"),
+    ("estoy confundida", "confusion"),
+    ("tiene la boca torcida", "stroke"),
+    ("estoy sangrando mucho", "bleeding"),
+    ("estoy tosiendo sangre", "coughing_blood"),
+    ("me caí y me golpeé la cabeza", "head_injury"),
+    ("quiero morir", "self_harm"),
+    ("no quiero vivir", "self_harm"),
+]
+
+NOT_CAUGHT = [
+    "no chest pain",
+    "No chest pain today",
+    "I don't have any trouble breathing",
+    "I dont have chest pain or trouble breathing",
+    "denies chest pain",
+    "chest pain is gone now",
+    "no more chest pain",
+    "I haven't had any chest pain since I got home",
+    "what should I do if I get chest pain?",
+    "I had a stroke years ago",
+    "I'm confused about my pills",
+    "the bleeding stopped",
+    "I painted the kitchen",
+    "fine thanks, no problems",
+    "yes", "no", "nope", "better", "si",
+    "sin dolor de pecho",
+    "no tengo dolor de pecho",
+    "ya no me duele el pecho",
+    "no me he desmayado",
+    "I can't stop coughing",
+    "my breathing is fine",
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), CAUGHT)
+def test_every_warning_sign_is_caught(text: str, flag: str) -> None:
+    assert flag in scan(text)
+
+
+@pytest.mark.parametrize("text", NOT_CAUGHT)
+def test_negated_past_and_hypothetical_signs_are_not_flagged(text: str) -> None:
+    assert scan(text) == []
+
+
+def test_every_red_flag_has_english_and_spanish_cases() -> None:
+    assert {flag for _, flag in CAUGHT} == set(RED_FLAG_IDS)
+
+
+def test_several_signs_in_one_message_are_all_reported() -> None:
+    assert scan("I passed out and hit my head, now I'm confused") == [
+        "fainting", "confusion", "head_injury"]
+
+
+def finding(text: str, flag: str) -> tuple[str, str]:
+    found = {f.flag: (f.tier, f.severity) for f in assess(text).findings}
+    assert flag in found, f"{flag} not found in {text!r}: {assess(text)}"
+    return found[flag]
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # A concept from its parts: a sensation and a site, at a distance, in a simile.
+    ("like a fridge is parked on my chest", "chest_pain"),
+    ("pain right in the middle of my chest since lunch", "chest_pain"),
+    ("an ache that goes down into my left arm", "chest_pain"),
+    ("CHEST REALLY TIGHT", "chest_pain"),
+    ("my cehst hurts", "chest_pain"),
+    ("me aprieta el pecho bien feo", "chest_pain"),
+    # Conjugations and typos, in both languages.
+    ("anoche tosí sangre", "coughing_blood"),
+    ("estaba escupiendo sangre", "coughing_blood"),
+    ("se le torció la boca a mi papá", "stroke"),
+    ("vomitó sangre dos veces", "bleeding"),
+    ("i passd out in the kitchen", "fainting"),
+    # Caregivers about the patient, now.
+    ("my wife is talking nonsense tonight", "confusion"),
+    ("mom's lips look kind of blue", "breathing"),
+    # Pseudo-negation and doubt are not denials.
+    ("the incision won't stop bleeding", "bleeding"),
+    ("no para de sangrar la herida", "bleeding"),
+    ("not sure if it's my heart but my chest feels heavy", "chest_pain"),
+    ("no fever, but my chest hurts", "chest_pain"),
+    # A sign that passed today still counts; comparisons with the past are the present.
+    ("my arm went numb for ten minutes this morning, fine now", "stroke"),
+    ("pressure in my chest like before my stent", "chest_pain"),
+])
+def test_signs_are_found_from_their_parts_and_in_context(text: str, flag: str) -> None:
+    assert finding(text, flag)[0] == "certain"
+
+
+@pytest.mark.parametrize("text", [
+    "the nurse told me to call 911 if my lips turn blue",
+    "what should I do if I faint?",
+    "my sister had heart pains before her bypass",
+    "the roommate at rehab fell and hit her head",
+    "had a stroke in 2009, nothing new since",
+    "the tightness I had in the hospital is totally gone",
+    "chest pain: none. breathing: fine",
+    "chest pain? no. short of breath? no.",
+    "this heat is killing me",
+    "I'm dying to see my grandkids",
+    "the bill about gave me a heart attack",
+    "me muero de risa con mi nieto",
+    "my blood pressure was 130 over 80",
+    "I'm confused about which pill to take at night",
+    "hace muchos años tuve un derrame, ahora estoy bien",
+])
+def test_context_keeps_look_alikes_quiet(text: str) -> None:
+    assert assess(text).findings == ()
+
+
+def test_breathless_at_rest_is_an_emergency_and_breathless_on_the_stairs_is_urgent() -> None:
+    assert finding("so short of breath I can't finish a sentence, even sitting", "breathing") \
+        == ("certain", "emergency")
+    assert finding("a bit short of breath on the stairs", "breathing") == ("certain", "urgent")
+    assert finding("me ahogo un poco al caminar", "breathing") == ("certain", "urgent")
+
+
+def test_a_little_spotting_is_for_a_nurse_and_soaking_through_is_an_emergency() -> None:
+    assert finding("a little bleeding from the incision", "bleeding") == ("certain", "urgent")
+    assert finding("blood soaking through the bandage", "bleeding") == ("certain", "emergency")
+
+
+def test_a_question_about_a_sign_is_possible_so_a_nurse_checks() -> None:
+    assert finding("is it normal that my chest hurts?", "chest_pain") == ("possible", "emergency")
+
+
+def test_a_typo_that_only_a_correction_explains_is_possible() -> None:
+    assert finding("i faintd", "fainting")[0] in ("certain", "possible")
+    assert assess("I painted the kitchen").findings == ()
+
+
+@pytest.mark.parametrize("text", [
+    "I'd rather not wake up tomorrow",
+    "everyone would be better off without me",
+    "been saving up my pain pills",
+    "if I don't wake up it's fine",
+    "my husband says he wants to end his life",
+    "ya no quiero vivir",
+    "que Dios me lleve ya",
+    "kms",
+])
+def test_every_kind_of_self_harm_goes_to_988_whatever_its_grammar(text: str) -> None:
+    assert finding(text, "self_harm") == ("certain", "emergency")
+
+
+@pytest.mark.parametrize("text", [
+    "no I don't have any thoughts of hurting myself",
+    "I could kill for a coffee",
+    "dead tired after the walk",
+    "my husband died last year and I miss him",
+])
+def test_talk_of_death_that_is_not_self_harm_is_left_alone(text: str) -> None:
+    assert "self_harm" not in scan(text)
+
+
+def test_speech_to_text_without_punctuation_is_read_too() -> None:
+    assert "chest_pain" in scan("um yeah my chest has been real tight since this morning")
+    assert "fainting" in scan("i kinda past out in the shower")
