@@ -21,6 +21,7 @@ AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
 AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas)\b"
+                 r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))")
 
 
@@ -62,7 +63,9 @@ def _word_phrases(name: str) -> tuple[tuple[str, ...], ...]:
 class SentenceContext:
     """The triggers of one sentence, found once and asked about each sign in it."""
 
-    def __init__(self, sentence: Sentence, today: date | None = None) -> None:
+    def __init__(self, sentence: Sentence, today: date | None = None,
+                 sign_starts: frozenset[int] = frozenset()) -> None:
+        self.sign_starts = sign_starts
         self.sentence = sentence
         tokens = sentence.tokens
         self.pseudo: set[int] = set()
@@ -87,6 +90,8 @@ class SentenceContext:
         self.recurrences = {start for start, _ in _find(tokens, _word_phrases("recurrence"),
                                                         set())}
         self.recent = bool(_find(tokens, _word_phrases("recent"), set()))
+        self.corrections = {start for start, _ in _find(tokens, _word_phrases("correction"),
+                                                        set())}
         self.compares = bool(_find(tokens, _word_phrases("comparison"), set()))
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
@@ -107,7 +112,9 @@ class SentenceContext:
 
     def negated(self, start: int, end: int, before_only: bool = False) -> bool:
         """Denied before the sign ("no chest pain") or, unless `before_only`, after it
-        ("chest pain: none")."""
+        ("chest pain: none"); a correction after it takes the denial back ("well maybe")."""
+        if any(c >= end for c in self.corrections):
+            return False
         for trigger in self.triggers:
             if trigger.category != "negation":
                 continue
@@ -127,7 +134,7 @@ class SentenceContext:
     def part_negated(self, start: int, parts: list[tuple[int, int]]) -> bool:
         """A denial just before a later part of a sign: "hope I don't die" is not a wish."""
         return any(t.category == "negation" and t.direction == "before"
-                   and t.end == part_start and t.start > start
+                   and 0 <= part_start - t.end <= 2 and t.start > start
                    and not any(t.start < pe and ps < t.end for ps, pe in parts)
                    for part_start, _ in parts for t in self.triggers)
 
@@ -137,14 +144,15 @@ class SentenceContext:
         if self._is_an_answer(trigger) or not self._open_between(trigger.end, start):
             return False
         # A comma ends a denial's reach: "no fever, chest pain since this morning".
-        if any(trigger.end <= c < start for c in self.sentence.commas if c > trigger.end):
+        if any(trigger.end <= c < start for c in self.sentence.commas):
             return False
-        return not any(trigger.end <= a < start for a in self.affirmations)
+        return not any(trigger.end <= a <= start for a in self.affirmations)
 
     def _ends_an_answer(self, trigger: Trigger) -> bool:
         """ "chest pain no," ends there; "fatiga no puedo ni hablar" goes on to say more."""
         tokens = self.sentence.tokens
         return trigger.end == len(tokens) or trigger.end in self.sentence.commas \
+            or trigger.end in self.sign_starts \
             or tokens[trigger.end] in ("and", "y", "or", "o", "no", "ni", "nor", "but", "pero")
 
     def _inside_is_a_denial(self, start: int, end: int) -> bool:
@@ -155,10 +163,13 @@ class SentenceContext:
         """ "No, I passed out": a bare no before a comma answers the question asked."""
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
-    def historical(self, start: int, end: int) -> bool:
+    def historical(self, start: int, end: int, stay_counts: bool = True) -> bool:
+        """Long ago, or (`stay_counts`) during the hospital stay now over."""
         if self.compares:
             return False
-        return any(t.category in ("historical", "figurative") and self._same_scope(t, start, end)
+        categories = ("historical", "figurative", "during_stay") if stay_counts \
+            else ("historical", "figurative")
+        return any(t.category in categories and self._same_scope(t, start, end)
                    for t in self.triggers)
 
     def resolved(self, end: int) -> bool:
@@ -170,8 +181,11 @@ class SentenceContext:
                    and not any(r >= t.end for r in self.recurrences) for t in self.triggers)
 
     def hypothetical(self, start: int, end: int) -> bool:
-        if any(t.category == "hypothetical" and t.end <= start
-               and self._open_between(t.end, start, strong_only=True) for t in self.triggers):
+        if any(t.category == "hypothetical" and (
+                (t.direction == "before" and t.end <= start
+                 and self._open_between(t.end, start, strong_only=True))
+                or (t.direction == "anywhere" and self._same_scope(t, start, end)))
+               for t in self.triggers):
             return True
         return self._spanish_if_before(start)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
+from itertools import product
 
 from .context import SentenceContext
 from .spelling import correction
@@ -26,6 +27,7 @@ from .vocabulary import (
 from .words import Sentence, normalise, sentences
 
 PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
+SHORT = 6  # words in a message short enough to read as one sentence
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,10 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
     start, end = span.start, span.end
     if flag == "self_harm":
         # Denied only before it ("I'd never hurt myself"); said of a sister or a neighbour,
-        # or as a condition, it still needs a person.
+        # or as a condition, it still needs a person; "I wish I'd died in the hospital" is now.
         if context.negated(start, end, before_only=True) \
-                or context.part_negated(start, list(span.parts)) or context.historical(start, end):
+                or context.part_negated(start, list(span.parts)) \
+                or context.historical(start, end, stay_counts=False):
             return None
         return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
@@ -226,7 +229,9 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
     for concept in _concepts():
         for sign in concept.signs:
             for span in _spans(sign, by_class):
-                context = context or SentenceContext(sentence, today)
+                context = context or SentenceContext(
+                    sentence, today,
+                    frozenset(o.start for o in occurrences if o.klass in _leading_classes()))
                 tier = _judge(context, span, concept.flag)
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
@@ -245,6 +250,13 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
 
 
 @cache
+def _leading_classes() -> frozenset[str]:
+    """Classes that begin a sign ("chest" in "chest pain none shortness of breath no"), not
+    modifiers such as "bad" or "feo"."""
+    return frozenset(sign.classes[0] for concept in _concepts() for sign in concept.signs)
+
+
+@cache
 def _concepts() -> tuple[Concept, ...]:
     return vocabulary().concepts
 
@@ -253,6 +265,10 @@ def assess(text: str, today: date | None = None) -> Assessment:
     """Every red flag in `text`, each at its most certain and most severe."""
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
+    if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT:
+        # "Help. Breathing": a few words are one thought, however they are punctuated.
+        found.append(Sentence(tuple(t for s in found for t in s.tokens), frozenset(),
+                              any(s.question for s in found)))
     for index, sentence in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None
         if _answered_no(sentence, following):

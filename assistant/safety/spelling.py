@@ -3,16 +3,17 @@ away from ("cehst" -> "chest", "breth" -> "breath", "bleading" -> "bleeding").
 
 Only words that are not real English or Spanish words are corrected, so "painted" never
 becomes "fainted" and "chess" stays a game unless the vocabulary lists it as a sound-alike.
-The word lists come from `pyspellchecker` (its frequency dictionaries), loaded once.
+The word lists are `wordfreq`'s small English and Spanish lists (about 58,000 common word
+forms, inflections included), read once straight from its msgpack data files.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 from functools import cache, lru_cache
 from importlib import resources
 
+import msgpack
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -28,9 +29,10 @@ def known_words() -> frozenset[str]:
     """Real words in either language, accents and apostrophes removed as in messages."""
     words: set[str] = set()
     for language in DICTIONARIES:
-        path = resources.files("spellchecker").joinpath("resources", f"{language}.json.gz")
+        path = resources.files("wordfreq").joinpath("data", f"small_{language}.msgpack.gz")
         with path.open("rb") as raw, gzip.open(raw) as unpacked:
-            words.update(normalise(word) for word in json.load(unpacked))
+            header, *buckets = msgpack.load(unpacked, raw=False)  # words by frequency band
+        words.update(normalise(word) for bucket in buckets for word in bucket)
     return frozenset(words)
 
 

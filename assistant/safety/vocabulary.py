@@ -80,7 +80,21 @@ def token_keys(token: str) -> tuple[tuple[str, str], ...]:
 
 
 def _read(name: str) -> dict[str, Any]:
-    return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+    data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+    _only_strings(data, name)
+    return data
+
+
+def _only_strings(node: Any, where: str) -> None:
+    """YAML reads a bare no, yes or on as a boolean: every listed word must be quoted text."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _only_strings(value, f"{where}: {key}")
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, bool | int | float):
+                raise ValueError(f"{where}: quote {item!r}")
+            _only_strings(item, where)
 
 
 @cache
@@ -91,8 +105,9 @@ def vocabulary() -> Vocabulary:
     phrases: dict[tuple[str, str], list[Phrase]] = {}
     spellable: dict[str, str] = {}
     for klass, entry in data["classes"].items():
-        spelling_only = bool(entry.get("exact"))  # no stems: "lleve" must not match "lleva"
+        exact = entry.get("exact", False)  # no stems: "lleve" must not match "lleva"
         for language in LANGUAGES:
+            spelling_only = exact is True or (isinstance(exact, list) and language in exact)
             for member in entry.get(language, ()):
                 if not isinstance(member, str):  # YAML reads a bare no/yes/on as a boolean
                     raise ValueError(f"concepts.yaml: {klass}: quote {member!r}")

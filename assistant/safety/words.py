@@ -45,8 +45,13 @@ class Sentence:
     question: bool
 
 
+ELLIPSIS = re.compile(r"\.{2,}|…")
+
+
 def sentences(text: str) -> list[Sentence]:
-    """Split normalised text into sentences; a question mark marks its sentence."""
+    """Split normalised text into sentences; a question mark marks its sentence. An ellipsis
+    is a pause, not an end: "chest pain no... well kind of"."""
+    text = ELLIPSIS.sub(",", text)
     found: list[Sentence] = []
     tokens: list[str] = []
     commas: set[int] = set()
