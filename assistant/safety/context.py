@@ -92,7 +92,8 @@ class SentenceContext:
         self.recent = bool(_find(tokens, _word_phrases("recent"), set()))
         self.corrections = {start for start, _ in _find(tokens, _word_phrases("correction"),
                                                         set())}
-        self.compares = bool(_find(tokens, _word_phrases("comparison"), set()))
+        self.comparisons = [start for start, _ in _find(tokens, _word_phrases("comparison"),
+                                                         set())]
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
             position = joined[:match.start()].count(" ")
@@ -164,18 +165,26 @@ class SentenceContext:
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
     def historical(self, start: int, end: int, stay_counts: bool = True) -> bool:
-        """Long ago, or (`stay_counts`) during the hospital stay now over."""
-        if self.compares:
-            return False
-        categories = ("historical", "figurative", "during_stay") if stay_counts \
-            else ("historical", "figurative")
+        """Long ago, or (`stay_counts`) during the hospital stay now over. A comparison or an
+        ongoing word beside the sign ("like before the stent", "she keeps asking") makes the
+        past a yardstick for now."""
+        now = any(self._same_scope(Trigger("", "", c, c + 1), start, end)
+                  for c in self.comparisons)
+        categories = ("figurative",) if now else ("historical", "figurative")
+        if stay_counts and not now:
+            categories += ("during_stay",)
         return any(t.category in categories and self._same_scope(t, start, end)
                    for t in self.triggers)
 
-    def resolved(self, end: int) -> bool:
+    def denied_later(self, end: int) -> bool:
+        """ "... and he said no, never": asked and denied."""
+        return any(t.category == "denied_later" and t.start >= end for t in self.triggers)
+
+    def resolved(self, end: int, persists: bool = False) -> bool:
         """ "The tightness I had in the hospital is totally gone": over, unless it came back
-        or it was today (a sign that passed this morning still needs a person)."""
-        if self.recent:
+        or it was today (a sign that passed this morning still needs a person), or
+        `persists` (bleeding on a blood thinner)."""
+        if self.recent or persists:
             return False
         return any(t.category == "resolved" and t.start >= end
                    and not any(r >= t.end for r in self.recurrences) for t in self.triggers)

@@ -28,6 +28,7 @@ from .words import Sentence, normalise, sentences
 
 PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
 SHORT = 6  # words in a message short enough to read as one sentence
+PAIRINGS = 3  # occurrences of each other part tried with each first part
 
 
 @dataclass(frozen=True)
@@ -150,21 +151,25 @@ class Span:
     parts: tuple[tuple[int, int], ...]
 
 
-def _spans(sign: Sign, by_class: dict[str, list[Occurrence]]) -> list[Span]:
-    """Each way the sign's classes sit together within its window."""
+def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int) -> list[Span]:
+    """Each way the sign's classes sit together within its window. The nearest few of each
+    part are paired ("chest pain no, well, it's squeezing": the denied pair and the other)."""
     if any(k not in by_class for k in sign.classes):
         return []
     first, *rest = sign.classes
     spans = []
     for anchor in by_class[first]:
-        parts = [anchor]
-        for klass in rest:
-            parts.append(min(by_class[klass], key=lambda o: abs(o.start - anchor.start)))
-        start, end = min(p.start for p in parts), max(p.end for p in parts)
-        if end - start <= sign.window:
-            # Only a typo explains it when every part needed correcting.
-            spans.append(Span(start, end, all(p.corrected for p in parts),
-                              tuple(sorted((p.start, p.end) for p in parts))))
+        if sign.whole and not (anchor.start == 0 and anchor.end == length):
+            continue
+        nearest = [sorted(by_class[k], key=lambda o: abs(o.start - anchor.start))[:PAIRINGS]
+                   for k in rest]
+        for others in product(*nearest):
+            parts = (anchor, *others)
+            start, end = min(p.start for p in parts), max(p.end for p in parts)
+            if end - start <= sign.window:
+                # Only a typo explains it when every part needed correcting.
+                spans.append(Span(start, end, all(p.corrected for p in parts),
+                                  tuple(sorted((p.start, p.end) for p in parts))))
     return spans
 
 
@@ -178,7 +183,8 @@ def _severity(sign: Sign, present: set[str], flag: str) -> str:
     return sign.severity
 
 
-def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
+def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False
+           ) -> str | None:
     """certain, possible, or None when the context says it is not happening to the patient.
 
     Talk of self-harm counts even as a question or a condition ("if I don't wake up it's
@@ -189,11 +195,13 @@ def _judge(context: SentenceContext, span: Span, flag: str) -> str | None:
         # or as a condition, it still needs a person; "I wish I'd died in the hospital" is now.
         if context.negated(start, end, before_only=True) \
                 or context.part_negated(start, list(span.parts)) \
-                or context.historical(start, end, stay_counts=False):
+                or context.historical(start, end, stay_counts=False) \
+                or context.denied_later(end):
             return None
         return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
-            or context.historical(start, end) or context.resolved(end):
+            or context.historical(start, end) or context.resolved(end, persists) \
+            or context.denied_later(end):
         return None
     if context.someone_else(start, end):
         return None
@@ -228,11 +236,12 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
     candidates: dict[str, list[tuple[Finding, Span]]] = {}
     for concept in _concepts():
         for sign in concept.signs:
-            for span in _spans(sign, by_class):
+            for span in _spans(sign, by_class, len(sentence.tokens)):
                 context = context or SentenceContext(
                     sentence, today,
                     frozenset(o.start for o in occurrences if o.klass in _leading_classes()))
-                tier = _judge(context, span, concept.flag)
+                persists = concept.persists_with is not None and concept.persists_with in present
+                tier = _judge(context, span, concept.flag, persists)
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
                                       _severity(sign, present, concept.flag),

@@ -31,7 +31,7 @@ def known_words() -> frozenset[str]:
     for language in DICTIONARIES:
         path = resources.files("wordfreq").joinpath("data", f"small_{language}.msgpack.gz")
         with path.open("rb") as raw, gzip.open(raw) as unpacked:
-            header, *buckets = msgpack.load(unpacked, raw=False)  # words by frequency band
+            _header, *buckets = msgpack.load(unpacked, raw=False)  # words by frequency band
         words.update(normalise(word) for bucket in buckets for word in bucket)
     return frozenset(words)
 

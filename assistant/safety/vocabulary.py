@@ -34,6 +34,7 @@ class Sign:
     milder: str | None = None
     graver: str | None = None
     window: int = 10  # the widest stretch of words the classes may span
+    whole: bool = False  # only when these words are the whole message
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Concept:
     summary: str
     signs: tuple[Sign, ...]
     yields_to: tuple[str, ...] = ()  # a finding overlapping one of these is theirs
+    persists_with: str | None = None  # with this class in the sentence, "it stopped" is no end
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,16 @@ def keys(word: str, language: str | None) -> frozenset[tuple[str, str]]:
     english, spanish = stems(word)
     found = {("s", word)}
     # A short stem cut from a longer word says too little ("herirme" -> "her"): spelling only.
-    if language in (None, "en") and (len(english) >= MIN_STEM or english == word):
+    if language in (None, "en") and _telling(english, word):
         found.add(("en", english))
-    if language in (None, "es") and (len(spanish) >= MIN_STEM or spanish == word):
+    if language in (None, "es") and _telling(spanish, word):
         found.add(("es", spanish))
     return frozenset(found)
+
+
+def _telling(stem: str, word: str) -> bool:
+    """A stem says enough when it is long, or only an ending was cut ("runs" -> "run")."""
+    return len(stem) >= MIN_STEM or len(word) - len(stem) <= 1
 
 
 def token_keys(token: str) -> tuple[tuple[str, str], ...]:
@@ -131,8 +138,9 @@ def vocabulary() -> Vocabulary:
     concepts = tuple(
         Concept(flag, entry["summary"], tuple(
             Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
-                 sign.get("graver"), sign.get("window", 10))
-            for sign in entry["signs"]), tuple(entry.get("yields_to", ())))
+                 sign.get("graver"), sign.get("window", 10), bool(sign.get("whole")))
+            for sign in entry["signs"]), tuple(entry.get("yields_to", ())),
+            entry.get("persists_with"))
         for flag, entry in data["concepts"].items())
     return Vocabulary(
         {key: frozenset(v) for key, v in single.items()},

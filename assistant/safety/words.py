@@ -66,4 +66,18 @@ def sentences(text: str) -> list[Sentence]:
             tokens.append(piece)
     if tokens:
         found.append(Sentence(tuple(tokens), frozenset(commas), False))
-    return found
+    return _with_one_word_sentences_joined(found)
+
+
+def _with_one_word_sentences_joined(found: list[Sentence]) -> list[Sentence]:
+    """ "I haven't hurt myself. Yet.": a one-word sentence belongs to the one before, unless
+    it answers a question ("blood in my stool? no.")."""
+    joined: list[Sentence] = []
+    for sentence in found:
+        if joined and len(sentence.tokens) == 1 and not joined[-1].question:
+            last = joined[-1]
+            joined[-1] = Sentence(last.tokens + sentence.tokens,
+                                  last.commas | {len(last.tokens)}, last.question)
+        else:
+            joined.append(sentence)
+    return joined
