@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 
 from .vocabulary import context_triggers, context_words
-from .words import Sentence
+from .words import LabelledPhrases, Sentence
 
 NEGATION_REACH = 7  # words between a denial and the sign it denies
 AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
@@ -33,31 +33,17 @@ class Trigger:
     end: int
 
 
-def _find(tokens: tuple[str, ...], phrases: tuple[tuple[str, ...], ...],
-          covered: set[int]) -> list[tuple[int, int]]:
-    found = []
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in phrases:
-        by_first.setdefault(phrase[0], []).append(phrase)
-    for start, token in enumerate(tokens):
-        if start in covered:
-            continue
-        for phrase in by_first.get(token, ()):
-            if tokens[start:start + len(phrase)] == phrase:
-                found.append((start, start + len(phrase)))
-                break  # phrases are longest first
-    return found
-
-
 @cache
-def _phrases(category: str, direction: str) -> tuple[tuple[str, ...], ...]:
-    return context_triggers()[category][direction]
-
-
-@cache
-def _word_phrases(name: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted((tuple(w.split()) for w in context_words(name)), key=len,
-                        reverse=True))
+def _all_phrases() -> LabelledPhrases:
+    """Every trigger list and word list in one index, so a sentence is read once."""
+    lists: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+        (category, direction): phrases
+        for category, directions in context_triggers().items()
+        for direction, phrases in directions.items() if phrases}
+    for name in ("weak_terminators", "recurrence", "recent", "correction", "comparison",
+                 "affirmation"):
+        lists[("words", name)] = tuple(tuple(w.split()) for w in context_words(name))
+    return LabelledPhrases(lists)
 
 
 class SentenceContext:
@@ -68,39 +54,35 @@ class SentenceContext:
         self.sign_starts = sign_starts
         self.sentence = sentence
         tokens = sentence.tokens
+        matches = _all_phrases().find_all(tokens)
         self.pseudo: set[int] = set()
-        for start, end in _find(tokens, _phrases("pseudo", "anywhere"), set()):
+        for start, end in matches.get(("pseudo", "anywhere"), ()):
             self.pseudo.update(range(start, end))
-        self.triggers: list[Trigger] = []
-        for category, directions in context_triggers().items():
-            if category in ("pseudo", "terminator"):
-                continue
-            for direction in directions:
-                for start, end in _find(tokens, _phrases(category, direction), self.pseudo):
-                    self.triggers.append(Trigger(category, direction, start, end))
+        self.triggers: list[Trigger] = [
+            Trigger(category, direction, start, end)
+            for (category, direction), found in matches.items()
+            if category not in ("pseudo", "terminator", "words")
+            for start, end in found if start not in self.pseudo]
         this_year = (today or date.today()).year
         for position, token in enumerate(tokens):
             said_to_be = position > 0 and tokens[position - 1] in ("is", "its", "es", "was")
             if YEAR.fullmatch(token) and int(token) < this_year and not said_to_be:
                 self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
-        self.terminators = {start for start, _ in _find(tokens, _phrases("terminator",
-                                                                         "anywhere"), set())}
-        self.weak = {start for start, _ in _find(tokens, _word_phrases("weak_terminators"),
-                                                 set())}
-        self.recurrences = {start for start, _ in _find(tokens, _word_phrases("recurrence"),
-                                                        set())}
-        self.recent = bool(_find(tokens, _word_phrases("recent"), set()))
-        self.corrections = {start for start, _ in _find(tokens, _word_phrases("correction"),
-                                                        set())}
-        self.comparisons = [start for start, _ in _find(tokens, _word_phrases("comparison"),
-                                                         set())]
+        def starts(label: tuple[str, str]) -> set[int]:
+            return {start for start, _ in matches.get(label, ())}
+
+        self.terminators = starts(("terminator", "anywhere"))
+        self.weak = starts(("words", "weak_terminators"))
+        self.recurrences = starts(("words", "recurrence"))
+        self.recent = bool(starts(("words", "recent")))
+        self.corrections = starts(("words", "correction"))
+        self.comparisons = sorted(starts(("words", "comparison")))
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
             position = joined[:match.start()].count(" ")
             self.triggers.append(Trigger("historical", "anywhere", position,
                                          position + match.group().count(" ") + 1))
-        self.affirmations = {start for start, _ in _find(tokens, _word_phrases("affirmation"),
-                                                         set())}
+        self.affirmations = starts(("words", "affirmation"))
         self.first_person = {i for i, t in enumerate(tokens) if t in
                              context_words("first_person")}
         self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)

@@ -21,10 +21,11 @@ from .vocabulary import (
     Sign,
     context_triggers,
     context_words,
+    read_yaml,
     token_keys,
     vocabulary,
 )
-from .words import Sentence, normalise, sentences
+from .words import PhraseIndex, Sentence, normalise, sentences
 
 PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
 SHORT = 6  # words in a message short enough to read as one sentence
@@ -94,9 +95,11 @@ def _context_vocabulary() -> frozenset[str]:
     return frozenset(context_words("first_person") | context_words("affirmation"))
 
 
-def _phrase_end(tokens: tuple[str, ...], start: int, words: tuple[frozenset, ...]) -> int | None:
-    position = start + 1
-    for keys in words[1:]:
+def _phrase_end(tokens: tuple[str, ...], second: int, words: tuple[frozenset, ...]
+                ) -> int | None:
+    """Where a phrase whose first two words are matched (the second at `second`) ends."""
+    position = second + 1
+    for keys in words[2:]:
         for skip in range(PHRASE_GAP + 1):
             at = position + skip
             if at < len(tokens) and not keys.isdisjoint(token_keys(tokens[at])):
@@ -110,36 +113,37 @@ def _phrase_end(tokens: tuple[str, ...], start: int, words: tuple[frozenset, ...
 def _occurrences(sentence: Sentence, masked: set[int]) -> list[Occurrence]:
     table = vocabulary()
     tokens = sentence.tokens
+    keys = [token_keys(token) for token in tokens]
     found: list[Occurrence] = []
     for start, token in enumerate(tokens):
         if start in masked:
             continue
         classes, corrected = _classes_of(token)
         found.extend(Occurrence(k, start, start + 1, corrected) for k in classes)
-        for key in token_keys(token):
-            for phrase in table.phrases.get(key, ()):
-                end = _phrase_end(tokens, start, phrase.words)
-                if end is not None and not masked.intersection(range(start, end)):
-                    found.append(Occurrence(phrase.klass, start, end, False))
+        seen: set[tuple[str, int]] = set()
+        for second in range(start + 1, min(start + 2 + PHRASE_GAP, len(tokens))):
+            for first_key in keys[start]:
+                for second_key in keys[second]:
+                    for phrase in table.phrases.get((first_key, second_key), ()):
+                        end = _phrase_end(tokens, second, phrase.words)
+                        if end is None or (phrase.klass, end) in seen \
+                                or masked.intersection(range(start, end)):
+                            continue
+                        seen.add((phrase.klass, end))
+                        found.append(Occurrence(phrase.klass, start, end, False))
     return found
 
 
 @cache
-def _masks() -> tuple[tuple[str, ...], ...]:
-    from .vocabulary import _read
-
-    data = _read("context.yaml")["masks"]
-    return tuple(sorted({tuple(normalise(p).split()) for lang in data for p in data[lang]},
-                        key=len, reverse=True))
+def _masks() -> PhraseIndex:
+    data = read_yaml("context.yaml")["masks"]
+    return PhraseIndex(tuple(tuple(normalise(p).split()) for lang in data for p in data[lang]))
 
 
 def _masked(tokens: tuple[str, ...]) -> set[int]:
     covered: set[int] = set()
-    for phrase in _masks():
-        n = len(phrase)
-        for start in range(len(tokens) - n + 1):
-            if tokens[start:start + n] == phrase:
-                covered.update(range(start, start + n))
+    for start, end in _masks().find(tokens):
+        covered.update(range(start, end))
     return covered
 
 
@@ -236,6 +240,8 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
     candidates: dict[str, list[tuple[Finding, Span]]] = {}
     for concept in _concepts():
         for sign in concept.signs:
+            if not sign.needs <= by_class.keys():
+                continue
             for span in _spans(sign, by_class, len(sentence.tokens)):
                 context = context or SentenceContext(
                     sentence, today,

@@ -8,7 +8,7 @@ clinical reviewer reads; this module only turns them into tables the detector ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ class Sign:
     graver: str | None = None
     window: int = 10  # the widest stretch of words the classes may span
     whole: bool = False  # only when these words are the whole message
+    needs: frozenset[str] = frozenset()  # the classes, as a set
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", frozenset(self.classes))
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class Phrase:
 class Vocabulary:
     single: dict[tuple[str, str], frozenset[str]]  # (kind, key) -> classes
     prefixes: dict[str, frozenset[str]]  # "sangr" -> classes, for members written "sangr*"
-    phrases: dict[tuple[str, str], tuple[Phrase, ...]]  # first word's key -> phrases
+    # the first two words' keys -> phrases
+    phrases: dict[tuple[tuple[str, str], tuple[str, str]], tuple[Phrase, ...]]
     concepts: tuple[Concept, ...]
     spellable: tuple[str, ...]  # single-word members long enough to correct typos towards
     spelled_as: dict[str, str]  # a spellable member -> a word form the tables know
@@ -81,12 +86,13 @@ def _telling(stem: str, word: str) -> bool:
     return len(stem) >= MIN_STEM or len(word) - len(stem) <= 1
 
 
+@lru_cache(maxsize=50_000)
 def token_keys(token: str) -> tuple[tuple[str, str], ...]:
     english, spanish = stems(token)
     return ("s", token), ("en", english), ("es", spanish)
 
 
-def _read(name: str) -> dict[str, Any]:
+def read_yaml(name: str) -> dict[str, Any]:
     data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
     _only_strings(data, name)
     return data
@@ -106,10 +112,10 @@ def _only_strings(node: Any, where: str) -> None:
 
 @cache
 def vocabulary() -> Vocabulary:
-    data = _read("concepts.yaml")
+    data = read_yaml("concepts.yaml")
     single: dict[tuple[str, str], set[str]] = {}
     prefixes: dict[str, set[str]] = {}
-    phrases: dict[tuple[str, str], list[Phrase]] = {}
+    phrases: dict[tuple[tuple[str, str], tuple[str, str]], list[Phrase]] = {}
     spellable: dict[str, str] = {}
     for klass, entry in data["classes"].items():
         exact = entry.get("exact", False)  # no stems: "lleve" must not match "lleva"
@@ -124,8 +130,9 @@ def vocabulary() -> Vocabulary:
                     phrase = Phrase(klass, tuple(
                         frozenset({("s", p)}) if spelling_only else keys(p, language)
                         for p in parts))
-                    for key in phrase.words[0]:
-                        phrases.setdefault(key, []).append(phrase)
+                    for first in phrase.words[0]:
+                        for second in phrase.words[1]:
+                            phrases.setdefault((first, second), []).append(phrase)
                 elif word.endswith("*"):
                     prefixes.setdefault(word[:-1], set()).add(klass)
                     if len(word) > 5:
@@ -152,7 +159,7 @@ def vocabulary() -> Vocabulary:
 @cache
 def context_triggers() -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
     """ConText triggers by category and direction, each a tuple of normalised words."""
-    data = _read("context.yaml")
+    data = read_yaml("context.yaml")
     table: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
     for category, entry in data["triggers"].items():
         table[category] = {}
@@ -165,12 +172,12 @@ def context_triggers() -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
 
 @cache
 def context_words(name: str) -> frozenset[str]:
-    data = _read("context.yaml")["words"][name]
+    data = read_yaml("context.yaml")["words"][name]
     return frozenset(normalise(str(w)) for language in LANGUAGES for w in data.get(language, ()))
 
 
 def _concepts_data() -> dict[str, Any]:
-    return _read("concepts.yaml")["concepts"]
+    return read_yaml("concepts.yaml")["concepts"]
 
 
 RED_FLAG_IDS: tuple[str, ...] = tuple(_concepts_data())
@@ -181,5 +188,5 @@ SUMMARIES: dict[str, str] = {flag: entry["summary"] for flag, entry in _concepts
 def gather_hints(language: str) -> tuple[str, ...]:
     """Words a speech recogniser should expect on any question: the warning signs' own words,
     so "chest" is not heard as "just" (`hints` on Twilio's `<Gather>`)."""
-    data = _read("concepts.yaml")
+    data = read_yaml("concepts.yaml")
     return tuple(data.get("hints", {}).get(language, ()))

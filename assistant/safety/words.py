@@ -24,9 +24,10 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes gone: "Can’t BREATHE" -> "cant breathe"."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"['’`´]", "", text)
+    text = unicodedata.normalize("NFKD", text.lower()).replace("’", "")
+    # Accents become their letters' marks, which ASCII drops (as do emoji: never a word).
+    text = text.encode("ascii", "ignore").decode("ascii")
+    text = text.replace("'", "").replace("`", "")
     return _STRETCHED.sub(r"\1\1", text)
 
 
@@ -81,3 +82,47 @@ def _with_one_word_sentences_joined(found: list[Sentence]) -> list[Sentence]:
         else:
             joined.append(sentence)
     return joined
+
+
+class PhraseIndex:
+    """Phrases of exact words, looked up by their first word: one dictionary look-up a token,
+    however many phrases there are."""
+
+    def __init__(self, phrases: tuple[tuple[str, ...], ...]) -> None:
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted(set(phrases), key=len, reverse=True):
+            self.by_first.setdefault(phrase[0], []).append(phrase)
+
+    def find(self, tokens: tuple[str, ...], covered: set[int] | frozenset[int] = frozenset()
+             ) -> list[tuple[int, int]]:
+        """(start, end) of the longest phrase at each start not in `covered`."""
+        found = []
+        for start, token in enumerate(tokens):
+            if start in covered:
+                continue
+            for phrase in self.by_first.get(token, ()):
+                if tokens[start:start + len(phrase)] == phrase:
+                    found.append((start, start + len(phrase)))
+                    break
+        return found
+
+
+class LabelledPhrases:
+    """Several phrase lists in one index: one pass over a sentence finds, for each list, the
+    longest phrase at each start."""
+
+    def __init__(self, lists: dict[tuple[str, str], tuple[tuple[str, ...], ...]]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, str]]]] = {}
+        entries = {(phrase, label) for label, phrases in lists.items() for phrase in phrases}
+        for phrase, label in sorted(entries, key=lambda e: len(e[0]), reverse=True):
+            self.by_first.setdefault(phrase[0], []).append((phrase, label))
+
+    def find_all(self, tokens: tuple[str, ...]) -> dict[tuple[str, str], list[tuple[int, int]]]:
+        found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for start, token in enumerate(tokens):
+            done: set[tuple[str, str]] = set()
+            for phrase, label in self.by_first.get(token, ()):
+                if label not in done and tokens[start:start + len(phrase)] == phrase:
+                    done.add(label)
+                    found.setdefault(label, []).append((start, start + len(phrase)))
+        return found
