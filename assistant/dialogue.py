@@ -266,7 +266,9 @@ class _Turn:
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
                 return Turn([self.say("clarify_yes_no")], self.state)
         self.conversation.pending = None
-        self.conversation.clarifications = 0
+        if not pending.get("hedge") or (answer.understood and answer.value):
+            # A hedge declined keeps its count, so hedging cannot go round for ever.
+            self.conversation.clarifications = 0
         if answer.understood and answer.value:
             self.record(Interpretation(True, pending["value"], pending["unit"],
                                        change=pending["change"]), pending["raw"])
@@ -281,7 +283,7 @@ class _Turn:
         result = interpret(question.kind, self.text, unit=question.unit,
                            choices=question.choices, minimum=question.minimum,
                            maximum=question.maximum, today=self.now.date(),
-                           language=self.patient.language)
+                           language=self.patient.language, question=question.id)
         # "Up 2 pounds" is not a reading: only a question that accepts a change takes it.
         return Interpretation(False) if result.change and not question.accepts_change \
             else result
@@ -451,8 +453,12 @@ class _Turn:
         """A re-ask that helps: a hedge is read back to confirm, a choice lists its options
         again, anything else says how to answer."""
         question = self.question
-        if interpretation.hedged and isinstance(interpretation.value, bool):
-            return [self.say("confirm_yes" if interpretation.value else "confirm_no")]
+        if interpretation.hedged and interpretation.value in (True, False, "yes", "no"):
+            # Confirmed before it is stored: "yes, that's right" keeps it, "no" asks again.
+            self.conversation.pending = {"value": interpretation.value, "unit": None,
+                                         "change": False, "raw": self.text, "hedge": True}
+            leaning = interpretation.value in (True, "yes")
+            return [self.say("confirm_yes" if leaning else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
         if question.optional:  # someone with no thermometer must not be stuck here
