@@ -368,7 +368,8 @@ class _Turn:
             self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
         # "A nurse will call you today" once is enough; saying it again adds nothing.
         instructions = _unique([self.say(rule.say) for rule in rules
-                                if rule.say and rule.say not in said_before])
+                                if rule.say and rule.say not in said_before]
+                               + [self.say(p) for p in self.review_unclear(rules)])
         if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
             self.conversation.item_index += 1
             return Turn([*instructions, self.ask(self.question)], self.state)
@@ -378,6 +379,31 @@ class _Turn:
         if self.state in END_STATES:
             self.finish()
         return self.next_prompt(instructions)
+
+    def review_unclear(self, rules: list[Rule]) -> list[str]:
+        """An answer still unclear after the re-asks, to a question that can hide a warning
+        sign, goes to a nurse with the patient's words, unless the flow's own rule already
+        escalated it. Returns what the patient is told."""
+        answer = next(a for a in self.conversation.answers if a.question_id == self.answer_key())
+        if answer.understood or not self.question.unclear_review or any(
+                rule.severity != "routine" for rule in rules):
+            return []
+        quoted = ", ".join(f'"{reply}"' for reply in self.unclear_replies())
+        self.alert("unclear_answer", "urgent", f"Unclear answer to {self.question.id}: {quoted}",
+                   evidence(self.question.id, None, quoted, _id(self.message), self.now))
+        return ["unclear_review"]
+
+    def unclear_replies(self) -> list[str]:
+        """The patient's replies to the question left unclear, oldest first (the last one
+        alone when the turns are not stored as messages, as in `carecall converse`)."""
+        key = self.answer_key()
+        since = max((a.message_id for a in self.conversation.answers
+                     if a.question_id != key and a.message_id is not None), default=0)
+        replies = list(self.session.scalars(
+            select(Message.body).where(Message.conversation_id == self.conversation.id,
+                                       Message.direction == "in", Message.id > since)
+            .order_by(Message.id)).all())
+        return replies if replies and replies[-1] == self.text else [self.text]
 
     def next_prompt(self, before: list[str]) -> Turn:
         if self.state in END_STATES:
