@@ -11,7 +11,7 @@ from tests.support.answer_corpus import expected, load, score
 DEVELOPMENT = load("answers_development.yaml")
 # Measured on tests/corpus/answers_heldout.yaml after tuning on the development part only
 # (main before this work: 67/134). Raise these when the vocabulary improves; never tune on it.
-HELDOUT_FLOOR = {"all": 112 / 134, "feeling": 31 / 33, "yes_no": 61 / 81, "number": 20 / 20}
+HELDOUT_FLOOR = {"all": 115 / 134, "feeling": 31 / 33, "yes_no": 64 / 81, "number": 20 / 20}
 
 
 @pytest.mark.parametrize("case", DEVELOPMENT, ids=lambda case: f"{case['kind']}:{case['text']}")
