@@ -305,7 +305,9 @@ class _Turn:
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
                 return Turn([self.say("clarify_yes_no")], self.state)
         self.conversation.pending = None
-        self.conversation.clarifications = 0
+        if not pending.get("hedge") or (answer.understood and answer.value):
+            # A hedge declined keeps its count, so hedging cannot go round for ever.
+            self.conversation.clarifications = 0
         if answer.understood and answer.value:
             self.record(Interpretation(True, pending["value"], pending["unit"],
                                        change=pending["change"]), pending["raw"])
@@ -320,7 +322,7 @@ class _Turn:
         result = interpret(question.kind, self.text, unit=question.unit,
                            choices=question.choices, minimum=question.minimum,
                            maximum=question.maximum, today=self.now.date(),
-                           language=self.patient.language)
+                           language=self.patient.language, question=question.id)
         # "Up 2 pounds" is not a reading: only a question that accepts a change takes it.
         return Interpretation(False) if result.change and not question.accepts_change \
             else result
@@ -409,7 +411,8 @@ class _Turn:
             self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
         # "A nurse will call you today" once is enough; saying it again adds nothing.
         instructions = _unique([self.say(rule.say) for rule in rules
-                                if rule.say and rule.say not in said_before])
+                                if rule.say and rule.say not in said_before]
+                               + [self.say(p) for p in self.review_unclear(rules)])
         if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
             self.conversation.item_index += 1
             return Turn([*instructions, self.ask(self.question)], self.state)
@@ -419,6 +422,31 @@ class _Turn:
         if self.state in END_STATES:
             self.finish()
         return self.next_prompt(instructions)
+
+    def review_unclear(self, rules: list[Rule]) -> list[str]:
+        """An answer still unclear after the re-asks, to a question that can hide a warning
+        sign, goes to a nurse with the patient's words, unless the flow's own rule already
+        escalated it. Returns what the patient is told."""
+        answer = next(a for a in self.conversation.answers if a.question_id == self.answer_key())
+        if answer.understood or not self.question.unclear_review or any(
+                rule.severity != "routine" for rule in rules):
+            return []
+        quoted = ", ".join(f'"{reply}"' for reply in self.unclear_replies())
+        self.alert("unclear_answer", "urgent", f"Unclear answer to {self.question.id}: {quoted}",
+                   evidence(self.question.id, None, quoted, _id(self.message), self.now))
+        return ["unclear_review"]
+
+    def unclear_replies(self) -> list[str]:
+        """The patient's replies to the question left unclear, oldest first (the last one
+        alone when the turns are not stored as messages, as in `carecall converse`)."""
+        key = self.answer_key()
+        since = max((a.message_id for a in self.conversation.answers
+                     if a.question_id != key and a.message_id is not None), default=0)
+        replies = list(self.session.scalars(
+            select(Message.body).where(Message.conversation_id == self.conversation.id,
+                                       Message.direction == "in", Message.id > since)
+            .order_by(Message.id)).all())
+        return replies if replies and replies[-1] == self.text else [self.text]
 
     def next_prompt(self, before: list[str]) -> Turn:
         if self.state in END_STATES:
@@ -494,8 +522,12 @@ class _Turn:
         """A re-ask that helps: a hedge is read back to confirm, a choice lists its options
         again, anything else says how to answer."""
         question = self.question
-        if interpretation.hedged and isinstance(interpretation.value, bool):
-            return [self.say("confirm_yes" if interpretation.value else "confirm_no")]
+        if interpretation.hedged and interpretation.value in (True, False, "yes", "no"):
+            # Confirmed before it is stored: "yes, that's right" keeps it, "no" asks again.
+            self.conversation.pending = {"value": interpretation.value, "unit": None,
+                                         "change": False, "raw": self.text, "hedge": True}
+            leaning = interpretation.value in (True, "yes")
+            return [self.say("confirm_yes" if leaning else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=_number_text(question.minimum),
                         maximum=_number_text(question.maximum))
         if question.optional:  # someone with no thermometer must not be stuck here

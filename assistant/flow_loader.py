@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,14 @@ END_TARGETS = {"end": "completed", "handover": "handed_over"}
 END_STATE_NAMES = ("completed", "handed_over", "opted_out", "expired", "in_progress")
 # Alerts the dialogue raises whatever the flow says: red flags and what patients ask for.
 BUILT_IN_REASONS = {*RED_FLAG_IDS, "identity_not_confirmed", "opted_out", "asked_for_person",
-                    "too_many_messages", "unreachable"}
+                    "too_many_messages", "unreachable", "unclear_answer"}
+# The yes/no and reading questions about warning signs (../shared/clinical/REFERENCE.md): an
+# answer to one of them that stays unclear must reach a nurse, never be left blank.
+SYMPTOM_QUESTIONS = ("breathing", "chest_pain", "fever", "weight", "swelling", "orthopnea",
+                     "sputum", "rescue_inhaler", "pain", "wound", "glucose", "side_effects",
+                     "mood")
+# unanswered: review (a nurse looks at an unclear answer) or record (it is left blank).
+UNANSWERED = ("review", "record")
 # Prompts the dialogue itself uses, whatever the flow asks.
 SYSTEM_PROMPTS = (
     "greeting",
@@ -55,6 +62,7 @@ SYSTEM_PROMPTS = (
     "nurse_callback",
     "confirm_yes",
     "confirm_no",
+    "unclear_review",
     "expired",
     "reminder",
     *(VOICE_ONLY_PROMPTS := ("voicemail", "transfer", "after_hours", "hello_again",
@@ -145,6 +153,7 @@ class _FlowParser:
             if question:
                 questions[question.id] = question
         rules = self._rules(data.get("rules", []), questions)
+        questions = self._unclear_review(raw_questions, questions, rules)
         schedule = self._schedule(data.get("schedule"), data)
         tests = self._tests(data.get("tests", []), data, questions, rules, languages)
         self._check_prompts(data, questions, rules, languages)
@@ -267,7 +276,7 @@ class _FlowParser:
             return None
         self._unknown_keys(raw, {"id", "kind", "prompt", "choices", "unit", "min", "max",
                                  "identity", "optional", "next", "for_each_medication",
-                                 "only_with_medications", "accepts_change"},
+                                 "only_with_medications", "accepts_change", "unanswered"},
                            f"question #{index + 1}")
         question_id = raw.get("id")
         if not isinstance(question_id, str) or not _ID.match(question_id):
@@ -327,6 +336,35 @@ class _FlowParser:
             only_with_medications=only_with,
             accepts_change=accepts_change,
         )
+
+    def _unclear_review(self, raw_questions: list, questions: dict[str, Question],
+                        rules: list[Rule]) -> dict[str, Question]:
+        """Which questions send an unclear answer to a nurse: by default every question that
+        can hide a warning sign (a symptom question, or one with an urgent or emergency rule).
+        A symptom question may opt out (`unanswered: record`) only if its own rule escalates
+        an unclear answer."""
+        raw_by_id = {raw.get("id"): raw for raw in raw_questions if isinstance(raw, dict)}
+        reviewed = {}
+        for question_id, question in questions.items():
+            raw = raw_by_id.get(question_id, {})
+            setting = raw.get("unanswered")
+            if setting is not None and setting not in UNANSWERED:
+                self.problem(raw, "unanswered", f"question {question_id!r}: unanswered must be "
+                             "review (a nurse looks at an unclear answer) or record")
+            escalating = [rule for rule in rules if question_id in rule.when.questions()
+                          and rule.severity != "routine"]
+            unclear_rule = any(holds_when_unclear(rule.when, question_id) for rule in escalating)
+            if setting == "record" and question_id in SYMPTOM_QUESTIONS and not unclear_rule:
+                self.problem(raw, "unanswered", f"question {question_id!r} asks about a warning "
+                             "sign, so an unclear answer must reach a nurse: remove "
+                             "'unanswered: record' (a nurse then reviews it), or add an urgent "
+                             f"rule such as '{{id: {question_id}_unclear, when: {{answer: "
+                             f"{question_id}, unclear: true}}, severity: urgent, say: "
+                             "nurse_today}'")
+            review = not question.identity and setting != "record" and (
+                setting == "review" or question_id in SYMPTOM_QUESTIONS or bool(escalating))
+            reviewed[question_id] = replace(question, unclear_review=review)
+        return reviewed
 
     def _tags(self, raw: dict, key: str, where: str) -> tuple[str, ...]:
         tags = raw.get(key, [])
@@ -622,6 +660,14 @@ class _FlowParser:
             if isinstance(raw, dict) and raw.get("id") in questions and raw["id"] not in reached:
                 self.problem(raw, "id", f"question {raw['id']!r} can never be asked: no branch "
                              "leads to it")
+
+
+def holds_when_unclear(condition: Condition, question_id: str) -> bool:
+    """Whether a rule's condition holds for an unclear answer to the question."""
+    if condition.op in ("all", "any"):
+        return any(holds_when_unclear(child, question_id) for child in condition.children)
+    return condition.question == question_id and condition.op == "unclear" and bool(
+        condition.operand)
 
 
 @dataclass

@@ -15,16 +15,25 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
 
+from .answer_vocabulary import ChoiceWords, Described
+from .answer_vocabulary import vocabulary as answer_vocabulary
+from .answer_words import Term, clauses, find_terms, has_negation
+from .spoken_numbers import decimal_points, spoken_digits
+
 YES = {
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "sure", "correct", "right",
     "affirmative", "definitely", "absolutely", "certainly", "ok", "okay", "si", "claro", "yess",
     "yesss", "ye", "yes.", "uh-huh", "uh huh",
     "sip", "claro que si", "por supuesto", "correcto", "asi es", "afirmativo", "si tengo",
-    "si senor", "si senora", "de acuerdo", "yse", "ys", "yez", "yas", "yeas", "yeap", "yeh",
+    "si senor", "si senora", "de acuerdo", "no problem", "no hay problema", "sin problema",
+    "yse", "ys", "yez", "yas", "yeas", "yeap", "yeh",
 }
 NO = {
     "no", "n", "nope", "nah", "na", "not", "none", "never", "negative", "nothing", "nay",
-    "i dont", "i do not", "i havent", "i have not",
+    "i dont", "i do not", "i havent", "i have not", "ya no", "todavia no", "aun no", "not yet",
+    "not anymore", "no longer", "not any more", "no more", "not at all", "nunca", "jamas",
+    "nothing like that", "no mas", "not lately", "nothing new", "claro que no",
+    "por supuesto que no", "of course not", "no hay", "nobody", "nadie",
     "i am not", "im not", "i didnt", "nada", "ninguno", "ninguna",
     "not really", "no way", "nop", "nel", "para nada", "tampoco", "negativo", "no tengo",
     "en absoluto",
@@ -39,7 +48,8 @@ HEDGED_YES = {
 HEDGED_NO = {
     "i dont think so", "dont think so", "i do not think so", "probably not", "i guess not",
     "not that i know", "not that i know of", "creo que no", "no creo", "supongo que no",
-    "tal vez no",
+    "tal vez no", "no que yo sepa", "que yo sepa no", "not that i noticed", "havent noticed",
+    "not that ive noticed", "i dont believe so",
 }
 # "I do" is a yes only as the whole reply: "I am away from my phone" is not a yes.
 WHOLE_REPLY_YES = {"i do", "i have", "i am", "i did", "i have it", "yes i do", "yes i have"}
@@ -47,7 +57,15 @@ UNSURE = {
     "maybe", "not sure", "im not sure", "i am not sure", "i dont know", "i do not know",
     "not really sure", "no idea", "unsure", "dont know", "perhaps", "tal vez", "quizas",
     "quiza", "no se", "no estoy seguro", "no estoy segura", "puede ser", "idk",
+    "cant tell", "hard to say", "havent checked", "didnt check", "dont remember", "no recuerdo",
+    "no me acuerdo", "no lo se",
 }
+# Doubt around a description: "I think it's a bit red" is confirmed before it is stored.
+DOUBT = ("i think", "think", "creo", "maybe", "probably", "i guess", "might", "tal vez",
+         "quizas", "a lo mejor", "puede que", "not sure", "no se", "supongo", "seems", "parece")
+# With a description, degree is not doubt: "a little swollen" is swollen.
+DEGREE = ("a little bit", "a little", "a bit", "slightly", "somewhat", "kind of", "kinda",
+          "sort of", "un poquito", "un poco", "algo")
 BOTH_WAYS = ("yes and no", "yes or no", "si y no", "si o no")
 SKIP = {"skip", "don't know", "dont know", "do not know", "not sure", "unsure", "no idea",
         "can't check", "cant check", "no thermometer", "no se", "no sé"}
@@ -128,7 +146,53 @@ YES_NO_VOCABULARY = {
 }
 
 
-def interpret_yes_no(text: str) -> Interpretation:
+def interpret_yes_no(text: str, question: str | None = None) -> Interpretation:
+    """Yes or no; for a question the vocabulary knows, a description counts too ("it's warm
+    and leaking" to the wound question is yes, "shoes fit fine" to swelling is no)."""
+    described = answer_vocabulary().describe(question, text) if question else None
+    if described is None:
+        # A symptom question's unknown negation stays unclear: "can't finish a sentence".
+        known = answer_vocabulary()
+        return _plain_yes_no(text, negation_is_no=question not in known.described
+                             or question in known.negation_is_no)
+    if described.value is None:  # described both ways: ask again
+        return NOT_UNDERSTOOD
+    rest = normalise(described.rest).replace("'", "")
+    for phrase in DEGREE:
+        rest = re.sub(rf"\b{phrase}\b", " ", rest)
+    if len(rest.split()) > 1:  # "limpia y seca": y is "and", not yes
+        rest = re.sub(r"\b(?:y|and|e|o|or)\b", " ", rest)
+    base = _plain_yes_no(rest, negation_is_no=question in answer_vocabulary().negation_is_no) \
+        if rest.strip(" ,") else NOT_UNDERSTOOD
+    if not base.understood and not base.hedged and _doubtful(text, described):
+        return Interpretation(False, described.value, hedged=True)
+    if base.understood:
+        # "No, but my ankles are swollen": the words and the description disagree; confirm.
+        return base if base.value is described.value else Interpretation(
+            False, described.value, hedged=True)
+    if base.hedged:
+        if base.value is None and not _doubtful(text, described):
+            return Interpretation(True, described.value)  # "same as always, maybe once a day"
+        leaning = described.value if base.value in (None, described.value) else None
+        return Interpretation(False, leaning, hedged=True)
+    return Interpretation(True, described.value)
+
+
+def _has_doubt(words: list[str]) -> bool:
+    said = f" {' '.join(words)} "
+    return any(f" {phrase} " in said for phrase in DOUBT)
+
+
+def _doubtful(text: str, described: Described) -> bool:
+    """Doubt in the reply and no clause that describes the symptom firmly: "I think it's a
+    bit red" is doubtful, "same as always, maybe once a day" is not."""
+    parts = clauses(text)
+    described_in = {match.clause for match in described.matches}
+    firm = any(not _has_doubt(parts[i]) for i in described_in)
+    return not firm and any(_has_doubt(words) for words in parts)
+
+
+def _plain_yes_no(text: str, negation_is_no: bool = True) -> Interpretation:
     cleaned = _squeeze(normalise(text).replace("'", ""), YES_NO_VOCABULARY)
     if cleaned in WHOLE_REPLY_YES:
         return Interpretation(True, True)
@@ -146,12 +210,28 @@ def interpret_yes_no(text: str) -> Interpretation:
         return Interpretation(False, value, hedged=True)
     if len(labels) == 1:
         return Interpretation(True, labels.pop() == "yes")
+    if not labels and negation_is_no and has_negation(text):
+        # "haven't gotten it", "I never got it", "ya no lo tomo": a negated verb is a no.
+        return Interpretation(True, False)
     return NOT_UNDERSTOOD
 
 
 UNIT_NAMES = {"f": "F", "c": "C", "lb": "lb", "lbs": "lb", "kg": "kg", "mg/dl": "mg/dL"}
 
 _NUMBER = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*(°?\s?[a-z/]+(?:\s[fc]\b)?)?")
+
+
+# "A hundred something" spans a hundred numbers; "99 y algo" (99 and a bit) is 99.
+_VAGUE = re.compile(r"\d\s+(?:and\s+)?(?:something|odd)\b")
+# "181, up from 178 yesterday": the earlier reading is context, not the answer.
+_EARLIER = re.compile(r"\b(?:up|down|from|subi|baje|bajo|subio)\s+(?:from|de|desde)\s+"
+                      r"\d+(?:\.\d+)?(?:\s*(?:lbs?|pounds?|libras?|kg|kilos?))?")
+_THEN = re.compile(r"^.*\d.*\b(?:then|now|later|luego|despues|ahora)\b(?=.*\d)")
+
+
+def _latest_reading(text: str) -> str:
+    """Two readings in order ("99.1 then 100.2"): the latest is the answer."""
+    return _THEN.sub(" ", _EARLIER.sub(" ", text))
 
 
 def convert(value: float, unit: str, target: str) -> float:
@@ -182,8 +262,10 @@ DECREASE = ("down", "less", "lost", "lighter", "decrease", "decreased", "lower",
 
 def numbers_as_digits(text: str) -> str:
     """Number words to digits in English and Spanish ("ninety nine point five" → 99.5)."""
+    text = spoken_digits(text)
     for language in ("en", "es"):
         text = alpha2digit(text, language, threshold=0)
+    text = decimal_points(text)
     return re.sub(r"\b(\d+)\s+(?:and a half|y medio|y media)\b", r"\1.5", text)
 
 
@@ -193,6 +275,9 @@ def interpret_number(
 ) -> Interpretation:
     # "37,5" is how Spanish writes 37.5.
     cleaned = numbers_as_digits(normalise(re.sub(r"(\d),(\d{1,2})\b", r"\1.\2", text)))
+    if _VAGUE.search(cleaned):  # "100 something" is not a reading
+        return NOT_UNDERSTOOD
+    cleaned = _latest_reading(cleaned)
     matches = _NUMBER.findall(cleaned)
     if len(matches) != 1:
         return NOT_UNDERSTOOD
@@ -240,19 +325,58 @@ def interpret_scale(text: str, minimum: float = 0, maximum: float = 10,
 
 
 def interpret_choice(text: str, choices: dict[str, tuple[str, ...]]) -> Interpretation:
+    """A choice by number, name or synonym, negation read: "not too good" is worse, "no
+    better" the same, "got one of them" some, "never got it" no."""
     cleaned = normalise(text)
     keys = list(choices)
     if re.fullmatch(r"\d+", cleaned):
         index = int(cleaned) - 1
         return Interpretation(True, keys[index]) if 0 <= index < len(keys) else NOT_UNDERSTOOD
-    vocabulary = {synonym: key for key, synonyms in choices.items() for synonym in synonyms}
-    vocabulary.update({key.lower(): key for key in choices})
-    matched = {label for _, label in _labels(cleaned, vocabulary)}
-    if not matched:
-        matched = _misspelt_choices(cleaned, vocabulary)
-    if len(matched) == 1:
-        return Interpretation(True, matched.pop())
-    return NOT_UNDERSTOOD
+    extra = answer_vocabulary().choice_words(set(keys))
+    terms = [Term.parse(synonym, key) for key, synonyms in choices.items() for synonym in synonyms]
+    terms += [Term.parse(key, key) for key in choices]
+    terms += extra.terms if extra else ()
+    said: dict[str, int] = {}  # choice → the last clause it was said in
+    ruled_out, open_negation = set(), False
+    for match in find_terms(text, terms):
+        meaning = extra.meaning(match) if extra else (None if match.negated else match.term.label)
+        if not match.negated and meaning is not None:
+            said[meaning] = match.clause
+        elif meaning is None:
+            open_negation = True
+        else:
+            ruled_out.add(meaning)
+    # What the patient says outweighs what they rule out: "good, not worse" is better.
+    matched = set(said) or ruled_out
+    if not matched and not open_negation and not has_negation(text):
+        matched = _misspelt_choices(cleaned, {synonym: key for key, synonyms in choices.items()
+                                              for synonym in (*synonyms, key.lower())})
+    if len(matched) > 1 and extra:
+        matched = _settle(matched, said, extra, clauses(text))
+    if len(matched) != 1:
+        return NOT_UNDERSTOOD
+    value = matched.pop()
+    if value in ("yes", "no") and any(_has_doubt(words) for words in clauses(text)):
+        # "I think my son got them": a yes or no choice is confirmed like a yes/no answer.
+        return Interpretation(False, value, hedged=True)
+    return Interpretation(True, value)
+
+
+def _settle(matched: set[str], said: dict[str, int], extra: ChoiceWords,
+            parts: list[list[str]]) -> set[str]:
+    """Several choices in one reply: part of them ("got one of them"), the more specific of
+    two ("ok, about the same"), or the last clause ("better yesterday, worse today")."""
+    if extra.partial in matched:
+        return {extra.partial}
+    if frozenset(matched) in extra.together:
+        return {extra.together[frozenset(matched)]}
+    where = {said.get(choice) for choice in matched}
+    if None in where or len(where) != len(matched):
+        return matched
+    last = max(said[choice] for choice in matched)
+    if any(f" {marker} " in f" {' '.join(parts[last])} " for marker in extra.last_said_wins_with):
+        return {choice for choice in matched if said[choice] == last}
+    return matched
 
 
 def _misspelt_choices(text: str, vocabulary: dict[str, str]) -> set[str]:
@@ -260,7 +384,7 @@ def _misspelt_choices(text: str, vocabulary: dict[str, str]) -> set[str]:
     words = [word for word in vocabulary if " " not in word and len(word) >= 5]
     found = set()
     for token in text.split():
-        if len(token) >= 5:
+        if len(token) >= 4:
             match = process.extractOne(token, words, scorer=fuzz.ratio, score_cutoff=80)
             if match:
                 found.add(vocabulary[match[0]])
@@ -341,10 +465,12 @@ def interpret(
     kind: str, text: str, *, unit: str | None = None,
     choices: dict[str, tuple[str, ...]] | None = None, minimum: float | None = None,
     maximum: float | None = None, today: date | None = None, language: str = "en",
+    question: str | None = None,
 ) -> Interpretation:
-    """One reply read as the kind of answer a question expects."""
+    """One reply read as the kind of answer a question expects; `question` (its canonical
+    id) lets a description answer a yes/no question."""
     if kind == "yes_no":
-        return interpret_yes_no(text)
+        return interpret_yes_no(text, question)
     if kind == "number":
         return interpret_number(text, unit, minimum, maximum)
     if kind == "scale":
