@@ -1,0 +1,50 @@
+"""The safety net measured on patients' own words (tests/corpus/safety, docs/SAFETY.md).
+
+The development files are what the vocabulary was tuned on: every red flag in them must be
+caught. The held-out files were written blind and are never tuned on: their figures must not
+fall below the ones last published.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.safety import assess
+from assistant.safety.measure import load, measure
+
+CORPUS = Path(__file__).parent / "corpus" / "safety"
+DEVELOPMENT = sorted(CORPUS.glob("development*.yaml"))
+PUBLISHED = json.loads((CORPUS / "published.json").read_text())
+RED_FLAGS = [case for path in DEVELOPMENT for case in load(path) if case["severity"] != "none"]
+
+
+@pytest.mark.parametrize("case", RED_FLAGS, ids=lambda case: case["text"][:60])
+def test_every_red_flag_in_the_development_set_is_caught(case: dict) -> None:
+    found = assess(case["text"])
+    assert found.findings, f"missed {case['flags']}"
+    if "self_harm" in case["flags"]:
+        assert "self_harm" in found.flags  # 988, not only 911
+
+
+def test_the_development_set_raises_few_false_flags() -> None:
+    report = measure([case for path in DEVELOPMENT for case in load(path)])
+    assert report.overall.figures()["false_flags_per_100"] <= 2.0, report.false_flags
+
+
+@pytest.mark.parametrize("name", ["heldout.yaml", "independent.yaml"])
+def test_held_out_figures_do_not_fall_below_the_published_ones(name: str) -> None:
+    figures = measure(load(CORPUS / name)).overall.figures()
+    published = PUBLISHED[name]
+    assert figures["recall"] >= published["recall"]
+    assert figures["self_harm_988"] >= published["self_harm_988"]
+    assert figures["emergency_instruction"] >= published["emergency_instruction"]
+    assert figures["false_flags_per_100"] <= published["false_flags_per_100"]
+
+
+def test_the_corpus_is_the_size_the_issue_asks_for() -> None:
+    cases = [case for path in CORPUS.glob("*.yaml") for case in load(path)]
+    red = [case for case in cases if case["severity"] != "none"]
+    assert len(red) >= 1000 and len(cases) - len(red) >= 400
