@@ -161,3 +161,24 @@ def test_passive_thoughts_of_dying_in_spanish_get_988(services, phone) -> None:
     answer = phone.text("ojalá me duerma y no despierte")
     assert "988" in answer[0]
     assert alerts(services) == [("emergency", "self_harm")]
+
+
+def test_asking_in_plain_words_not_to_be_contacted_opts_out_with_the_confirmation(
+        services, phone) -> None:
+    checkin_id = start_checkin(services)
+    answer = phone.text("please stop calling me, I'm fine")
+    assert answer[0].startswith("You will get no more check-in messages")
+    assert checkin_status(services, checkin_id) == "opted_out"
+
+
+def test_no_me_llamen_mas_opts_out_too(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    phone.text("ya no me llamen más por favor")
+    assert checkin_status(services, checkin_id) == "opted_out"
+
+
+def test_a_symptom_with_stop_in_it_is_not_an_opt_out(services, phone) -> None:
+    checkin_id = start_checkin(services)
+    phone.text(DOB_REPLY)
+    phone.text("I can't stop coughing")
+    assert checkin_status(services, checkin_id) != "opted_out"
