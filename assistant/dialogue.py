@@ -26,7 +26,7 @@ from .flow_versions import FlowVersions
 from .flows import AnswerView, Flow, ItemAnswer, Question, Rule
 from .keywords import asks_for_person, keyword
 from .models import Alert, Answer, CheckIn, Conversation, Episode, Message, Patient
-from .safety import SUMMARIES, Assessment, assess
+from .safety import SUMMARIES, Assessment, assess, symptom_words
 from .understanding import Interpretation, interpret, interpret_yes_no, is_skip
 from .wording import Wording
 
@@ -273,8 +273,9 @@ class _Turn:
             return self.check_identity(interpretation)
         if not interpretation.understood:
             self.conversation.clarifications += 1
+            shown = self.show_symptom_words_to_a_nurse()
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
-                return Turn(self.clarify(interpretation), self.state)
+                return Turn([*shown, *self.clarify(interpretation)], self.state)
         elif self.needs_read_back():
             return self.read_back(interpretation)
         self.conversation.clarifications = 0
@@ -422,6 +423,16 @@ class _Turn:
         if self.state in END_STATES:
             self.finish()
         return self.next_prompt(instructions)
+
+    def show_symptom_words_to_a_nurse(self) -> list[str]:
+        """A reply that cannot be read but speaks of the body ("my chest feels weird") is
+        never dropped: a nurse sees it today, and the patient is told so."""
+        words = symptom_words(self.text)
+        if not words:
+            return []
+        self.alert("symptom_words", "urgent",
+                   f"Reply mentions {', '.join(words)} and could not be read", None)
+        return [self.say("unclear_review")]
 
     def review_unclear(self, rules: list[Rule]) -> list[str]:
         """An answer still unclear after the re-asks, to a question that can hide a warning

@@ -182,3 +182,14 @@ def test_a_symptom_with_stop_in_it_is_not_an_opt_out(services, phone) -> None:
     phone.text(DOB_REPLY)
     phone.text("I can't stop coughing")
     assert checkin_status(services, checkin_id) != "opted_out"
+
+
+def test_a_reply_about_the_body_that_cannot_be_read_is_shown_to_a_nurse(services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("my chest feels kinda weird idk")
+    assert "a nurse" in answer[0] and "feel BETTER" in answer[-1]
+    with services.sessions() as session:
+        alert = session.scalars(select(Alert).where(Alert.reason == "symptom_words")).one()
+    assert alert.severity == "urgent" and "chest" in alert.summary
+    assert alert.evidence[0]["raw"] == "my chest feels kinda weird idk"

@@ -296,6 +296,18 @@ def assess(text: str, today: date | None = None) -> Assessment:
     return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
 
 
+def symptom_words(text: str) -> list[str]:
+    """Words of the body or of a symptom in a message where no sign could be placed ("my
+    chest feels weird"): shown to a nurse rather than dropped."""
+    wanted = vocabulary().symptom_classes
+    found: list[str] = []
+    for sentence in sentences(normalise(text)):
+        masked = _masked(sentence.tokens)
+        found += [" ".join(sentence.tokens[o.start:o.end])
+                  for o in _occurrences(sentence, masked) if o.klass in wanted]
+    return list(dict.fromkeys(found))
+
+
 def scan(text: str) -> list[str]:
     """Red-flag ids found in `text` (certain or possible), in the vocabulary's order."""
     return assess(text).flags

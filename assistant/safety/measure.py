@@ -100,6 +100,41 @@ def measure(cases: list[dict[str, Any]]) -> Report:
     return report
 
 
+FIGURE_NAMES = {
+    "recall": "red flags caught (any safety reply)",
+    "emergency_instruction": "emergencies told 911/988 at once",
+    "self_harm_988": "self-harm routed to 988",
+    "urgent_over_triaged": "urgent signs told 911 (over-triage)",
+    "false_flags_per_100": "false flags per 100 look-alikes",
+    "false_emergencies_per_100": "false 911s per 100 look-alikes",
+}
+
+
+def markdown(out: dict[str, Any]) -> str:
+    """A table of the figures per file, then every miss and false flag, quoted."""
+    names = list(out)
+    lines = ["| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines.append("| red flags / look-alikes | " + " | ".join(
+        f"{out[n]['overall']['red_flags']} / {out[n]['overall']['look_alikes']}"
+        for n in names) + " |")
+    for key, label in FIGURE_NAMES.items():
+        lines.append(f"| {label} | " + " | ".join(
+            _percent(out[n]["overall"][key], key) for n in names) + " |")
+    for name in names:
+        for title, key in (("Missed", "misses"), ("False flags", "false_flags")):
+            rows = out[name].get(key, [])
+            lines += ["", f"#### {title} in `{name}` ({len(rows)})", ""]
+            lines += [f"- {', '.join(r['expected']) or 'none'} ({r['severity']}): "
+                      f"\"{r['text']}\" → {', '.join(r['found']) or 'nothing'}" for r in rows]
+    return "\n".join(lines)
+
+
+def _percent(value: float | None, key: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value}" if key.endswith("_per_100") else f"{value}%"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path,
@@ -107,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="figures as one JSON object")
     parser.add_argument("--misses", action="store_true", help="list misses and false flags")
     parser.add_argument("--by", action="store_true", help="figures by language, channel...")
+    parser.add_argument("--markdown", action="store_true",
+                        help="figures and every miss as Markdown, for docs/SAFETY.md")
     args = parser.parse_args(argv)
     out: dict[str, Any] = {}
     for path in args.files:
@@ -118,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             entry["misses"] = report.misses
             entry["false_flags"] = report.false_flags
         out[path.name] = entry
+    if args.markdown:
+        print(markdown(out))
+        return 0
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
         print()

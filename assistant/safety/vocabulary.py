@@ -67,6 +67,7 @@ class Vocabulary:
     concepts: tuple[Concept, ...]
     spellable: tuple[str, ...]  # single-word members long enough to correct typos towards
     spelled_as: dict[str, str]  # a spellable member -> a word form the tables know
+    symptom_classes: frozenset[str]  # body and symptom words a nurse should see
 
 
 def keys(word: str, language: str | None) -> frozenset[tuple[str, str]]:
@@ -153,7 +154,8 @@ def vocabulary() -> Vocabulary:
         {key: frozenset(v) for key, v in single.items()},
         {key: frozenset(v) for key, v in prefixes.items()},
         {key: tuple(v) for key, v in phrases.items()},
-        concepts, tuple(sorted(spellable)), spellable)
+        concepts, tuple(sorted(spellable)), spellable,
+        frozenset(data.get("symptom_classes", ())))
 
 
 @cache
