@@ -85,6 +85,7 @@ class SentenceContext:
         self.affirmations = starts(("words", "affirmation"))
         self.first_person = {i for i, t in enumerate(tokens) if t in
                              context_words("first_person")}
+        self.reported_speech = any(t in context_words("reporting") for t in tokens)
         self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)
 
     def _open_between(self, start: int, end: int, strong_only: bool = False) -> bool:
@@ -93,17 +94,18 @@ class SentenceContext:
         ends = self.terminators - self.weak if strong_only else self.terminators
         return not any(start <= t < end for t in ends)
 
-    def negated(self, start: int, end: int, before_only: bool = False) -> bool:
+    def negated(self, start: int, end: int, before_only: bool = False,
+                adjacent_too: bool = False) -> bool:
         """Denied before the sign ("no chest pain") or, unless `before_only`, after it
         ("chest pain: none"); a correction after it takes the denial back ("well maybe")."""
-        if any(c >= end for c in self.corrections):
+        if any(end <= c <= end + 2 for c in self.corrections):
             return False
         for trigger in self.triggers:
             if trigger.category != "negation":
                 continue
             if trigger.direction == "before" and self._denies(trigger, start):
                 return True
-            if before_only:
+            if before_only and not (adjacent_too and trigger.direction == "adjacent_after"):
                 continue
             if trigger.direction == "after" and 0 <= trigger.start - end <= AFTER_REACH \
                     and self._open_between(end, trigger.start):

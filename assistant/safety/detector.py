@@ -155,7 +155,8 @@ class Span:
     parts: tuple[tuple[int, int], ...]
 
 
-def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int) -> list[Span]:
+def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int | None
+           ) -> list[Span]:
     """Each way the sign's classes sit together within its window. The nearest few of each
     part are paired ("chest pain no, well, it's squeezing": the denied pair and the other)."""
     if any(k not in by_class for k in sign.classes):
@@ -163,12 +164,14 @@ def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int) -> li
     first, *rest = sign.classes
     spans = []
     for anchor in by_class[first]:
-        if sign.whole and not (anchor.start == 0 and anchor.end == length):
+        if sign.whole and not (anchor.start == 0 and anchor.end == length):  # None: never
             continue
         nearest = [sorted(by_class[k], key=lambda o: abs(o.start - anchor.start))[:PAIRINGS]
                    for k in rest]
         for others in product(*nearest):
             parts = (anchor, *others)
+            if sign.ordered and any(a.start >= b.start for a, b in zip(parts, parts[1:])):
+                continue
             start, end = min(p.start for p in parts), max(p.end for p in parts)
             if end - start <= sign.window:
                 # Only a typo explains it when every part needed correcting.
@@ -195,12 +198,14 @@ def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = Fal
     fine"): it goes to 988 and a person whatever its grammar."""
     start, end = span.start, span.end
     if flag == "self_harm":
-        # Denied only before it ("I'd never hurt myself"); said of a sister or a neighbour,
-        # or as a condition, it still needs a person; "I wish I'd died in the hospital" is now.
-        if context.negated(start, end, before_only=True) \
+        # Denied before it ("I'd never hurt myself") or in a list ("hopeless - no"); as a
+        # condition it still needs a person, and so does a relative who said it; "I wish
+        # I'd died in the hospital" is now.
+        if context.negated(start, end, before_only=True, adjacent_too=True) \
                 or context.part_negated(start, list(span.parts)) \
                 or context.historical(start, end, stay_counts=False) \
-                or context.denied_later(end):
+                or context.denied_later(end) \
+                or (context.someone_else(start, end) and not context.reported_speech):
             return None
         return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
@@ -228,7 +233,9 @@ def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
     return any(following.tokens[:len(d)] == d for d in denials)
 
 
-def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Finding]:
+def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True
+                     ) -> dict[str, Finding]:
+    """`alone`: the sentence is the whole message."""
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
@@ -242,7 +249,7 @@ def _assess_sentence(sentence: Sentence, today: date | None) -> dict[str, Findin
         for sign in concept.signs:
             if not sign.needs <= by_class.keys():
                 continue
-            for span in _spans(sign, by_class, len(sentence.tokens)):
+            for span in _spans(sign, by_class, len(sentence.tokens) if alone else None):
                 context = context or SentenceContext(
                     sentence, today,
                     frozenset(o.start for o in occurrences if o.klass in _leading_classes()))
@@ -288,7 +295,7 @@ def assess(text: str, today: date | None = None) -> Assessment:
         following = found[index + 1] if index + 1 < len(found) else None
         if _answered_no(sentence, following):
             continue
-        for flag, finding in _assess_sentence(sentence, today).items():
+        for flag, finding in _assess_sentence(sentence, today, len(found) == 1).items():
             held = best.get(flag)
             if held is None or RANK[(finding.tier, finding.severity)] < \
                     RANK[(held.tier, held.severity)]:

@@ -35,6 +35,7 @@ class Sign:
     graver: str | None = None
     window: int = 10  # the widest stretch of words the classes may span
     whole: bool = False  # only when these words are the whole message
+    ordered: bool = False  # the classes in this order ("if I don't wake up, it's fine")
     needs: frozenset[str] = frozenset()  # the classes, as a set
 
     def __post_init__(self) -> None:
@@ -146,7 +147,8 @@ def vocabulary() -> Vocabulary:
     concepts = tuple(
         Concept(flag, entry["summary"], tuple(
             Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
-                 sign.get("graver"), sign.get("window", 10), bool(sign.get("whole")))
+                 sign.get("graver"), sign.get("window", 10), bool(sign.get("whole")),
+                 bool(sign.get("ordered")))
             for sign in entry["signs"]), tuple(entry.get("yields_to", ())),
             entry.get("persists_with"))
         for flag, entry in data["concepts"].items())
