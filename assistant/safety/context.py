@@ -22,7 +22,8 @@ YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
 AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
-                 r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))")
+                 r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))"
+                 r"|\b(?:in the|en los|back in the) [0-9]0s\b")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,13 @@ class SentenceContext:
         return False
 
     def part_negated(self, start: int, parts: list[tuple[int, int]]) -> bool:
-        """A denial just before a later part of a sign: "hope I don't die" is not a wish."""
+        """A denial just before a later part of a sign ("hope I don't die" is not a wish), or
+        right after an earlier one ("my chest feels fine, it's my back that's sore")."""
+        for (_, part_end), (next_start, _) in zip(parts, parts[1:]):
+            if any(t.category == "negation" and t.direction in ("after", "adjacent_after")
+                   and part_end <= t.start <= part_end + 2 and t.end <= next_start
+                   for t in self.triggers):
+                return True
         return any(t.category == "negation" and t.direction == "before"
                    and 0 <= part_start - t.end <= 2 and t.start > start
                    and not any(t.start < pe and ps < t.end for ps, pe in parts)
@@ -199,7 +206,10 @@ class SentenceContext:
     def someone_else(self, start: int, end: int) -> bool:
         """Another person (not the patient a caregiver writes about) had it."""
         for t in self.triggers:
-            if t.category == "other_person" and t.end <= start \
+            if t.category == "other_person" and t.direction == "after" and t.start >= end \
+                    and self._open_between(end, t.start, strong_only=True):
+                return True  # "... from the heat, not my mom"
+            if t.category == "other_person" and t.direction == "before" and t.end <= start \
                     and self._open_between(t.end, start, strong_only=True) \
                     and not any(t.end <= p < start for p in self.first_person):
                 return True

@@ -283,8 +283,19 @@ def _concepts() -> tuple[Concept, ...]:
     return vocabulary().concepts
 
 
+@cache
+def _asking_only() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("asking_only")))
+
+
+def _recited(findings: dict[str, Finding], sentence: Sentence) -> bool:
+    """ "Chest pain, trouble breathing, passing out: call 911": the warning signs recited."""
+    return len(findings) >= 3 and "911" in sentence.tokens
+
+
 def assess(text: str, today: date | None = None) -> Assessment:
-    """Every red flag in `text`, each at its most certain and most severe."""
+    """Every red flag in `text`, each at its most certain and most severe. A message that
+    says it is only asking ("just asking", "nomás pregunto") keeps no "possible" sign."""
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
     if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT:
@@ -295,11 +306,16 @@ def assess(text: str, today: date | None = None) -> Assessment:
         following = found[index + 1] if index + 1 < len(found) else None
         if _answered_no(sentence, following):
             continue
-        for flag, finding in _assess_sentence(sentence, today, len(found) == 1).items():
+        findings = _assess_sentence(sentence, today, len(found) == 1)
+        if _recited(findings, sentence):
+            continue
+        for flag, finding in findings.items():
             held = best.get(flag)
             if held is None or RANK[(finding.tier, finding.severity)] < \
                     RANK[(held.tier, held.severity)]:
                 best[flag] = finding
+    if any(_asking_only().find(s.tokens) for s in found):
+        best = {flag: f for flag, f in best.items() if f.tier == "certain"}
     return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
 
 
