@@ -12,12 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import pairwise
 
 from .vocabulary import context_triggers, context_words
 from .words import LabelledPhrases, Sentence
 
 NEGATION_REACH = 7  # words between a denial and the sign it denies
 AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
+HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
 AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas)\b"
@@ -67,7 +69,8 @@ class SentenceContext:
         this_year = (today or date.today()).year
         for position, token in enumerate(tokens):
             said_to_be = position > 0 and tokens[position - 1] in ("is", "its", "es", "was")
-            if YEAR.fullmatch(token) and int(token) < this_year and not said_to_be:
+            if YEAR.fullmatch(token) and int(token) < this_year and not said_to_be \
+                    and position not in self.pseudo:
                 self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
         def starts(label: tuple[str, str]) -> set[int]:
             return {start for start, _ in matches.get(label, ())}
@@ -81,6 +84,8 @@ class SentenceContext:
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
             position = joined[:match.start()].count(" ")
+            if position in self.pseudo or position - 1 in self.pseudo:
+                continue  # "que murió hace 20 años": someone's death, not the sign's date
             self.triggers.append(Trigger("historical", "anywhere", position,
                                          position + match.group().count(" ") + 1))
         self.affirmations = starts(("words", "affirmation"))
@@ -117,14 +122,16 @@ class SentenceContext:
                 return True  # "chest pain none", "breathing fine"
         return False
 
-    def part_negated(self, start: int, parts: list[tuple[int, int]]) -> bool:
-        """A denial just before a later part of a sign ("hope I don't die" is not a wish), or
-        right after an earlier one ("my chest feels fine, it's my back that's sore")."""
-        for (_, part_end), (next_start, _) in zip(parts, parts[1:]):
-            if any(t.category == "negation" and t.direction in ("after", "adjacent_after")
+    def part_cleared(self, parts: list[tuple[int, int]]) -> bool:
+        """A denial right after an earlier part of a sign: "my chest feels fine, it's my back
+        that's sore"."""
+        return any(t.category == "negation" and t.direction in ("after", "adjacent_after")
                    and part_end <= t.start <= part_end + 2 and t.end <= next_start
-                   for t in self.triggers):
-                return True
+                   for (_, part_end), (next_start, _) in pairwise(parts)
+                   for t in self.triggers)
+
+    def part_negated(self, start: int, parts: list[tuple[int, int]]) -> bool:
+        """A denial just before a later part of a sign: "hope I don't die" is not a wish."""
         return any(t.category == "negation" and t.direction == "before"
                    and 0 <= part_start - t.end <= 2 and t.start > start
                    and not any(t.start < pe and ps < t.end for ps, pe in parts)
@@ -136,7 +143,7 @@ class SentenceContext:
         if self._is_an_answer(trigger) or not self._open_between(trigger.end, start):
             return False
         # A comma ends a denial's reach: "no fever, chest pain since this morning".
-        if any(trigger.end <= c < start for c in self.sentence.commas):
+        if any(trigger.end <= c <= start for c in self.sentence.commas):
             return False
         return not any(trigger.end <= a <= start for a in self.affirmations)
 
@@ -155,17 +162,26 @@ class SentenceContext:
         """ "No, I passed out": a bare no before a comma answers the question asked."""
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
-    def historical(self, start: int, end: int, stay_counts: bool = True) -> bool:
-        """Long ago, or (`stay_counts`) during the hospital stay now over. A comparison or an
-        ongoing word beside the sign ("like before the stent", "she keeps asking") makes the
-        past a yardstick for now."""
+    def historical(self, start: int, end: int, stay_counts: bool = True,
+                   figures_count: bool = True) -> bool:
+        """Long ago, or (`stay_counts`) during the hospital stay now over, or (`figures_count`)
+        money and shows. A comparison or an ongoing word beside the sign ("like before the
+        stent", "she keeps asking") makes the past a yardstick for now. A date far from the
+        sign is about something else ("her sister died in 2010")."""
         now = any(self._same_scope(Trigger("", "", c, c + 1), start, end)
                   for c in self.comparisons)
-        categories = ("figurative",) if now else ("historical", "figurative")
+        categories: tuple[str, ...] = () if now else ("historical",)
+        if figures_count:
+            categories += ("figurative",)
         if stay_counts and not now:
             categories += ("during_stay",)
         return any(t.category in categories and self._same_scope(t, start, end)
-                   for t in self.triggers)
+                   and self._near(t, start, end) for t in self.triggers)
+
+    @staticmethod
+    def _near(trigger: Trigger, start: int, end: int) -> bool:
+        gap = start - trigger.end if trigger.end <= start else trigger.start - end
+        return gap <= HISTORICAL_REACH
 
     def denied_later(self, end: int) -> bool:
         """ "... and he said no, never": asked and denied."""
@@ -202,6 +218,18 @@ class SentenceContext:
         """ "Is it normal that my chest hurts": a question about a sign, to be checked."""
         return any(t.category == "asking" and self._same_scope(t, start, end)
                    for t in self.triggers)
+
+    def someone_else_outside_home(self, start: int, end: int) -> bool:
+        """Someone else, not of the household, and no "I" or "my" in the words themselves."""
+        tokens = self.sentence.tokens
+        if any(tokens[i] in context_words("first_person") for i in range(start, end)):
+            return False
+        household = context_words("household")
+        for t in self.triggers:
+            if t.category == "other_person" and t.direction == "before" and t.end <= start \
+                    and " ".join(tokens[t.start:t.end]) in household:
+                return False
+        return self.someone_else(start, end)
 
     def someone_else(self, start: int, end: int) -> bool:
         """Another person (not the patient a caregiver writes about) had it."""

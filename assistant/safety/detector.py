@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
-from itertools import product
+from itertools import pairwise, product
 
 from .context import SentenceContext
 from .spelling import correction
@@ -170,7 +170,7 @@ def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int | None
                    for k in rest]
         for others in product(*nearest):
             parts = (anchor, *others)
-            if sign.ordered and any(a.start >= b.start for a, b in zip(parts, parts[1:])):
+            if sign.ordered and any(a.start >= b.start for a, b in pairwise(parts)):
                 continue
             start, end = min(p.start for p in parts), max(p.end for p in parts)
             if end - start <= sign.window:
@@ -203,12 +203,14 @@ def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = Fal
         # I'd died in the hospital" is now.
         if context.negated(start, end, before_only=True, adjacent_too=True) \
                 or context.part_negated(start, list(span.parts)) \
-                or context.historical(start, end, stay_counts=False) \
+                or context.historical(start, end, stay_counts=False, figures_count=False) \
                 or context.denied_later(end) \
-                or (context.someone_else(start, end) and not context.reported_speech):
+                or (context.someone_else_outside_home(start, end)
+                    and not context.reported_speech):
             return None
         return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
+            or context.part_cleared(list(span.parts)) \
             or context.historical(start, end) or context.resolved(end, persists) \
             or context.denied_later(end):
         return None

@@ -55,6 +55,13 @@ def correction(token: str) -> str | None:
         if len(prefix) < 5 or token[:2] != prefix[:2]:
             continue
         for cut in (len(prefix) - 1, len(prefix), len(prefix) + 1):
-            if cut <= len(token) and OSA.distance(token[:cut], prefix) <= 1:
+            if cut <= len(token) and token[cut:] in ENDINGS \
+                    and OSA.distance(token[:cut], prefix) <= 1:
                 return prefix + token[cut:]
     return None
+
+
+# What may follow a slipped stem: "sqeez|ing", "desmall|e" (not "desay|une").
+ENDINGS = frozenset({"", "s", "e", "es", "ed", "d", "ing", "in", "er", "y", "o", "a", "os", "as",
+                     "ado", "ada", "ando", "iendo", "ar", "ir", "aba", "ia", "arme", "arse",
+                     "ase", "io"})
