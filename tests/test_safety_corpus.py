@@ -21,12 +21,14 @@ PUBLISHED = json.loads((CORPUS / "published.json").read_text())
 RED_FLAGS = [case for path in DEVELOPMENT for case in load(path) if case["severity"] != "none"]
 
 
-@pytest.mark.parametrize("case", RED_FLAGS, ids=lambda case: case["text"][:60])
-def test_every_red_flag_in_the_development_set_is_caught(case: dict) -> None:
-    found = assess(case["text"])
-    assert found.findings, f"missed {case['flags']}"
-    if "self_harm" in case["flags"]:
-        assert "self_harm" in found.flags  # 988, not only 911
+def test_every_red_flag_in_the_development_set_is_caught() -> None:
+    missed = []
+    for case in RED_FLAGS:
+        found = assess(case["text"])
+        if not found.findings or ("self_harm" in case["flags"]
+                                  and "self_harm" not in found.flags):  # 988, not only 911
+            missed.append((case["flags"], case["text"]))
+    assert missed == []
 
 
 def test_the_development_set_raises_few_false_flags() -> None:
