@@ -19,6 +19,9 @@ from .words import LabelledPhrases, Sentence
 
 NEGATION_REACH = 7  # words between a denial and the sign it denies
 AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
+NEGATION_WORDS = frozenset({"no", "not", "never", "dont", "doesnt", "didnt", "cant", "wont",
+                            "nunca", "ni", "sin"})  # a sign that starts with one is its own
+OWN_NEGATIONS = frozenset({"no", "not", "never", "ya", "dont", "nunca", "cant", "wont", "ni"})
 HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
@@ -44,7 +47,7 @@ def _all_phrases() -> LabelledPhrases:
         for category, directions in context_triggers().items()
         for direction, phrases in directions.items() if phrases}
     for name in ("weak_terminators", "recurrence", "recent", "correction", "comparison",
-                 "affirmation"):
+                 "affirmation", "long_over"):
         lists[("words", name)] = tuple(tuple(w.split()) for w in context_words(name))
     return LabelledPhrases(lists)
 
@@ -80,6 +83,7 @@ class SentenceContext:
         self.recurrences = starts(("words", "recurrence"))
         self.recent = bool(starts(("words", "recent")))
         self.corrections = starts(("words", "correction"))
+        self.long_over = bool(starts(("words", "long_over")))
         self.comparisons = sorted(starts(("words", "comparison")))
         joined = " ".join(tokens)
         for match in AGO.finditer(joined):
@@ -101,7 +105,7 @@ class SentenceContext:
         return not any(start <= t < end for t in ends)
 
     def negated(self, start: int, end: int, before_only: bool = False,
-                adjacent_too: bool = False) -> bool:
+                adjacent_too: bool = False, reach: int | None = None) -> bool:
         """Denied before the sign ("no chest pain") or, unless `before_only`, after it
         ("chest pain: none"); a correction after it takes the denial back ("well maybe")."""
         if any(end <= c <= end + 2 for c in self.corrections):
@@ -109,7 +113,8 @@ class SentenceContext:
         for trigger in self.triggers:
             if trigger.category != "negation":
                 continue
-            if trigger.direction == "before" and self._denies(trigger, start):
+            if trigger.direction == "before" and (reach is None or reach > 0) \
+                    and self._denies(trigger, start):
                 return True
             if before_only and not (adjacent_too and trigger.direction == "adjacent_after"):
                 continue
@@ -138,6 +143,9 @@ class SentenceContext:
                    for part_start, _ in parts for t in self.triggers)
 
     def _denies(self, trigger: Trigger, start: int) -> bool:
+        if trigger.start < start < trigger.end \
+                and self.sentence.tokens[start] not in NEGATION_WORDS:
+            return True  # "no problems with breathing": the denial runs into the sign
         if trigger.end > start or start - trigger.end > NEGATION_REACH:
             return False
         if self._is_an_answer(trigger) or not self._open_between(trigger.end, start):
@@ -163,7 +171,7 @@ class SentenceContext:
         return trigger.start == 0 and trigger.end in self.sentence.commas
 
     def historical(self, start: int, end: int, stay_counts: bool = True,
-                   figures_count: bool = True) -> bool:
+                   figures_count: bool = True, parts: tuple[tuple[int, int], ...] = ()) -> bool:
         """Long ago, or (`stay_counts`) during the hospital stay now over, or (`figures_count`)
         money and shows. A comparison or an ongoing word beside the sign ("like before the
         stent", "she keeps asking") makes the past a yardstick for now. A date far from the
@@ -171,11 +179,13 @@ class SentenceContext:
         now = any(self._same_scope(Trigger("", "", c, c + 1), start, end)
                   for c in self.comparisons)
         categories: tuple[str, ...] = () if now else ("historical",)
+        if stay_counts and not now:
+            categories += ("recent_past",)
         if figures_count:
             categories += ("figurative",)
         if stay_counts and not now:
             categories += ("during_stay",)
-        return any(t.category in categories and self._same_scope(t, start, end)
+        return any(t.category in categories and self._same_scope(t, start, end, parts)
                    and self._near(t, start, end) for t in self.triggers)
 
     @staticmethod
@@ -183,15 +193,37 @@ class SentenceContext:
         gap = start - trigger.end if trigger.end <= start else trigger.start - end
         return gap <= HISTORICAL_REACH
 
+    def recited(self, start: int, end: int) -> bool:
+        """Instructions said back ("chest pain = 911, got it"), for every sign, self-harm too."""
+        return any(t.category == "recital" and self._same_scope(t, start, end)
+                   for t in self.triggers)
+
     def denied_later(self, end: int) -> bool:
-        """ "... and he said no, never": asked and denied."""
-        return any(t.category == "denied_later" and t.start >= end for t in self.triggers)
+        """ "... and he said no, never": asked and denied, unless taken back ("pero sí")."""
+        return any(t.category == "denied_later" and t.start >= end
+                   and not any(c >= t.end for c in self.corrections) for t in self.triggers)
+
+    def self_harm_denied(self, start: int, end: int) -> bool:
+        """A denial right before talk of self-harm ("I'd never hurt myself", "no thoughts of
+        hurting myself"): only within two words, since despair is full of "no" and "ya no";
+        and never when the words themselves begin with one ("no, yo ya no quiero vivir")."""
+        if self.sentence.tokens[start] in OWN_NEGATIONS or any(
+                end <= c <= end + 2 for c in self.corrections):  # "haven't hurt myself. Yet."
+            return False
+        return any(t.category == "negation" and t.direction == "before"
+                   and t.start < start and start - t.end <= 2
+                   and self._open_between(t.end, start)
+                   and not any(t.end <= c <= start for c in self.sentence.commas)
+                   and not any(t.end <= a <= start for a in self.affirmations)
+                   for t in self.triggers)
 
     def resolved(self, end: int, persists: bool = False) -> bool:
         """ "The tightness I had in the hospital is totally gone": over, unless it came back
         or it was today (a sign that passed this morning still needs a person), or
         `persists` (bleeding on a blood thinner)."""
-        if self.recent or persists:
+        if persists:
+            return self.long_over
+        if self.recent:
             return False
         return any(t.category == "resolved" and t.start >= end
                    and not any(r >= t.end for r in self.recurrences) for t in self.triggers)
@@ -243,7 +275,10 @@ class SentenceContext:
                 return True
         return False
 
-    def _same_scope(self, trigger: Trigger, start: int, end: int) -> bool:
+    def _same_scope(self, trigger: Trigger, start: int, end: int,
+                    parts: tuple[tuple[int, int], ...] = ()) -> bool:
+        if any(ps <= trigger.start and trigger.end <= pe for ps, pe in parts):
+            return False  # the sign's own words ("thinks the lady on tv is talking to him")
         if trigger.end <= start:
             return self._open_between(trigger.end, start, strong_only=True)
         if trigger.start >= end:

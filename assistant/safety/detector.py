@@ -95,6 +95,13 @@ def _context_vocabulary() -> frozenset[str]:
     return frozenset(context_words("first_person") | context_words("affirmation"))
 
 
+@lru_cache(maxsize=50_000)
+def _keys_with_correction(token: str) -> tuple[tuple[str, str], ...]:
+    """A token's keys, and its correction's when it is a typo ("wnat" reads as "want")."""
+    fixed = correction(token) if token not in _context_vocabulary() else None
+    return token_keys(token) + (token_keys(fixed) if fixed and fixed != token else ())
+
+
 def _phrase_end(tokens: tuple[str, ...], second: int, words: tuple[frozenset, ...]
                 ) -> int | None:
     """Where a phrase whose first two words are matched (the second at `second`) ends."""
@@ -102,7 +109,7 @@ def _phrase_end(tokens: tuple[str, ...], second: int, words: tuple[frozenset, ..
     for keys in words[2:]:
         for skip in range(PHRASE_GAP + 1):
             at = position + skip
-            if at < len(tokens) and not keys.isdisjoint(token_keys(tokens[at])):
+            if at < len(tokens) and not keys.isdisjoint(_keys_with_correction(tokens[at])):
                 position = at + 1
                 break
         else:
@@ -110,10 +117,21 @@ def _phrase_end(tokens: tuple[str, ...], second: int, words: tuple[frozenset, ..
     return position
 
 
+def _blocked(start: int, end: int, masked: set[int],
+             mask_spans: list[tuple[int, int]]) -> bool:
+    """A phrase touching a mask is blocked, unless the mask lies wholly inside a longer
+    phrase: "stopped my blood thinner" is not "blood thinner"."""
+    touching = [(a, b) for a, b in mask_spans if a < end and start < b]
+    if not masked.intersection(range(start, end)):
+        return False
+    return not all(start <= a and b <= end and (a, b) != (start, end) for a, b in touching)
+
+
 def _occurrences(sentence: Sentence, masked: set[int]) -> list[Occurrence]:
     table = vocabulary()
     tokens = sentence.tokens
-    keys = [token_keys(token) for token in tokens]
+    mask_spans = _masks().find(tokens) if masked else []
+    keys = [_keys_with_correction(token) for token in tokens]
     found: list[Occurrence] = []
     for start, token in enumerate(tokens):
         if start in masked:
@@ -127,7 +145,7 @@ def _occurrences(sentence: Sentence, masked: set[int]) -> list[Occurrence]:
                     for phrase in table.phrases.get((first_key, second_key), ()):
                         end = _phrase_end(tokens, second, phrase.words)
                         if end is None or (phrase.klass, end) in seen \
-                                or masked.intersection(range(start, end)):
+                                or _blocked(start, end, masked, mask_spans):
                             continue
                         seen.add((phrase.klass, end))
                         found.append(Occurrence(phrase.klass, start, end, False))
@@ -201,17 +219,21 @@ def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = Fal
         # Denied before it ("I'd never hurt myself") or in a list ("hopeless - no"); as a
         # condition it still needs a person, and so does a relative who said it; "I wish
         # I'd died in the hospital" is now.
-        if context.negated(start, end, before_only=True, adjacent_too=True) \
+        if context.recited(start, end) \
+                or context.self_harm_denied(start, end) \
+                or context.negated(start, end, before_only=True, adjacent_too=True,
+                                   reach=0) \
                 or context.part_negated(start, list(span.parts)) \
-                or context.historical(start, end, stay_counts=False, figures_count=False) \
+                or context.historical(start, end, stay_counts=False, figures_count=False,
+                                      parts=span.parts) \
                 or context.denied_later(end) \
-                or (context.someone_else_outside_home(start, end)
-                    and not context.reported_speech):
+                or context.someone_else_outside_home(start, end):
             return None
         return "certain"
     if context.negated(start, end) or context.part_negated(start, list(span.parts)) \
-            or context.part_cleared(list(span.parts)) \
-            or context.historical(start, end) or context.resolved(end, persists) \
+            or context.part_cleared(list(span.parts)) or context.recited(start, end) \
+            or context.historical(start, end, parts=span.parts) \
+            or context.resolved(end, persists) \
             or context.denied_later(end):
         return None
     if context.someone_else(start, end):
@@ -255,7 +277,8 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True
                 context = context or SentenceContext(
                     sentence, today,
                     frozenset(o.start for o in occurrences if o.klass in _leading_classes()))
-                persists = concept.persists_with is not None and concept.persists_with in present
+                persists = concept.passing_counts or (
+                    concept.persists_with is not None and concept.persists_with in present)
                 tier = _judge(context, span, concept.flag, persists)
                 if tier is not None:
                     finding = Finding(concept.flag, tier,

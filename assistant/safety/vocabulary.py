@@ -49,6 +49,7 @@ class Concept:
     signs: tuple[Sign, ...]
     yields_to: tuple[str, ...] = ()  # a finding overlapping one of these is theirs
     persists_with: str | None = None  # with this class in the sentence, "it stopped" is no end
+    passing_counts: bool = False  # a sign that went away still counts ("fine now")
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def vocabulary() -> Vocabulary:
                  sign.get("graver"), sign.get("window", 10), bool(sign.get("whole")),
                  bool(sign.get("ordered")))
             for sign in entry["signs"]), tuple(entry.get("yields_to", ())),
-            entry.get("persists_with"))
+            entry.get("persists_with"), bool(entry.get("passing_counts")))
         for flag, entry in data["concepts"].items())
     return Vocabulary(
         {key: frozenset(v) for key, v in single.items()},

@@ -24,7 +24,7 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes gone: "Can’t BREATHE" -> "cant breathe"."""
-    text = unicodedata.normalize("NFKD", text.lower()).replace("’", "")
+    text = unicodedata.normalize("NFKD", text.lower()).replace("’", "").replace("=", " equals ")
     # Accents become their letters' marks, which ASCII drops (as do emoji: never a word).
     text = text.encode("ascii", "ignore").decode("ascii")
     text = text.replace("'", "").replace("`", "")
@@ -71,11 +71,13 @@ def sentences(text: str) -> list[Sentence]:
 
 
 def _with_one_word_sentences_joined(found: list[Sentence]) -> list[Sentence]:
-    """ "I haven't hurt myself. Yet.": a one-word sentence belongs to the one before, unless
+    """ "I haven't hurt myself. Yet.", "Got the bill. Nearly fainted.": a sentence of one or
+    two words belongs to the one before, unless
     it answers a question ("blood in my stool? no.")."""
     joined: list[Sentence] = []
     for sentence in found:
-        if joined and len(sentence.tokens) == 1 and not joined[-1].question:
+        if joined and len(sentence.tokens) <= 2 and not joined[-1].question \
+                and not sentence.question:
             last = joined[-1]
             joined[-1] = Sentence(last.tokens + sentence.tokens,
                                   last.commas | {len(last.tokens)}, last.question)
