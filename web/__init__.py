@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from assistant.models import MAX_ROW_ID
+from assistant.safety import warm_up
 from assistant.services import Services
 from assistant.voice_calls import VoiceCalls
 from dashboard.admin import bp as admin_bp
@@ -47,6 +48,7 @@ def create_app(services: Services) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["carecall"] = services
+    warm_up()  # the safety net's word lists, before the first patient's reply
     # A row id too large for the database is simply not found (not a database error).
     app.url_map.converters["int"] = RowId
     app.extensions["carecall.voice"] = VoiceCalls(services)

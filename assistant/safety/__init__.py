@@ -13,9 +13,9 @@ else of Carecall: the dialogue, the CLI and the flow editor import this package,
 The vocabulary is data (`concepts.yaml`, `context.yaml`), reviewed like the flows.
 """
 
-from .detector import Assessment, Finding, assess, scan, symptom_words
+from .detector import Assessment, Finding, assess, scan, symptom_words, warm_up
 from .vocabulary import LANGUAGES, RED_FLAG_IDS, SUMMARIES, gather_hints
 from .words import normalise
 
 __all__ = ["LANGUAGES", "RED_FLAG_IDS", "SUMMARIES", "Assessment", "Finding", "assess",
-           "gather_hints", "normalise", "scan", "symptom_words"]
+           "gather_hints", "normalise", "scan", "symptom_words", "warm_up"]

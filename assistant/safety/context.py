@@ -25,7 +25,7 @@ OWN_NEGATIONS = frozenset({"no", "not", "never", "ya", "dont", "nunca", "cant", 
 HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
-AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas)\b"
+AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))"
                  r"|\b(?:in the|en los|back in the) [0-9]0s\b")
@@ -40,7 +40,7 @@ class Trigger:
 
 
 @cache
-def _all_phrases() -> LabelledPhrases:
+def context_index() -> LabelledPhrases:
     """Every trigger list and word list in one index, so a sentence is read once."""
     lists: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
         (category, direction): phrases
@@ -60,7 +60,7 @@ class SentenceContext:
         self.sign_starts = sign_starts
         self.sentence = sentence
         tokens = sentence.tokens
-        matches = _all_phrases().find_all(tokens)
+        matches = context_index().find_all(tokens)
         self.pseudo: set[int] = set()
         for start, end in matches.get(("pseudo", "anywhere"), ()):
             self.pseudo.update(range(start, end))
@@ -73,7 +73,7 @@ class SentenceContext:
         for position, token in enumerate(tokens):
             said_to_be = position > 0 and tokens[position - 1] in ("is", "its", "es", "was")
             if YEAR.fullmatch(token) and int(token) < this_year and not said_to_be \
-                    and position not in self.pseudo:
+                    and position not in self.pseudo and position - 1 not in self.pseudo:
                 self.triggers.append(Trigger("historical", "anywhere", position, position + 1))
         def starts(label: tuple[str, str]) -> set[int]:
             return {start for start, _ in matches.get(label, ())}
@@ -123,6 +123,8 @@ class SentenceContext:
                 return True
             if trigger.direction == "adjacent_after" and trigger.start == end \
                     and self._ends_an_answer(trigger) \
+                    and not (end in self.sentence.commas and trigger.end in self.sign_starts
+                             and trigger.end not in self.sentence.commas) \
                     and not self._inside_is_a_denial(start, end):
                 return True  # "chest pain none", "breathing fine"
         return False
@@ -200,7 +202,10 @@ class SentenceContext:
 
     def denied_later(self, end: int) -> bool:
         """ "... and he said no, never": asked and denied, unless taken back ("pero sí")."""
+        tokens = self.sentence.tokens
         return any(t.category == "denied_later" and t.start >= end
+                   and (t.end == len(tokens) or t.end in self.sentence.commas
+                        or tokens[t.end] in ("never", "nunca", "nada", "not"))
                    and not any(c >= t.end for c in self.corrections) for t in self.triggers)
 
     def self_harm_denied(self, start: int, end: int) -> bool:
@@ -266,8 +271,7 @@ class SentenceContext:
     def someone_else(self, start: int, end: int) -> bool:
         """Another person (not the patient a caregiver writes about) had it."""
         for t in self.triggers:
-            if t.category == "other_person" and t.direction == "after" and t.start >= end \
-                    and self._open_between(end, t.start, strong_only=True):
+            if t.category == "other_person" and t.direction == "after" and t.start >= end:
                 return True  # "... from the heat, not my mom"
             if t.category == "other_person" and t.direction == "before" and t.end <= start \
                     and self._open_between(t.end, start, strong_only=True) \

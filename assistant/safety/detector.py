@@ -13,8 +13,8 @@ from datetime import date
 from functools import cache, lru_cache
 from itertools import pairwise, product
 
-from .context import SentenceContext
-from .spelling import correction
+from .context import SentenceContext, context_index
+from .spelling import correction, known_words
 from .vocabulary import (
     RED_FLAG_IDS,
     Concept,
@@ -96,6 +96,25 @@ def _context_vocabulary() -> frozenset[str]:
 
 
 @lru_cache(maxsize=50_000)
+def _split_word_classes(first: str, second: str) -> tuple[frozenset[str], bool]:
+    """Classes of two tokens read as one word ("san gre" -> sangre), when neither says as
+    much alone: speech recognisers split the words that matter. A joined word that is itself
+    a slip ("mata arme" -> matarme) is accepted only when long, and counts as a guess."""
+    if len(first) < 2 or len(second) < 2 or len(first + second) < 5:
+        return frozenset(), False
+    word = first + second
+    joined, corrected = _classes_of(word)
+    if not joined:
+        return frozenset(), False
+    if corrected:
+        fixed = correction(word) or ""
+        if len(word) < 7 or fixed[:2] != word[:2]:
+            return frozenset(), False
+    alone = _classes_of(first)[0] | _classes_of(second)[0]
+    return frozenset(joined - alone), corrected
+
+
+@lru_cache(maxsize=50_000)
 def _keys_with_correction(token: str) -> tuple[tuple[str, str], ...]:
     """A token's keys, and its correction's when it is a typo ("wnat" reads as "want")."""
     fixed = correction(token) if token not in _context_vocabulary() else None
@@ -133,6 +152,10 @@ def _occurrences(sentence: Sentence, masked: set[int]) -> list[Occurrence]:
     mask_spans = _masks().find(tokens) if masked else []
     keys = [_keys_with_correction(token) for token in tokens]
     found: list[Occurrence] = []
+    for start in range(len(tokens) - 1):  # a word the recogniser split: "des mayo"
+        if start not in masked and start + 1 not in masked:
+            joined_classes, guessed = _split_word_classes(tokens[start], tokens[start + 1])
+            found.extend(Occurrence(k, start, start + 2, guessed) for k in joined_classes)
     for start, token in enumerate(tokens):
         if start in masked:
             continue
@@ -208,8 +231,8 @@ def _severity(sign: Sign, present: set[str], flag: str) -> str:
     return sign.severity
 
 
-def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False
-           ) -> str | None:
+def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False,
+           patient_named: bool = False) -> str | None:
     """certain, possible, or None when the context says it is not happening to the patient.
 
     Talk of self-harm counts even as a question or a condition ("if I don't wake up it's
@@ -236,7 +259,7 @@ def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = Fal
             or context.resolved(end, persists) \
             or context.denied_later(end):
         return None
-    if context.someone_else(start, end):
+    if context.someone_else(start, end) and not patient_named:
         return None
     if context.hypothetical(start, end):
         return None
@@ -257,9 +280,10 @@ def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
     return any(following.tokens[:len(d)] == d for d in denials)
 
 
-def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True
-                     ) -> dict[str, Finding]:
-    """`alone`: the sentence is the whole message."""
+def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
+                     patient_named: bool = False) -> dict[str, Finding]:
+    """`alone`: the sentence is the whole message; `patient_named`: the message says the
+    person it is about is the patient."""
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
@@ -279,7 +303,7 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True
                     frozenset(o.start for o in occurrences if o.klass in _leading_classes()))
                 persists = concept.passing_counts or (
                     concept.persists_with is not None and concept.persists_with in present)
-                tier = _judge(context, span, concept.flag, persists)
+                tier = _judge(context, span, concept.flag, persists, patient_named)
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
                                       _severity(sign, present, concept.flag),
@@ -309,6 +333,11 @@ def _concepts() -> tuple[Concept, ...]:
 
 
 @cache
+def _patient_named() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("patient_named")))
+
+
+@cache
 def _asking_only() -> PhraseIndex:
     return PhraseIndex(tuple(tuple(w.split()) for w in context_words("asking_only")))
 
@@ -323,6 +352,7 @@ def assess(text: str, today: date | None = None) -> Assessment:
     says it is only asking ("just asking", "nomás pregunto") keeps no "possible" sign."""
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
+    named = [bool(_patient_named().find(s.tokens)) for s in found]
     if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT:
         # "Help. Breathing": a few words are one thought, however they are punctuated.
         found.append(Sentence(tuple(t for s in found for t in s.tokens), frozenset(),
@@ -331,7 +361,9 @@ def assess(text: str, today: date | None = None) -> Assessment:
         following = found[index + 1] if index + 1 < len(found) else None
         if _answered_no(sentence, following):
             continue
-        findings = _assess_sentence(sentence, today, len(found) == 1)
+        # "He is your patient" names the person of the other sentences, not its own.
+        patient_named = any(n for i, n in enumerate(named) if i != index)
+        findings = _assess_sentence(sentence, today, len(found) == 1, patient_named)
         if _recited(findings, sentence):
             continue
         for flag, finding in findings.items():
@@ -342,6 +374,14 @@ def assess(text: str, today: date | None = None) -> Assessment:
     if any(_asking_only().find(s.tokens) for s in found):
         best = {flag: f for flag, f in best.items() if f.tier == "certain"}
     return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
+
+
+def warm_up() -> None:
+    """Load the vocabulary, the context lists and the word lists now, so a process's first
+    patient reply is not the one that waits for them."""
+    vocabulary()
+    context_index()
+    known_words()
 
 
 def symptom_words(text: str) -> list[str]:

@@ -95,8 +95,11 @@ def token_keys(token: str) -> tuple[tuple[str, str], ...]:
     return ("s", token), ("en", english), ("es", spanish)
 
 
+@cache
 def read_yaml(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+    """One of the vocabulary files, read once (with libyaml's loader where it is built)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load((HERE / name).read_text(encoding="utf-8"), Loader=loader)
     _only_strings(data, name)
     return data
 

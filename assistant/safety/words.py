@@ -75,6 +75,11 @@ def _with_one_word_sentences_joined(found: list[Sentence]) -> list[Sentence]:
     two words belongs to the one before, unless
     it answers a question ("blood in my stool? no.")."""
     joined: list[Sentence] = []
+    if len(found) > 1 and len(found[0].tokens) == 1 and not found[0].question:
+        first, second = found[0], found[1]  # "Goodbye. Thanks for the calls."
+        found = [Sentence(first.tokens + second.tokens,
+                          frozenset({1}) | {c + 1 for c in second.commas}, second.question),
+                 *found[2:]]
     for sentence in found:
         if joined and len(sentence.tokens) <= 2 and not joined[-1].question \
                 and not sentence.question:
