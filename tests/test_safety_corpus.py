@@ -18,7 +18,8 @@ from assistant.safety.measure import load, measure
 CORPUS = Path(__file__).parent / "corpus" / "safety"
 DEVELOPMENT = sorted(CORPUS.glob("development*.yaml"))
 PUBLISHED = json.loads((CORPUS / "published.json").read_text())
-RED_FLAGS = [case for path in DEVELOPMENT for case in load(path) if case["severity"] != "none"]
+CASES = [case for path in DEVELOPMENT for case in load(path)]
+RED_FLAGS = [case for case in CASES if case["severity"] != "none"]
 
 
 def test_every_red_flag_in_the_development_set_is_caught() -> None:
@@ -32,7 +33,7 @@ def test_every_red_flag_in_the_development_set_is_caught() -> None:
 
 
 def test_the_development_set_raises_few_false_flags() -> None:
-    report = measure([case for path in DEVELOPMENT for case in load(path)])
+    report = measure([case for case in CASES if case["severity"] == "none"])
     assert report.overall.figures()["false_flags_per_100"] <= 2.0, report.false_flags
 
 

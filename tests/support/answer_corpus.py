@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -24,7 +25,9 @@ def load(name: str) -> list[dict]:
     return yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))
 
 
+@cache
 def shipped_questions() -> dict[str, Question]:
+    """The shipped flows' questions by id, loaded once (every case is read against them)."""
     library = FlowLibrary.load(PROJECT_ROOT / "flows",
                                PromptCatalogue.load(PROJECT_ROOT / "prompts"))
     questions: dict[str, Question] = {}
