@@ -66,7 +66,7 @@ def test_in_spanish_the_patient_is_told_a_nurse_will_review_it(tmp_path: Path) -
                       {"*": "no", "feeling": "igual", "weight": "180", "swelling": "morado"},
                       lang="es")
     said = " ".join(t["text"] for t in report["transcript"] if t["from"] == "assistant")
-    assert "una enfermera de Riverside Hospital la revisará" in said
+    assert "Una enfermera de Riverside Hospital revisará su respuesta" in said
 
 
 def test_the_coordinator_sees_every_reply_quoted(services, phone) -> None:
