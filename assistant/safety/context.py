@@ -28,7 +28,8 @@ YEAR = re.compile(r"(19|20)\d\d")
 AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))"
-                 r"|\b(?:in the|en los|back in the) [0-9]0s\b")
+                 r"|\b(?:in the|en los|back in the) [0-9]0s\b"
+                 r"|\b(?:in|en|back in) (?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b")
 
 
 @dataclass(frozen=True)

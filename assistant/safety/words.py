@@ -25,6 +25,7 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes gone: "Can’t BREATHE" -> "cant breathe"."""
     text = unicodedata.normalize("NFKD", text.lower()).replace("’", "").replace("=", " equals ")
+    text = text.replace("\N{DROP OF BLOOD}", " blood ")  # 🩸: an emoji that says a sign
     # Accents become their letters' marks, which ASCII drops (as do emoji: never a word).
     text = text.encode("ascii", "ignore").decode("ascii")
     text = text.replace("'", "").replace("`", "")
