@@ -8,6 +8,7 @@ emergency, "a little winded on the stairs" is urgent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -29,6 +30,10 @@ from .words import PhraseIndex, Sentence, normalise, sentences
 
 PHRASE_GAP = 1  # extra words allowed inside a phrase ("passed right out")
 SHORT = 6  # words in a message short enough to read as one sentence
+# An oxygen saturation under 90% ("SpO2 86%", "sats 84", "oxigeno en 85"): a number that is
+# the warning sign (REFERENCE: breathless, blue lips), whatever words come with it.
+LOW_OXYGEN = re.compile(r"\b(?:spo2|sp02|o2 sat|o2 sats|sat|sats|saturation|saturacion|"
+                        r"oxygen|oxigeno|pulse ox|oximeter|oximetro)\D{0,15}?\b([5-8][0-9])\b")
 PAIRINGS = 3  # occurrences of each other part tried with each first part
 
 
@@ -371,6 +376,8 @@ def assess(text: str, today: date | None = None) -> Assessment:
             if held is None or RANK[(finding.tier, finding.severity)] < \
                     RANK[(held.tier, held.severity)]:
                 best[flag] = finding
+    if "breathing" not in best and LOW_OXYGEN.search(normalise(text)):
+        best["breathing"] = Finding("breathing", "certain", "emergency", "low oxygen")
     if any(_asking_only().find(s.tokens) for s in found):
         best = {flag: f for flag, f in best.items() if f.tier == "certain"}
     return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
