@@ -8,9 +8,10 @@ Spanish with typo and sound-alike tolerance, then weighed in its context the Con
 *certain* (the emergency instruction first: 911, or 988 for self-harm) and *possible*
 (the patient is told what to do if it is happening now and a nurse checks today).
 
-May import: the standard library, `snowballstemmer`, `rapidfuzz`, `jellyfish`, `yaml`. Nothing
-else of Carecall: the dialogue, the CLI and the flow editor import this package, not the reverse.
-The vocabulary is data (`concepts.yaml`, `context.yaml`), reviewed like the flows.
+May import: the standard library, `snowballstemmer`, `rapidfuzz`, `wordfreq`'s data (read
+with `msgpack`) and `yaml`. Nothing else of Carecall: the dialogue, the CLI and the flow editor
+import this package, not the reverse. The vocabulary is data (`concepts.yaml`,
+`context.yaml`), reviewed like the flows; `docs/SAFETY.md` explains it and its figures.
 """
 
 from .detector import Assessment, Finding, assess, scan, symptom_words, warm_up
