@@ -130,6 +130,14 @@ def finding(text: str, flag: str) -> tuple[str, str]:
     # A sign that passed today still counts; comparisons with the past are the present.
     ("my arm went numb for ten minutes this morning, fine now", "stroke"),
     ("pressure in my chest like before my stent", "chest_pain"),
+    ("used to could walk to church, now I'm winded halfway", "breathing"),
+    # A caregiver naming themself: the signs are the patient's, not the relative's.
+    ("this is lupes daughter, her face looks droopy on one side", "stroke"),
+    ("soy la hija de don pedro, se desmayó en la cocina", "fainting"),
+    # A checklist's ticks and crosses end its items.
+    ("pills ✔️ walk ✔️ chest tight again ✖️", "chest_pain"),
+    # Spanish "bien" as "very" in a mixed sentence.
+    ("his breathing is bien bad, he can't talk", "breathing"),
 ])
 def test_signs_are_found_from_their_parts_and_in_context(text: str, flag: str) -> None:
     assert finding(text, flag)[0] == "certain"
@@ -151,6 +159,9 @@ def test_signs_are_found_from_their_parts_and_in_context(text: str, flag: str) -
     "my blood pressure was 130 over 80",
     "I'm confused about which pill to take at night",
     "hace muchos años tuve un derrame, ahora estoy bien",
+    "bought blackout curtains for the bedroom, sleeping much better",
+    "mañana me sacan sangre para los laboratorios",
+    "de jovencito me desmayaba con las agujas, ahora ni me inmuto",
 ])
 def test_context_keeps_look_alikes_quiet(text: str) -> None:
     assert assess(text).findings == ()

@@ -22,6 +22,12 @@ AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none
 NEGATION_WORDS = frozenset({"no", "not", "never", "dont", "doesnt", "didnt", "cant", "wont",
                             "nunca", "ni", "sin"})  # a sign that starts with one is its own
 OWN_NEGATIONS = frozenset({"no", "not", "never", "ya", "dont", "nunca", "cant", "wont", "ni"})
+# A caregiver naming themself ("this is rosas son", "soy la hija de maria"): the relation is
+# the writer's, so the signs that follow are the patient's, not another person's.
+CAREGIVER_INTRO = re.compile(r"\b(?:this is|its|im|i am) (?:\w+ )?(?:son|daughter|wife|husband|"
+                             r"grandson|granddaughter|niece|nephew)\b|"
+                             r"\b(?:soy|habla) (?:el|la|su) (?:\w+ )?(?:hijo|hija|esposa|esposo|"
+                             r"nieto|nieta|sobrino|sobrina)\b")
 HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
@@ -65,6 +71,10 @@ class SentenceContext:
         self.pseudo: set[int] = set()
         for start, end in matches.get(("pseudo", "anywhere"), ()):
             self.pseudo.update(range(start, end))
+        joined = " ".join(tokens)
+        for match in CAREGIVER_INTRO.finditer(joined):
+            first = joined[:match.start()].count(" ")
+            self.pseudo.update(range(first, first + match.group().count(" ") + 1))
         self.triggers: list[Trigger] = [
             Trigger(category, direction, start, end)
             for (category, direction), found in matches.items()

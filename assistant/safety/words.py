@@ -22,10 +22,14 @@ SOFT_BREAKS = frozenset(",:()/-")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 
+_TICKS = re.compile("[\u2714\u2705\u274c\u2716\u2611\u274e]")  # ticks and crosses
+
+
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes gone: "Can’t BREATHE" -> "cant breathe"."""
     text = unicodedata.normalize("NFKD", text.lower()).replace("’", "").replace("=", " equals ")
     text = text.replace("\N{DROP OF BLOOD}", " blood ")  # 🩸: an emoji that says a sign
+    text = _TICKS.sub(". ", text)  # "meds ✔️ appt ✔️ short of breath ✖️": a list of items
     # Accents become their letters' marks, which ASCII drops (as do emoji: never a word).
     text = text.encode("ascii", "ignore").decode("ascii")
     text = text.replace("'", "").replace("`", "")
