@@ -136,6 +136,8 @@ def finding(text: str, flag: str) -> tuple[str, str]:
     ("soy la hija de don pedro, se desmayó en la cocina", "fainting"),
     # A checklist's ticks and crosses end its items.
     ("pills ✔️ walk ✔️ chest tight again ✖️", "chest_pain"),
+    # "sister" said to the nurse is not a relative with the sign.
+    ("yes sister, my chest hurts bad", "chest_pain"),
     # Spanish "bien" as "very" in a mixed sentence.
     ("his breathing is bien bad, he can't talk", "breathing"),
 ])
@@ -162,6 +164,9 @@ def test_signs_are_found_from_their_parts_and_in_context(text: str, flag: str) -
     "bought blackout curtains for the bedroom, sleeping much better",
     "mañana me sacan sangre para los laboratorios",
     "de jovencito me desmayaba con las agujas, ahora ni me inmuto",
+    "the lady in the bed across from me had chest pain all night, glad to be home",
+    "marthas sister fainted at the wedding, martha herself is doing great",
+    "back in eighty two i passed out at a ballgame, nothing since",
 ])
 def test_context_keeps_look_alikes_quiet(text: str) -> None:
     assert assess(text).findings == ()

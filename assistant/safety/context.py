@@ -28,6 +28,9 @@ CAREGIVER_INTRO = re.compile(r"\b(?:this is|its|im|i am) (?:\w+ )?(?:son|daughte
                              r"grandson|granddaughter|niece|nephew)\b|"
                              r"\b(?:soy|habla) (?:el|la|su) (?:\w+ )?(?:hijo|hija|esposa|esposo|"
                              r"nieto|nieta|sobrino|sobrina)\b")
+# Someone's relative by name ("harolds brother had a heart attack"): another person.
+OTHERS_RELATIVE = re.compile(r"\b(?!(?:yes|this|thanks|was|has|does|is|as|us|his|hers|its) )"
+                             r"[a-z]+s (?:brother|sister|cousin|friend|neighbor|uncle|aunt)\b")
 HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
@@ -35,7 +38,9 @@ AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))"
                  r"|\b(?:in the|en los|back in the) [0-9]0s\b"
-                 r"|\b(?:in|en|back in) (?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b")
+                 r"|\b(?:in|en|back in) (?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b"
+                 r"|\b(?:back in|en el) (?:sixty|seventy|eighty|ninety|sesenta|setenta|ochenta|"
+                 r"noventa)\b")
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,13 @@ class SentenceContext:
             self.triggers.append(Trigger("historical", "anywhere", position,
                                          position + match.group().count(" ") + 1))
         self.affirmations = starts(("words", "affirmation"))
+        # "the man in the bed next to me": a place, not the patient speaking of themself.
         self.first_person = {i for i, t in enumerate(tokens) if t in
-                             context_words("first_person")}
+                             context_words("first_person") and i not in self.pseudo}
+        for match in OTHERS_RELATIVE.finditer(joined):
+            first = joined[:match.start()].count(" ")
+            if first not in self.pseudo:
+                self.triggers.append(Trigger("other_person", "before", first, first + 2))
         self.reported_speech = any(t in context_words("reporting") for t in tokens)
         self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)
 
