@@ -167,6 +167,10 @@ def test_signs_are_found_from_their_parts_and_in_context(text: str, flag: str) -
     "the lady in the bed across from me had chest pain all night, glad to be home",
     "marthas sister fainted at the wedding, martha herself is doing great",
     "back in eighty two i passed out at a ballgame, nothing since",
+    "the physical therapist came to the house today, we walked to the corner",
+    "the fridge is making a noise, i think its the compressor",
+    "my cousin lost her husband to suicide last spring, so I signed up to walk for prevention",
+    "I know fainting means I should call 911. Nothing like that has happened.",
 ])
 def test_context_keeps_look_alikes_quiet(text: str) -> None:
     assert assess(text).findings == ()
