@@ -64,6 +64,15 @@ def context_index() -> LabelledPhrases:
     return LabelledPhrases(lists)
 
 
+def _token_spans(pattern: re.Pattern[str], joined: str) -> list[tuple[int, int]]:
+    """Where a pattern matches a sentence's space-joined tokens, as token positions."""
+    spans = []
+    for match in pattern.finditer(joined):
+        first = joined[:match.start()].count(" ")
+        spans.append((first, first + match.group().count(" ") + 1))
+    return spans
+
+
 class SentenceContext:
     """The triggers of one sentence, found once and asked about each sign in it."""
 
@@ -77,9 +86,8 @@ class SentenceContext:
         for start, end in matches.get(("pseudo", "anywhere"), ()):
             self.pseudo.update(range(start, end))
         joined = " ".join(tokens)
-        for match in CAREGIVER_INTRO.finditer(joined):
-            first = joined[:match.start()].count(" ")
-            self.pseudo.update(range(first, first + match.group().count(" ") + 1))
+        for first, end in _token_spans(CAREGIVER_INTRO, joined):
+            self.pseudo.update(range(first, end))
         self.triggers: list[Trigger] = [
             Trigger(category, direction, start, end)
             for (category, direction), found in matches.items()
@@ -101,21 +109,17 @@ class SentenceContext:
         self.corrections = starts(("words", "correction"))
         self.long_over = bool(starts(("words", "long_over")))
         self.comparisons = sorted(starts(("words", "comparison")))
-        joined = " ".join(tokens)
-        for match in AGO.finditer(joined):
-            position = joined[:match.start()].count(" ")
+        for position, end in _token_spans(AGO, joined):
             if position in self.pseudo or position - 1 in self.pseudo:
                 continue  # "que murió hace 20 años": someone's death, not the sign's date
-            self.triggers.append(Trigger("historical", "anywhere", position,
-                                         position + match.group().count(" ") + 1))
+            self.triggers.append(Trigger("historical", "anywhere", position, end))
         self.affirmations = starts(("words", "affirmation"))
         # "the man in the bed next to me": a place, not the patient speaking of themself.
         self.first_person = {i for i, t in enumerate(tokens) if t in
                              context_words("first_person") and i not in self.pseudo}
-        for match in OTHERS_RELATIVE.finditer(joined):
-            first = joined[:match.start()].count(" ")
+        for first, end in _token_spans(OTHERS_RELATIVE, joined):
             if first not in self.pseudo:
-                self.triggers.append(Trigger("other_person", "before", first, first + 2))
+                self.triggers.append(Trigger("other_person", "before", first, end))
         self.reported_speech = any(t in context_words("reporting") for t in tokens)
         self.spanish_if = any(t in context_words("spanish_if_markers") for t in tokens)
 
