@@ -227,6 +227,7 @@ class _Turn:
         self.machine = dialogue.charts.chart_for(self.flow)(model=conversation,
                                                             state_field="state")
         self.question = self.flow.questions[conversation.state or ""]
+        self.sign_to_check = False  # the safety net already sent this reply to a nurse
 
     def say(self, prompt_id: str, **extra: object) -> str:
         return self.dialogue.wording.say(prompt_id, self.patient, self.channel, self.flow,
@@ -243,6 +244,7 @@ class _Turn:
         if assessment.emergencies:
             return self.emergency(assessment.emergencies, [], assessment)
         to_check = safety_check_alerts_and_words(assessment)
+        self.sign_to_check = bool(to_check)
         turn = self.answer_turn()
         if not to_check:
             return turn
@@ -426,7 +428,10 @@ class _Turn:
 
     def show_symptom_words_to_a_nurse(self) -> list[str]:
         """A reply that cannot be read but speaks of the body ("my chest feels weird") is
-        never dropped: a nurse sees it today, and the patient is told so."""
+        never dropped: a nurse sees it today, and the patient is told so. A reply whose
+        warning sign the safety net already sent to a nurse needs no second alert or promise."""
+        if self.sign_to_check:
+            return []
         words = symptom_words(self.text)
         if not words:
             return []

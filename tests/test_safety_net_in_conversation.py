@@ -125,6 +125,17 @@ def test_a_milder_sign_gets_what_to_do_and_a_nurse_today_then_the_next_question(
     assert ("urgent", "breathing") in alerts(services)
 
 
+def test_a_sign_already_sent_to_a_nurse_is_not_raised_again_as_an_unread_reply(
+        services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("is it normal that my chest hurts?")  # not an answer to "better?"
+    assert answer[0].startswith("If you have chest pain or pressure now")
+    assert not any("couldn't be sure" in reply for reply in answer)
+    assert ("urgent", "symptom_words") not in alerts(services)
+    assert ("urgent", "chest_pain") in alerts(services)
+
+
 def test_a_sign_asked_about_as_a_question_is_checked_by_a_nurse_not_ignored(
         services, phone) -> None:
     start_checkin(services)
