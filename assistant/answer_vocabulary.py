@@ -109,8 +109,3 @@ def parse(data: dict) -> Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     return parse(yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")))
-
-
-def described_questions() -> set[str]:
-    """The question ids whose descriptions the vocabulary reads."""
-    return set(vocabulary().described)
