@@ -224,3 +224,29 @@ def test_talk_of_death_that_is_not_self_harm_is_left_alone(text: str) -> None:
 def test_speech_to_text_without_punctuation_is_read_too() -> None:
     assert "chest_pain" in scan("um yeah my chest has been real tight since this morning")
     assert "fainting" in scan("i kinda past out in the shower")
+
+
+@pytest.mark.parametrize("text", [
+    "the queue at the bank was so long i nearly fainted lol jk",  # a joke, taken back
+    "Warning signs they gave me: chest pain, short of breath, passing out. I have none of those",
+    "le pregunté a mi mamá si le falta el aire y dice que no que está tranquila",
+    "cuánto cuesta la insulina sin seguro? la farmacia me cobró mucho",
+    "some guy at church fainted during the long hymn, I'm doing fine",
+])
+def test_jokes_lists_denied_after_and_prices_raise_nothing(text: str) -> None:
+    assert assess(text).findings == ()
+
+
+@pytest.mark.parametrize("text", [
+    "ya no sirvo para nada, mejor me muero",  # despair, not a denial of what follows
+    "don't bother booking me, I'll be gone by then one way or another",
+    "tell the kids I love them and I'm sorry",
+    "a joke for you: I want to die jk",  # self-harm is never taken back by a joke
+])
+def test_despair_a_plan_and_a_passed_on_goodbye_go_to_988(text: str) -> None:
+    assert "self_harm" in assess(text).emergencies
+
+
+def test_a_sign_before_a_blanket_denial_of_what_came_before_is_still_a_sign() -> None:
+    assert assess("I blacked out in the kitchen. Nothing like that before").emergencies == [
+        "fainting"]

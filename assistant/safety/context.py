@@ -21,6 +21,8 @@ NEGATION_REACH = 7  # words between a denial and the sign it denies
 AFTER_REACH = 3  # words between a sign and a denial after it ("chest pain: none")
 NEGATION_WORDS = frozenset({"no", "not", "never", "dont", "doesnt", "didnt", "cant", "wont",
                             "nunca", "ni", "sin"})  # a sign that starts with one is its own
+# "ya no sirvo pa nada, mejor me muero": despair, not a denial of what follows.
+DESPAIR_NEGATIONS = frozenset({("nada",), ("nothing",), ("pa", "nada"), ("para", "nada")})
 OWN_NEGATIONS = frozenset({"no", "not", "never", "ya", "dont", "nunca", "cant", "wont", "ni"})
 # A caregiver naming themself ("this is rosas son", "soy la hija de maria"): the relation is
 # the writer's, so the signs that follow are the patient's, not another person's.
@@ -230,7 +232,7 @@ class SentenceContext:
         tokens = self.sentence.tokens
         return any(t.category == "denied_later" and t.start >= end
                    and (t.end == len(tokens) or t.end in self.sentence.commas
-                        or tokens[t.end] in ("never", "nunca", "nada", "not"))
+                        or tokens[t.end] in ("never", "nunca", "nada", "not", "que", "y", "and"))
                    and not any(c >= t.end for c in self.corrections) for t in self.triggers)
 
     def self_harm_denied(self, start: int, end: int) -> bool:
@@ -240,8 +242,10 @@ class SentenceContext:
         if self.sentence.tokens[start] in OWN_NEGATIONS or any(
                 end <= c <= end + 2 for c in self.corrections):  # "haven't hurt myself. Yet."
             return False
+        tokens = self.sentence.tokens
         return any(t.category == "negation" and t.direction == "before"
                    and t.start < start and start - t.end <= 2
+                   and tokens[t.start:t.end] not in DESPAIR_NEGATIONS
                    and self._open_between(t.end, start)
                    and not any(t.end <= c <= start for c in self.sentence.commas)
                    and not any(t.end <= a <= start for a in self.affirmations)

@@ -9,12 +9,13 @@ emergency, "a little winded on the stairs" is urgent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
 from itertools import pairwise, product
 
 from .context import SentenceContext, context_index
+from .second_reader import Opinion, Thresholds, second_reader
 from .spelling import correction, known_words
 from .vocabulary import (
     RED_FLAG_IDS,
@@ -35,6 +36,11 @@ SHORT = 6  # words in a message short enough to read as one sentence
 LOW_OXYGEN = re.compile(r"\b(?:spo2|sp02|o2 sat|o2 sats|sat|sats|saturation|saturacion|"
                         r"oxygen|oxigeno|pulse ox|oximeter|oximetro)\D{0,15}?\b([5-8][0-9])\b")
 PAIRINGS = 3  # occurrences of each other part tried with each first part
+# The second reader is consulted on messages of at least this many words. A short reply
+# ("y", "I don't think so", "a bit") gives it too few n-grams to judge: it read a few such
+# everyday answers as signs, and every sign it found on held-out text was in a longer message.
+READER_MIN_WORDS = 8
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Finding:
     tier: str  # "certain" or "possible"
     severity: str  # "emergency" or "urgent"
     words: str  # the words that showed it, for the coordinator
+    by_reader: bool = False  # found by the second reader alone, not by a rule
 
     @property
     def emergency(self) -> bool:
@@ -325,6 +332,35 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
     return best
 
 
+NOT_BLANKET = frozenset({"before", "since", "until", "antes", "hasta", "except", "excepto",
+                         "but", "pero", "now", "ahora"})
+
+
+def _denied_next(following: Sentence | None) -> bool:
+    """The next sentence is a short "none of those" about the signs just listed."""
+    if following is None or not following.tokens or len(following.tokens) > 8 \
+            or NOT_BLANKET.intersection(following.tokens):
+        return False
+    return bool(_blanket_denials().find(following.tokens))
+
+
+def _taken_back(sentence: Sentence, following: Sentence | None) -> bool:
+    """ "I almost passed out lol jk", or "jk" as the next sentence."""
+    short_next = following is not None and len(following.tokens) <= 3
+    return bool(_retractions().find(sentence.tokens)) or (
+        short_next and bool(_retractions().find(following.tokens)))
+
+
+@cache
+def _retractions() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("retraction")))
+
+
+@cache
+def _blanket_denials() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("blanket_denial")))
+
+
 @cache
 def _leading_classes() -> frozenset[str]:
     """Classes that begin a sign ("chest" in "chest pain none shortness of breath no"), not
@@ -353,8 +389,18 @@ def _recited(findings: dict[str, Finding], sentence: Sentence) -> bool:
 
 
 def assess(text: str, today: date | None = None) -> Assessment:
-    """Every red flag in `text`, each at its most certain and most severe. A message that
-    says it is only asking ("just asking", "nomás pregunto") keeps no "possible" sign."""
+    """Every red flag in `text`, each at its most certain and most severe, as the rules find
+    them and the second reader weighs them."""
+    findings = assess_by_rules(text, today)
+    reader = second_reader()
+    if reader is None or not long_enough_for_the_reader(text):
+        return Assessment(findings)
+    return Assessment(weigh(findings, reader.read(text), reader.thresholds))
+
+
+def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]:
+    """The rules' findings alone. A message that says it is only asking ("just asking",
+    "nomás pregunto") keeps no "possible" sign."""
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
     named = [bool(_patient_named().find(s.tokens)) for s in found]
@@ -364,11 +410,13 @@ def assess(text: str, today: date | None = None) -> Assessment:
                               any(s.question for s in found)))
     for index, sentence in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None
-        if _answered_no(sentence, following):
+        if _answered_no(sentence, following) or _denied_next(following):
             continue
         # "He is your patient" names the person of the other sentences, not its own.
         patient_named = any(n for i, n in enumerate(named) if i != index)
         findings = _assess_sentence(sentence, today, len(found) == 1, patient_named)
+        if _taken_back(sentence, following):
+            findings = {flag: f for flag, f in findings.items() if flag == "self_harm"}
         if _recited(findings, sentence):
             continue
         for flag, finding in findings.items():
@@ -380,7 +428,29 @@ def assess(text: str, today: date | None = None) -> Assessment:
         best["breathing"] = Finding("breathing", "certain", "emergency", "low oxygen")
     if any(_asking_only().find(s.tokens) for s in found):
         best = {flag: f for flag, f in best.items() if f.tier == "certain"}
-    return Assessment(tuple(best[flag] for flag in RED_FLAG_IDS if flag in best))
+    return tuple(best[flag] for flag in RED_FLAG_IDS if flag in best)
+
+
+def long_enough_for_the_reader(text: str) -> bool:
+    return len(_WORDS.findall(normalise(text))) >= READER_MIN_WORDS
+
+
+def weigh(findings: tuple[Finding, ...], opinion: Opinion, thresholds: Thresholds
+          ) -> tuple[Finding, ...]:
+    """The rules' findings, weighed by the second reader at the two edges only. A message it
+    is nearly sure shows a sign that no rule found gets a possible sign (the patient is told
+    what to do if it is happening now, and a nurse checks today). A certain sign in a message
+    it is nearly sure is a look-alike ("that game almost gave me a stroke lol") becomes
+    possible: no 911 for an idiom, but never silence, and never for self-harm."""
+    if not findings:
+        if opinion.chance <= thresholds.add_above:
+            return ()
+        flag = opinion.likeliest
+        severity = "emergency" if flag == "self_harm" else "urgent"
+        return (Finding(flag, "possible", severity, "", by_reader=True),)
+    if opinion.chance >= thresholds.doubt_below:
+        return findings
+    return tuple(replace(f, tier="possible") if f.flag != "self_harm" else f for f in findings)
 
 
 def warm_up() -> None:
