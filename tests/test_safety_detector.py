@@ -250,3 +250,8 @@ def test_despair_a_plan_and_a_passed_on_goodbye_go_to_988(text: str) -> None:
 def test_a_sign_before_a_blanket_denial_of_what_came_before_is_still_a_sign() -> None:
     assert assess("I blacked out in the kitchen. Nothing like that before").emergencies == [
         "fainting"]
+
+
+@pytest.mark.parametrize("text", ["cant breathe good", "no puedo respirar bien"])
+def test_a_sign_that_is_itself_a_cannot_is_not_denied_by_good_after_it(text: str) -> None:
+    assert assess(text).emergencies == ["breathing"]

@@ -152,8 +152,9 @@ class SentenceContext:
                     and self._ends_an_answer(trigger) \
                     and not (end in self.sentence.commas and trigger.end in self.sign_starts
                              and trigger.end not in self.sentence.commas) \
-                    and not self._inside_is_a_denial(start, end):
-                return True  # "chest pain none", "breathing fine"
+                    and not self._inside_is_a_denial(start, end) \
+                    and self.sentence.tokens[start] not in NEGATION_WORDS:
+                return True  # "chest pain none", "breathing fine"; not "can't breathe good"
         return False
 
     def part_cleared(self, parts: list[tuple[int, int]]) -> bool:

@@ -29,7 +29,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -46,12 +46,17 @@ def features(text: str) -> list[str]:
     words = _WORD.findall(normalise(text))
     found = [f"w {w}" for w in words]
     found += [f"b {a} {b}" for a, b in pairwise(words)]
-    low, high = CHARS
     for word in words:
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            found += [f"c{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+        found += _letter_grams(word)
     return found
+
+
+@lru_cache(maxsize=50_000)
+def _letter_grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    low, high = CHARS
+    return tuple(f"c{padded[i:i + n]}" for n in range(low, high + 1)
+                 for i in range(len(padded) - n + 1))
 
 
 @dataclass(frozen=True)
