@@ -255,3 +255,23 @@ def test_a_sign_before_a_blanket_denial_of_what_came_before_is_still_a_sign() ->
 @pytest.mark.parametrize("text", ["cant breathe good", "no puedo respirar bien"])
 def test_a_sign_that_is_itself_a_cannot_is_not_denied_by_good_after_it(text: str) -> None:
     assert assess(text).emergencies == ["breathing"]
+
+
+@pytest.mark.parametrize("text", [
+    "a bit more winded on the hill to the mailbox, sitting down im fine",
+    "le falta el aire cuando barre el patio, sentado está tranquilo",
+    "tiny spot of blood on the gauze, not dripping at all",
+    "the bandage has a pink stain, no se escurre",
+])
+def test_a_graver_word_denied_or_cleared_does_not_make_an_urgent_sign_an_emergency(
+        text: str) -> None:
+    found = assess(text)
+    assert found.findings and not found.emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "winded even sitting in my chair",
+    "blood dripping through the dressing",
+])
+def test_a_graver_word_said_of_the_sign_still_makes_it_an_emergency(text: str) -> None:
+    assert assess(text).emergencies

@@ -233,14 +233,24 @@ def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int | None
     return spans
 
 
-def _severity(sign: Sign, present: set[str], flag: str) -> str:
+def _severity(sign: Sign, present: set[str], graver: set[str], flag: str) -> str:
     if flag == "self_harm":
         return "emergency"
     if sign.severity == "emergency" and sign.milder and sign.milder in present:
         return "urgent"
-    if sign.severity == "urgent" and sign.graver and sign.graver in present:
+    if sign.severity == "urgent" and sign.graver and sign.graver in graver:
         return "emergency"
     return sign.severity
+
+
+def _standing(occurrences: list[Occurrence], tokens: tuple[str, ...]) -> set[str]:
+    """Classes said of the sign, not denied of it: "not dripping", "no escurre", "sitting
+    down I'm fine", "talks fine" do not make a sign graver."""
+    denials = context_words("modifier_denied_before")
+    all_right = context_words("modifier_all_right_after")
+    return {o.klass for o in occurrences
+            if not any(t in denials for t in tokens[max(0, o.start - 2):o.start])
+            and not any(t in all_right for t in tokens[o.end:o.end + 3])}
 
 
 def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False,
@@ -299,6 +309,7 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
+    graver = _standing(everything, sentence.tokens)
     occurrences = _occurrences(sentence, masked) if masked else everything
     by_class: dict[str, list[Occurrence]] = {}
     for occurrence in occurrences:
@@ -318,7 +329,7 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
                 tier = _judge(context, span, concept.flag, persists, patient_named)
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
-                                      _severity(sign, present, concept.flag),
+                                      _severity(sign, present, graver, concept.flag),
                                       " ".join(sentence.tokens[span.start:span.end]))
                     candidates.setdefault(concept.flag, []).append((finding, span))
     best: dict[str, Finding] = {}
