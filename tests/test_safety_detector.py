@@ -275,3 +275,26 @@ def test_a_graver_word_denied_or_cleared_does_not_make_an_urgent_sign_an_emergen
 ])
 def test_a_graver_word_said_of_the_sign_still_makes_it_an_emergency(text: str) -> None:
     assert assess(text).emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "Sorry for all the trouble. You won't hear from me again.",
+    "Got my affairs in order. Gave my fishing rods to my grandson. Ya no me busquen.",
+    'my daughter texted "tell everyone i love them" and now she wont answer her phone',
+])
+def test_a_goodbye_told_over_several_sentences_goes_to_988(text: str) -> None:
+    assert "self_harm" in assess(text).emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you, see you at the appointment. Bye!",  # an ordinary sign-off
+    "Don't call me again, I'm done with this program",  # an opt-out, not a goodbye
+    "tengo el brazo bien fuerte ya",  # "bien" before a word is "very", and here it is strength
+])
+def test_ordinary_sign_offs_raise_nothing(text: str) -> None:
+    assert "self_harm" not in assess(text).flags
+
+
+def test_spanish_bien_before_a_word_is_very_not_fine() -> None:
+    assert assess("tengo la pierna izquierda bien dormida desde la mañana").emergencies == [
+        "stroke"]

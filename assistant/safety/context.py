@@ -38,7 +38,8 @@ YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
 AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
-                 r"|\b(?:en el|in|back in|since) [0-9]{2}\b(?! (?:min|hour|hora|day|dia|lb|pound))"
+                 r"|\b(?:en el|in|back in|since) [0-9]{2}\b"
+                 r"(?! (?:min|hour|hora|day|dia|lb|pound|year|yr|week|month|ano|semana|mes))"
                  r"|\b(?:in the|en los|back in the) [0-9]0s\b"
                  r"|\b(?:in|en|back in) (?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b"
                  r"|\b(?:back in|en el) (?:sixty|seventy|eighty|ninety|sesenta|setenta|ochenta|"
@@ -159,9 +160,11 @@ class SentenceContext:
 
     def part_cleared(self, parts: list[tuple[int, int]]) -> bool:
         """A denial right after an earlier part of a sign: "my chest feels fine, it's my back
-        that's sore"."""
+        that's sore". Spanish "bien" right before the next part is "very": "bien weak"."""
+        tokens = self.sentence.tokens
         return any(t.category == "negation" and t.direction in ("after", "adjacent_after")
                    and part_end <= t.start <= part_end + 2 and t.end <= next_start
+                   and not (tokens[t.start:t.end] == ("bien",) and t.end == next_start)
                    for (_, part_end), (next_start, _) in pairwise(parts)
                    for t in self.triggers)
 

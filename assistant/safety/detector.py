@@ -303,9 +303,11 @@ def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
 
 
 def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
-                     patient_named: bool = False) -> dict[str, Finding]:
+                     patient_named: bool = False, across_only: bool = False
+                     ) -> dict[str, Finding]:
     """`alone`: the sentence is the whole message; `patient_named`: the message says the
-    person it is about is the patient."""
+    person it is about is the patient; `across_only`: the sentence is the whole message
+    joined, read only for the signs whose parts may fall in different sentences."""
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
@@ -318,7 +320,7 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
     candidates: dict[str, list[tuple[Finding, Span]]] = {}
     for concept in _concepts():
         for sign in concept.signs:
-            if not sign.needs <= by_class.keys():
+            if not sign.needs <= by_class.keys() or (across_only and not sign.across):
                 continue
             for span in _spans(sign, by_class, len(sentence.tokens) if alone else None):
                 context = context or SentenceContext(
@@ -345,6 +347,16 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
 
 NOT_BLANKET = frozenset({"before", "since", "until", "antes", "hasta", "except", "excepto",
                          "but", "pero", "now", "ahora"})
+
+
+def _sentence_starts(found: list[Sentence]) -> list[int]:
+    """Where each sentence begins in the message's tokens joined: read as commas, so a
+    denial does not reach into the next sentence."""
+    starts, position = [], 0
+    for sentence in found:
+        starts.append(position)
+        position += len(sentence.tokens)
+    return starts
 
 
 def _denied_next(following: Sentence | None) -> bool:
@@ -394,9 +406,15 @@ def _asking_only() -> PhraseIndex:
     return PhraseIndex(tuple(tuple(w.split()) for w in context_words("asking_only")))
 
 
+# Words that say a run of signs is a list read out ("printed the list: chest pain, trouble
+# breathing, fainting, confusion"), not what is happening.
+LIST_MARKERS = frozenset({"911", "list", "lista", "signs", "warning", "senales", "sintomas",
+                          "symptoms", "paper", "papel", "handout", "sheet", "hoja", "magnet"})
+
+
 def _recited(findings: dict[str, Finding], sentence: Sentence) -> bool:
     """ "Chest pain, trouble breathing, passing out: call 911": the warning signs recited."""
-    return len(findings) >= 3 and "911" in sentence.tokens
+    return len(findings) >= 3 and not LIST_MARKERS.isdisjoint(sentence.tokens)
 
 
 def assess(text: str, today: date | None = None) -> Assessment:
@@ -435,6 +453,14 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
             if held is None or RANK[(finding.tier, finding.severity)] < \
                     RANK[(held.tier, held.severity)]:
                 best[flag] = finding
+    if "self_harm" not in best and len(found) > 1:
+        # A goodbye told over several sentences: "Sorry for everything. You won't hear from
+        # me again."
+        joined = Sentence(tuple(t for s in found for t in s.tokens),
+                          frozenset(_sentence_starts(found)), False)
+        message = _assess_sentence(joined, today, False, any(named), across_only=True)
+        if "self_harm" in message:
+            best["self_harm"] = message["self_harm"]
     if "breathing" not in best and LOW_OXYGEN.search(normalise(text)):
         best["breathing"] = Finding("breathing", "certain", "emergency", "low oxygen")
     if any(_asking_only().find(s.tokens) for s in found):
