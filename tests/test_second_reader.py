@@ -89,3 +89,14 @@ def test_everyday_answers_raise_nothing_from_the_reader() -> None:
 @pytest.mark.parametrize("text", ["I can't breathe", "my chest hurts so bad", "me desmayé"])
 def test_a_short_emergency_is_never_doubted(text: str) -> None:
     assert assess(text).emergencies
+
+
+def test_self_harm_the_rules_missed_is_added_beside_any_other_sign() -> None:
+    pills = Finding("bleeding", "certain", "urgent", "blood on the gauze")
+    findings = weigh((pills,), Opinion(0.6, "bleeding", self_harm=0.99), EDGES)
+    assert findings == (pills, Finding("self_harm", "possible", "emergency", "", by_reader=True))
+
+
+def test_self_harm_the_rules_found_is_not_added_twice() -> None:
+    wish = Finding("self_harm", "certain", "emergency", "want to die")
+    assert weigh((wish,), Opinion(0.99, "self_harm", self_harm=0.99), EDGES) == (wish,)

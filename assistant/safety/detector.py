@@ -478,16 +478,19 @@ def weigh(findings: tuple[Finding, ...], opinion: Opinion, thresholds: Threshold
     is nearly sure shows a sign that no rule found gets a possible sign (the patient is told
     what to do if it is happening now, and a nurse checks today). A certain sign in a message
     it is nearly sure is a look-alike ("that game almost gave me a stroke lol") becomes
-    possible: no 911 for an idiom, but never silence, and never for self-harm."""
-    if not findings:
-        if opinion.chance <= thresholds.add_above:
-            return ()
+    possible: no 911 for an idiom, but never silence, and never for self-harm. Talk of
+    self-harm the reader is nearly sure of, where no rule found it, is a possible self-harm
+    sign (988 and a nurse today)."""
+    if not findings and opinion.chance > thresholds.add_above:
         flag = opinion.likeliest
         severity = "emergency" if flag == "self_harm" else "urgent"
-        return (Finding(flag, "possible", severity, "", by_reader=True),)
-    if opinion.chance >= thresholds.doubt_below:
-        return findings
-    return tuple(replace(f, tier="possible") if f.flag != "self_harm" else f for f in findings)
+        findings = (Finding(flag, "possible", severity, "", by_reader=True),)
+    elif findings and opinion.chance < thresholds.doubt_below:
+        findings = tuple(replace(f, tier="possible") if f.flag != "self_harm" else f
+                         for f in findings)
+    if opinion.self_harm > thresholds.add_above and all(f.flag != "self_harm" for f in findings):
+        findings = (*findings, Finding("self_harm", "possible", "emergency", "", by_reader=True))
+    return findings
 
 
 def warm_up() -> None:

@@ -13,7 +13,10 @@ It does not replace the rules; it is consulted only at the two edges (`detector.
   store today" and seven messages about self-harm;
 - the rules found nothing and the reader is nearly sure it is a warning sign: a *possible*
   sign, named by the reader's per-sign models, so the patient is told what to do if it is
-  happening now and a nurse checks today.
+  happening now and a nurse checks today;
+- the rules found no self-harm and the reader's self-harm model is nearly sure of it: a
+  possible self-harm sign, with its 988 wording and a nurse today (veiled self-harm is where
+  the rules fall shortest).
 
 Inference is plain Python over a small JSON model (`second_reader.json.gz`), fast enough for
 every reply; `training.py` fits it with scikit-learn (a development tool, not a dependency of
@@ -66,6 +69,7 @@ class Opinion:
 
     chance: float
     likeliest: str
+    self_harm: float = 0.0  # the chance it speaks of self-harm, from a model of its own
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ class Thresholds:
 
 class SecondReader:
     """Scores a message with the weights of a trained model (sublinear tf-idf, l2-normalised,
-    then one logistic regression for "any sign" and one per sign)."""
+    then one logistic regression for "any sign", one per sign among messages that show one,
+    and one for self-harm against every other message)."""
 
     def __init__(self, model: dict) -> None:
         self.flags: list[str] = model["flags"]
@@ -88,7 +93,7 @@ class SecondReader:
     def read(self, text: str) -> Opinion:
         counts = Counter(f for f in features(text) if f in self.weights)
         if not counts:
-            return Opinion(0.0, self.flags[0])
+            return Opinion(0.0, self.flags[0], 0.0)
         scores = [0.0] * len(self.intercepts)
         norm = 0.0
         for feature, count in counts.items():
@@ -99,9 +104,9 @@ class SecondReader:
                 scores[i] += value * row[i + 1]
         scale = 1.0 / math.sqrt(norm)
         logits = [s * scale + b for s, b in zip(scores, self.intercepts, strict=True)]
-        per_flag = logits[1:]
+        per_flag = logits[1:1 + len(self.flags)]
         likeliest = self.flags[max(range(len(per_flag)), key=per_flag.__getitem__)]
-        return Opinion(_sigmoid(logits[0]), likeliest)
+        return Opinion(_sigmoid(logits[0]), likeliest, _sigmoid(logits[-1]))
 
 
 def _sigmoid(x: float) -> float:

@@ -48,21 +48,30 @@ def leave_one_file_out(files: list[Path]) -> dict[str, int]:
     it reads writers it has not seen). The thresholds are chosen on these counts."""
     thresholds = Thresholds(DOUBT_BELOW, ADD_ABOVE)
     tally = dict.fromkeys(("added_red_flags", "added_look_alikes", "doubted_emergencies",
-                           "doubted_false_911s", "red_flags", "look_alikes"), 0)
+                           "doubted_false_911s", "added_self_harm", "added_self_harm_wrongly",
+                           "red_flags", "look_alikes"), 0)
     for held in files:
         vectoriser = _vectoriser()
         others = [case for path in files if path != held for case in load(path)]
         matrix = vectoriser.fit_transform([case["text"] for case in others])
         model = _fit(matrix, [int(case["severity"] != "none") for case in others])
+        self_harm = _fit(matrix, [int("self_harm" in case["flags"]) for case in others])
         cases = load(held)
-        chances = model.predict_proba(vectoriser.transform([c["text"] for c in cases]))[:, 1]
-        for case, chance in zip(cases, chances, strict=True):
+        read = vectoriser.transform([c["text"] for c in cases])
+        chances = model.predict_proba(read)[:, 1]
+        self_harm_chances = self_harm.predict_proba(read)[:, 1]
+        for case, chance, harm in zip(cases, chances, self_harm_chances, strict=True):
             red = case["severity"] != "none"
             tally["red_flags" if red else "look_alikes"] += 1
             rules = assess_by_rules(case["text"])
-            weighed = weigh(rules, Opinion(float(chance), "unknown"), thresholds) \
+            weighed = weigh(rules, Opinion(float(chance), "unknown", float(harm)), thresholds) \
                 if long_enough_for_the_reader(case["text"]) else rules
-            if not rules and weighed:
+            if any(f.by_reader and f.flag == "self_harm" for f in weighed):
+                key = "added_self_harm" if "self_harm" in case["flags"] else \
+                    "added_self_harm_wrongly"
+                tally[key] += 1
+            if not rules and any(f.flag != "self_harm" or f.by_reader for f in weighed) \
+                    and weighed:
                 tally["added_red_flags" if red else "added_look_alikes"] += 1
             was = any(f.emergency for f in rules)
             now = any(f.emergency for f in weighed)
@@ -82,6 +91,7 @@ def train(files: list[Path]) -> dict[str, Any]:
     reds = [i for i, case in enumerate(cases) if case["severity"] != "none"]
     for flag in RED_FLAG_IDS:  # which sign, among the messages that show one
         models.append(_fit(matrix[reds], [int(flag in cases[i]["flags"]) for i in reds]))
+    models.append(_fit(matrix, [int("self_harm" in case["flags"]) for case in cases]))
     names = vectoriser.get_feature_names_out()
     weights = {
         name: [round(float(vectoriser.idf_[j]), DIGITS),
@@ -90,7 +100,7 @@ def train(files: list[Path]) -> dict[str, Any]:
     return {
         "about": "Second reader of the safety net (assistant/safety/second_reader.py); "
                  "made by assistant/safety/training.py. features: [idf, any sign, "
-                 "*one weight per flag in 'flags']",
+                 "*one weight per flag in 'flags', self-harm against every other message]",
         "trained_on": {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
                        for path in files},
         "messages": len(cases),
