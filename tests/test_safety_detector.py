@@ -298,3 +298,55 @@ def test_ordinary_sign_offs_raise_nothing(text: str) -> None:
 def test_spanish_bien_before_a_word_is_very_not_fine() -> None:
     assert assess("tengo la pierna izquierda bien dormida desde la mañana").emergencies == [
         "stroke"]
+
+
+@pytest.mark.parametrize("name", ["concepts.yaml", "context.yaml"])
+def test_the_vocabulary_files_name_each_class_and_list_once(name: str) -> None:
+    """YAML keeps the last of two equal keys without a word: a class written twice loses the
+    first one's words."""
+    from pathlib import Path
+
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    path = Path(__file__).parents[1] / "assistant" / "safety" / name
+    yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("knocked my head on the shed door, no fall, just sore", "urgent"),
+    ("se pegó en la cabeza con la alacena, no se cayó", "urgent"),
+    ("knocked my head on the shed door, no fall. I take warfarin", "emergency"),  # any sentence
+    ("slipped in the tub and hit my head", "emergency"),
+    ("a little pink when I pee, I'm on Eliquis", "urgent"),  # a thinner alone: not a 911
+    ("nosebleed for 45 min now on eliquis, pinching doesnt help", "emergency"),
+])
+def test_a_blow_to_the_head_and_bleeding_follow_the_reference(text: str, severity: str) -> None:
+    (finding,) = [f for f in assess(text).findings if f.flag in ("head_injury", "bleeding")]
+    assert finding.severity == severity
+
+
+@pytest.mark.parametrize("text", [
+    "Leaving my cat with my sister tomorrow. After that I'm done.",
+    "stopped taking the water pills on purpose. i want my heart to give out and be done",
+    "Tengo una soga en el garaje desde hace una semana.",  # "desde hace": still so, not past
+])
+def test_a_plan_or_a_decision_over_several_sentences_goes_to_988(text: str) -> None:
+    assert "self_harm" in assess(text).emergencies
+
+
+def test_a_relative_who_just_left_hospital_is_the_patient_not_someone_else() -> None:
+    text = "Mi hermana está tosiendo sangre desde anoche. Salió del hospital el viernes."
+    assert "coughing_blood" in assess(text).emergencies
+
+
+def test_no_puedo_salir_is_about_leaving_the_house() -> None:
+    assert assess("me aburro mucho porque no puedo salir de la casa").findings == ()

@@ -36,7 +36,7 @@ OTHERS_RELATIVE = re.compile(r"\b(?!(?:yes|this|thanks|was|has|does|is|as|us|his
 HISTORICAL_REACH = 8  # words between a sign and the past it is put in
 YEAR = re.compile(r"(19|20)\d\d")
 # "hace 10 anos", "hace como 5 anos", "in 98", "en el 98": long ago, in numbers.
-AGO = re.compile(r"\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
+AGO = re.compile(r"(?<!desde )\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b"
                  r"(?! (?:min|hour|hora|day|dia|lb|pound|year|yr|week|month|ano|semana|mes))"

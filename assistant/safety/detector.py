@@ -236,8 +236,9 @@ def _spans(sign: Sign, by_class: dict[str, list[Occurrence]], length: int | None
 def _severity(sign: Sign, present: set[str], graver: set[str], flag: str) -> str:
     if flag == "self_harm":
         return "emergency"
-    if sign.severity == "emergency" and sign.milder and sign.milder in present:
-        return "urgent"
+    if sign.severity == "emergency" and sign.milder and sign.milder in present \
+            and not (sign.graver and sign.graver in graver):
+        return "urgent"  # "bumped my head, no fall", unless "on Eliquis"
     if sign.severity == "urgent" and sign.graver and sign.graver in graver:
         return "emergency"
     return sign.severity
@@ -245,12 +246,13 @@ def _severity(sign: Sign, present: set[str], graver: set[str], flag: str) -> str
 
 def _standing(occurrences: list[Occurrence], tokens: tuple[str, ...]) -> set[str]:
     """Classes said of the sign, not denied of it: "not dripping", "no escurre", "sitting
-    down I'm fine", "talks fine" do not make a sign graver."""
+    down I'm fine", "talks fine", "breathing is ok sitting" do not make a sign graver."""
     denials = context_words("modifier_denied_before")
     all_right = context_words("modifier_all_right_after")
     return {o.klass for o in occurrences
             if not any(t in denials for t in tokens[max(0, o.start - 2):o.start])
-            and not any(t in all_right for t in tokens[o.end:o.end + 3])}
+            and not any(t in all_right for t in tokens[o.end:o.end + 3])
+            and not any(t in all_right for t in tokens[max(0, o.start - 2):o.start])}
 
 
 def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False,
@@ -303,15 +305,16 @@ def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
 
 
 def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
-                     patient_named: bool = False, across_only: bool = False
-                     ) -> dict[str, Finding]:
+                     patient_named: bool = False, across_only: bool = False,
+                     message_graver: frozenset[str] = frozenset()) -> dict[str, Finding]:
     """`alone`: the sentence is the whole message; `patient_named`: the message says the
     person it is about is the patient; `across_only`: the sentence is the whole message
-    joined, read only for the signs whose parts may fall in different sentences."""
+    joined, read only for the signs whose parts may fall in different sentences;
+    `message_graver`: graver classes said anywhere in the message ("I'm on Xarelto")."""
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
-    graver = _standing(everything, sentence.tokens)
+    graver = _standing(everything, sentence.tokens) | message_graver
     occurrences = _occurrences(sentence, masked) if masked else everything
     by_class: dict[str, list[Occurrence]] = {}
     for occurrence in occurrences:
@@ -347,6 +350,16 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
 
 NOT_BLANKET = frozenset({"before", "since", "until", "antes", "hasta", "except", "excepto",
                          "but", "pero", "now", "ahora"})
+
+
+# Graver classes that hold for the whole message: a blood thinner named in one sentence makes
+# a blow to the head in another an emergency.
+MESSAGE_WIDE = frozenset({"THINNER"})
+
+
+def _message_wide(sentence: Sentence) -> frozenset[str]:
+    wanted = [o for o in _occurrences(sentence, set()) if o.klass in MESSAGE_WIDE]
+    return frozenset(_standing(wanted, sentence.tokens)) if wanted else frozenset()
 
 
 def _sentence_starts(found: list[Sentence]) -> list[int]:
@@ -433,6 +446,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
     named = [bool(_patient_named().find(s.tokens)) for s in found]
+    message_graver = frozenset().union(*(_message_wide(s) for s in found))
     if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT:
         # "Help. Breathing": a few words are one thought, however they are punctuated.
         found.append(Sentence(tuple(t for s in found for t in s.tokens), frozenset(),
@@ -443,7 +457,8 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
             continue
         # "He is your patient" names the person of the other sentences, not its own.
         patient_named = any(n for i, n in enumerate(named) if i != index)
-        findings = _assess_sentence(sentence, today, len(found) == 1, patient_named)
+        findings = _assess_sentence(sentence, today, len(found) == 1, patient_named,
+                                    message_graver=message_graver)
         if _taken_back(sentence, following):
             findings = {flag: f for flag, f in findings.items() if flag == "self_harm"}
         if _recited(findings, sentence):
