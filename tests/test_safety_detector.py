@@ -350,3 +350,22 @@ def test_a_relative_who_just_left_hospital_is_the_patient_not_someone_else() -> 
 
 def test_no_puedo_salir_is_about_leaving_the_house() -> None:
     assert assess("me aburro mucho porque no puedo salir de la casa").findings == ()
+
+
+@pytest.mark.parametrize("text", [
+    "honestly my kids would be better off, I'm worth more dead with the life insurance",
+    "if you dont hear from me, I love you all. Thank you for everything",
+    "i keep thinking about driving off the mountain road on the way home",
+])
+def test_veiled_self_harm_in_plain_words_goes_to_988(text: str) -> None:
+    assert "self_harm" in assess(text).emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "sleeping better now, not waking up gasping like before",
+    "nosebleed? no, none",
+    "That sleeping pill knocked me out cold, slept 9 hours",
+    "what do I do if she falls? I'm scared of her hitting her head someday",
+])
+def test_better_sleep_a_question_answered_and_worries_raise_nothing(text: str) -> None:
+    assert assess(text).findings == ()

@@ -41,7 +41,8 @@ AGO = re.compile(r"(?<!desde )\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b"
                  r"(?! (?:min|hour|hora|day|dia|lb|pound|year|yr|week|month|ano|semana|mes))"
                  r"|\b(?:in the|en los|back in the) [0-9]0s\b"
-                 r"|\b(?:in|en|back in) (?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b"
+                 r"|\b(?:in|en|en el|back in) "
+                 r"(?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b"
                  r"|\b(?:back in|en el) (?:sixty|seventy|eighty|ninety|sesenta|setenta|ochenta|"
                  r"noventa)\b")
 

@@ -447,8 +447,10 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     found = sentences(normalise(text))
     named = [bool(_patient_named().find(s.tokens)) for s in found]
     message_graver = frozenset().union(*(_message_wide(s) for s in found))
-    if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT:
-        # "Help. Breathing": a few words are one thought, however they are punctuated.
+    answered = any(_answered_no(a, b) for a, b in pairwise(found))
+    if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT and not answered:
+        # "Help. Breathing": a few words are one thought, however they are punctuated (but
+        # "nosebleed? no, none" is a question answered).
         found.append(Sentence(tuple(t for s in found for t in s.tokens), frozenset(),
                               any(s.question for s in found)))
     for index, sentence in enumerate(found):
