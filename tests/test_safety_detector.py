@@ -369,3 +369,17 @@ def test_veiled_self_harm_in_plain_words_goes_to_988(text: str) -> None:
 ])
 def test_better_sleep_a_question_answered_and_worries_raise_nothing(text: str) -> None:
     assert assess(text).findings == ()
+
+
+@pytest.mark.parametrize("text", [
+    "my uncle in Manila had a stroke last week, we're all worried. Mom is fine, took her pills",
+    "a mi prima le duele el pecho y la llevaron a urgencias, mi mamá está bien gracias",
+])
+def test_a_sign_of_the_wider_family_when_the_patient_is_said_to_be_fine_is_theirs(
+        text: str) -> None:
+    assert assess(text).findings == ()
+
+
+def test_an_aunt_who_is_the_patient_is_still_read() -> None:
+    assert assess("mi tía se desmayó en la cocina y no responde bien").emergencies == [
+        "fainting"]

@@ -306,11 +306,14 @@ def _answered_no(sentence: Sentence, following: Sentence | None) -> bool:
 
 def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
                      patient_named: bool = False, across_only: bool = False,
-                     message_graver: frozenset[str] = frozenset()) -> dict[str, Finding]:
+                     message_graver: frozenset[str] = frozenset(),
+                     patient_fine: bool = False) -> dict[str, Finding]:
     """`alone`: the sentence is the whole message; `patient_named`: the message says the
     person it is about is the patient; `across_only`: the sentence is the whole message
     joined, read only for the signs whose parts may fall in different sentences;
-    `message_graver`: graver classes said anywhere in the message ("I'm on Xarelto")."""
+    `message_graver`: graver classes said anywhere in the message ("I'm on Xarelto");
+    `patient_fine`: the message says the patient (or the writer) is fine, so a sign told of an
+    aunt, an uncle, a cousin or a pet before it is theirs."""
     masked = _masked(sentence.tokens)
     everything = _occurrences(sentence, set())
     present = {o.klass for o in everything}
@@ -332,6 +335,9 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
                 persists = concept.passing_counts or (
                     concept.persists_with is not None and concept.persists_with in present)
                 tier = _judge(context, span, concept.flag, persists, patient_named)
+                if tier and concept.flag != "self_harm" and patient_fine \
+                        and _relative_before(sentence.tokens, span.start):
+                    tier = None  # "my tía had a stroke ... mi mamá está bien"
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
                                       _severity(sign, present, graver, concept.flag),
@@ -360,6 +366,21 @@ MESSAGE_WIDE = frozenset({"THINNER"})
 def _message_wide(sentence: Sentence) -> frozenset[str]:
     wanted = [o for o in _occurrences(sentence, set()) if o.klass in MESSAGE_WIDE]
     return frozenset(_standing(wanted, sentence.tokens)) if wanted else frozenset()
+
+
+@cache
+def _patient_fine() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("patient_fine")))
+
+
+@cache
+def _relatives() -> PhraseIndex:
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("wider_family")))
+
+
+def _relative_before(tokens: tuple[str, ...], start: int) -> bool:
+    """An aunt, an uncle, a cousin, a baby or a pet named before the sign in its sentence."""
+    return any(end <= start for _, end in _relatives().find(tokens))
 
 
 def _sentence_starts(found: list[Sentence]) -> list[int]:
@@ -447,6 +468,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     found = sentences(normalise(text))
     named = [bool(_patient_named().find(s.tokens)) for s in found]
     message_graver = frozenset().union(*(_message_wide(s) for s in found))
+    patient_fine = any(_patient_fine().find(s.tokens) for s in found)
     answered = any(_answered_no(a, b) for a, b in pairwise(found))
     if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT and not answered:
         # "Help. Breathing": a few words are one thought, however they are punctuated (but
@@ -460,7 +482,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
         # "He is your patient" names the person of the other sentences, not its own.
         patient_named = any(n for i, n in enumerate(named) if i != index)
         findings = _assess_sentence(sentence, today, len(found) == 1, patient_named,
-                                    message_graver=message_graver)
+                                    message_graver=message_graver, patient_fine=patient_fine)
         if _taken_back(sentence, following):
             findings = {flag: f for flag, f in findings.items() if flag == "self_harm"}
         if _recited(findings, sentence):
