@@ -382,3 +382,21 @@ def test_a_sign_of_the_wider_family_when_the_patient_is_said_to_be_fine_is_their
 
 def test_an_aunt_who_is_the_patient_is_still_read() -> None:
     assert "fainting" in assess("mi tía se desmayó en la cocina, está en el piso").emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "mi suegro dice que se va a colgar del árbol si lo regresan al hospital",
+    "going to see my people who passed tonight, thank you for everything",
+    "Rough week. Mejor ni estuviera aquí la verdad",
+])
+def test_more_veiled_self_harm_goes_to_988(text: str) -> None:
+    assert "self_harm" in assess(text).emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "Dad sees the stroke doctor Tuesday and the heart echo is Friday, can you send a ride",
+    "Los laboratorios de sangre son el lunes, ¿voy en ayunas?",
+    "went to the blood drive at church but they wouldn't let me donate",
+])
+def test_appointments_and_blood_drives_raise_nothing(text: str) -> None:
+    assert assess(text).findings == ()
