@@ -277,6 +277,10 @@ class _Turn:
             self.conversation.clarifications += 1
             shown = self.show_symptom_words_to_a_nurse()
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
+                if self.sign_to_check and self.question.kind == "choice":
+                    # The safety words have just spoken to what was said: the question again
+                    # is enough, not a "didn't understand" of its own (two texts, not three).
+                    return Turn([self.ask(self.question)], self.state)
                 return Turn([*shown, *self.clarify(interpretation)], self.state)
         elif self.needs_read_back():
             return self.read_back(interpretation)

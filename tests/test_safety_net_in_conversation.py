@@ -204,3 +204,13 @@ def test_a_reply_about_the_body_that_cannot_be_read_is_shown_to_a_nurse(services
         alert = session.scalars(select(Alert).where(Alert.reason == "symptom_words")).one()
     assert alert.severity == "urgent" and "chest" in alert.summary
     assert alert.evidence[0]["raw"] == "my chest feels kinda weird idk"
+
+
+def test_a_possible_sign_in_a_reply_that_is_no_answer_costs_two_texts_not_three(
+        services, phone) -> None:
+    start_checkin(services)
+    phone.text(DOB_REPLY)
+    answer = phone.text("is it normal that my chest hurts?")  # asked "better, same or worse?"
+    assert answer[0].startswith("If you have chest pain or pressure now")
+    assert len(answer) == 2 and "BETTER" in answer[1]
+    assert not any("didn't understand" in text for text in answer)
