@@ -400,3 +400,35 @@ def test_more_veiled_self_harm_goes_to_988(text: str) -> None:
 ])
 def test_appointments_and_blood_drives_raise_nothing(text: str) -> None:
     assert assess(text).findings == ()
+
+
+# Found by a review of the rules added for rounds 7 to 14: each once silenced or under-triaged
+# a sign the patient told of themself.
+@pytest.mark.parametrize("text, flag", [
+    ("I told my grandson I'm fine but I have crushing chest pain right now", "chest_pain"),
+    ("No estoy bien, mi nieto me trajo y me duele mucho el pecho", "chest_pain"),
+    ("No es broma, no puedo respirar", "breathing"),
+    ("I want to kill myself. Nothing like that helps.", "self_harm"),
+    ("My symptoms right now: crushing chest pain, I can't breathe, and I fainted", "chest_pain"),
+    ("My dad fell and hit his head, I asked if he wanted to go to the ER and he said no and "
+     "went to bed", "head_injury"),
+    ("Chest pain since 11 am, getting worse", "chest_pain"),
+])
+def test_reviewed_replies_keep_their_emergency(text: str, flag: str) -> None:
+    assert flag in assess(text).emergencies
+
+
+@pytest.mark.parametrize("text", [
+    "Short of breath lying down, not good at all",
+    "Me falta el aire acostada, no esta bien",
+    "me falta el aire bien feo acostada",
+    "The wound is bleeding heavily, not better",
+    "Hit my head on the cabinet, no fall. I'm on Eliquis, otherwise fine.",
+])
+def test_not_good_or_otherwise_fine_does_not_clear_a_graver_word(text: str) -> None:
+    assert assess(text).emergencies
+
+
+def test_a_denied_blood_thinner_leaves_a_knock_without_a_fall_urgent() -> None:
+    (finding,) = assess("Bumped my head on the cupboard, didn't fall. Not on blood thinners.").findings
+    assert finding.severity == "urgent"

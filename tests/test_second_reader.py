@@ -14,7 +14,7 @@ from assistant.safety.detector import Finding, assess, weigh
 from assistant.safety.second_reader import Opinion, SecondReader, Thresholds, second_reader
 
 CORPUS = Path(__file__).parent / "corpus" / "safety"
-EDGES = Thresholds(doubt_below=0.03, add_above=0.95)
+EDGES = Thresholds(add_above=0.95)
 
 
 def test_the_shipped_reader_learned_from_the_development_files_only_as_they_are_now() -> None:
@@ -41,15 +41,20 @@ def test_below_the_bar_the_reader_adds_nothing() -> None:
     assert weigh((), Opinion(0.9, "stroke"), EDGES) == ()
 
 
-def test_a_certain_sign_in_what_reads_as_a_look_alike_becomes_possible_never_nothing() -> None:
-    stroke = Finding("stroke", "certain", "emergency", "gave me a stroke")
-    assert weigh((stroke,), Opinion(0.01, "stroke"), EDGES) == (
-        Finding("stroke", "possible", "emergency", "gave me a stroke"),)
+def test_the_reader_never_lowers_a_rule_sign() -> None:
+    """A reply that lists denials before its sign reads, to n-grams, like a denial."""
+    for sign in (Finding("breathing", "certain", "emergency", "cant breathe"),
+                 Finding("self_harm", "certain", "emergency", "want to die")):
+        assert weigh((sign,), Opinion(0.0, sign.flag), EDGES) == (sign,)
 
 
-def test_self_harm_is_never_doubted() -> None:
-    wish = Finding("self_harm", "certain", "emergency", "want to die")
-    assert weigh((wish,), Opinion(0.0, "self_harm"), EDGES) == (wish,)
+@pytest.mark.parametrize("text", [
+    "No fever no cough no swelling but I can't breathe",
+    "Doing well no complaints no pain, only my speech is slurred since lunch",
+    "Feeling better no problems at all, I just fainted for a sec earlier",
+])
+def test_denials_before_a_sign_leave_it_an_emergency(text: str) -> None:
+    assert assess(text).emergencies
 
 
 def test_the_rules_stand_when_the_reader_has_no_strong_view() -> None:
@@ -60,7 +65,7 @@ def test_the_rules_stand_when_the_reader_has_no_strong_view() -> None:
 def test_scores_are_tf_idf_weighted_l2_normalised_then_logistic() -> None:
     """The arithmetic the training tool's scikit-learn model uses, on a two-word model."""
     model = {"flags": ["chest_pain", "self_harm"], "intercepts": [-1.0, 0.0, 0.0],
-             "thresholds": {"doubt_below": 0.03, "add_above": 0.95}, "trained_on": {},
+             "thresholds": {"add_above": 0.95}, "trained_on": {},
              "features": {"w chest": [2.0, 3.0, 1.0, -1.0], "w hurts": [1.0, 1.0, 0.0, 2.0]}}
     reader = SecondReader(model)
     opinion = reader.read("chest chest hurts")

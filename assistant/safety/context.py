@@ -39,10 +39,13 @@ YEAR = re.compile(r"(19|20)\d\d")
 AGO = re.compile(r"(?<!desde )\bhace (?:\w+ ){0,2}(?:anos|ano|meses|decadas|dias|semanas)\b"
                  r"|\bwhen (?:i|he|she) was (?:a kid|a child|young|younger|little|a teen|[0-9]+)\b"
                  r"|\b(?:en el|in|back in|since) [0-9]{2}\b"
-                 r"(?! (?:min|hour|hora|day|dia|lb|pound|year|yr|week|month|ano|semana|mes))"
+                 r"(?! ?(?:min|hour|hora|day|dia|lb|pound|year|yr|week|month|ano|semana|mes|am|pm|"
+                 r"a m|p m|oclock|o clock))"
                  r"|\b(?:in the|en los|back in the) [0-9]0s\b"
                  r"|\b(?:in|en|en el|back in) "
                  r"(?:nineteen|twenty|two thousand|dos mil|mil novecientos)\b"
+                 r"(?! (?:\w+ )?(?:min|minute|minutes|minutos|hour|hours|horas|seconds|day|days"
+                 r"|dias))"
                  r"|\b(?:back in|en el) (?:sixty|seventy|eighty|ninety|sesenta|setenta|ochenta|"
                  r"noventa)\b")
 
@@ -237,7 +240,7 @@ class SentenceContext:
         tokens = self.sentence.tokens
         return any(t.category == "denied_later" and t.start >= end
                    and (t.end == len(tokens) or t.end in self.sentence.commas
-                        or tokens[t.end] in ("never", "nunca", "nada", "not", "que", "y", "and"))
+                        or tokens[t.end] in ("never", "nunca", "nada", "not", "que"))
                    and not any(c >= t.end for c in self.corrections) for t in self.triggers)
 
     def self_harm_denied(self, start: int, end: int) -> bool:

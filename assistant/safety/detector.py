@@ -9,7 +9,7 @@ emergency, "a little winded on the stairs" is urgent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from itertools import pairwise, product
@@ -244,15 +244,32 @@ def _severity(sign: Sign, present: set[str], graver: set[str], flag: str) -> str
     return sign.severity
 
 
-def _standing(occurrences: list[Occurrence], tokens: tuple[str, ...]) -> set[str]:
+def _standing(occurrences: list[Occurrence], tokens: tuple[str, ...],
+              cleared_by_all_right: bool = True) -> set[str]:
     """Classes said of the sign, not denied of it: "not dripping", "no escurre", "sitting
     down I'm fine", "talks fine", "breathing is ok sitting" do not make a sign graver."""
     denials = context_words("modifier_denied_before")
-    all_right = context_words("modifier_all_right_after")
-    return {o.klass for o in occurrences
-            if not any(t in denials for t in tokens[max(0, o.start - 2):o.start])
-            and not any(t in all_right for t in tokens[o.end:o.end + 3])
-            and not any(t in all_right for t in tokens[max(0, o.start - 2):o.start])}
+
+    def all_right_at(i: int, before: int) -> bool:
+        """tokens[i] says "fine", is not itself denied ("not good", "no esta bien") and is not
+        Spanish "bien" before another word ("bien feo": very)."""
+        if not 0 <= i < len(tokens) or tokens[i] not in context_words("modifier_all_right_after"):
+            return False
+        if any(t in denials for t in tokens[max(0, i - 2):i]):
+            return False
+        if tokens[i] == "bien":  # "sentada estoy bien", not "bien feo"
+            return i + 1 == len(tokens) or tokens[i + 1] in BIEN_ENDS
+        return True
+
+    def cleared(o: Occurrence) -> bool:
+        if any(t in denials for t in tokens[max(0, o.start - 3):o.start]):
+            return True
+        if not cleared_by_all_right:
+            return False
+        return any(all_right_at(i, o.start) for i in range(o.end, o.end + 3)) \
+            or any(all_right_at(i, o.start) for i in range(max(0, o.start - 2), o.start))
+
+    return {o.klass for o in occurrences if not cleared(o)}
 
 
 def _judge(context: SentenceContext, span: Span, flag: str, persists: bool = False,
@@ -365,7 +382,8 @@ MESSAGE_WIDE = frozenset({"THINNER"})
 
 def _message_wide(sentence: Sentence) -> frozenset[str]:
     wanted = [o for o in _occurrences(sentence, set()) if o.klass in MESSAGE_WIDE]
-    return frozenset(_standing(wanted, sentence.tokens)) if wanted else frozenset()
+    return frozenset(_standing(wanted, sentence.tokens, cleared_by_all_right=False)) \
+        if wanted else frozenset()
 
 
 @cache
@@ -378,9 +396,26 @@ def _relatives() -> PhraseIndex:
     return PhraseIndex(tuple(tuple(w.split()) for w in context_words("wider_family")))
 
 
+RELATIVE_REACH = 6  # words between the relative and the sign said of them
+
+
 def _relative_before(tokens: tuple[str, ...], start: int) -> bool:
-    """An aunt, an uncle, a cousin, a baby or a pet named before the sign in its sentence."""
-    return any(end <= start for _, end in _relatives().find(tokens))
+    """An aunt, an uncle, a cousin, a baby or a pet named just before the sign, with no "I",
+    "me" or "my" between: "my tía had a stroke", not "my grandson brought me, my chest hurts"."""
+    mine = context_words("first_person")
+    return any(end <= start and start - end <= RELATIVE_REACH
+               and not mine.intersection(tokens[end:start])
+               for _, end in _relatives().find(tokens))
+
+
+def _said_fine(sentence: Sentence) -> bool:
+    """The patient or the writer said to be fine, not "no estoy bien", "not ok"."""
+    return any(begin == 0 or sentence.tokens[begin - 1] not in NOT_FINE
+               for begin, _ in _patient_fine().find(sentence.tokens))
+
+
+NOT_FINE = frozenset({"no", "not", "isnt", "aint", "nunca", "never"})
+BIEN_ENDS = frozenset({"pero", "y", "but", "and", "ya", "gracias", "nomas", "todo"})
 
 
 def _sentence_starts(found: list[Sentence]) -> list[int]:
@@ -394,18 +429,23 @@ def _sentence_starts(found: list[Sentence]) -> list[int]:
 
 
 def _denied_next(following: Sentence | None) -> bool:
-    """The next sentence is a short "none of those" about the signs just listed."""
+    """The next sentence is a short "none of those", and nothing after it, about the signs
+    just listed ("Nothing like that helps" is not one)."""
     if following is None or not following.tokens or len(following.tokens) > 8 \
             or NOT_BLANKET.intersection(following.tokens):
         return False
-    return bool(_blanket_denials().find(following.tokens))
+    return any(end == len(following.tokens) for _, end in _blanket_denials().find(
+        following.tokens))
 
 
 def _taken_back(sentence: Sentence, following: Sentence | None) -> bool:
-    """ "I almost passed out lol jk", or "jk" as the next sentence."""
+    """ "I almost passed out lol jk", or "jk" as the next sentence; never "no es broma"."""
+    def joking(tokens: tuple[str, ...]) -> bool:
+        return any(begin == 0 or tokens[begin - 1] not in NOT_FINE
+                   for begin, _ in _retractions().find(tokens))
+
     short_next = following is not None and len(following.tokens) <= 3
-    return bool(_retractions().find(sentence.tokens)) or (
-        short_next and bool(_retractions().find(following.tokens)))
+    return joking(sentence.tokens) or (short_next and joking(following.tokens))
 
 
 @cache
@@ -442,13 +482,15 @@ def _asking_only() -> PhraseIndex:
 
 # Words that say a run of signs is a list read out ("printed the list: chest pain, trouble
 # breathing, fainting, confusion"), not what is happening.
-LIST_MARKERS = frozenset({"911", "list", "lista", "signs", "warning", "senales", "sintomas",
-                          "symptoms", "paper", "papel", "handout", "sheet", "hoja", "magnet"})
+LIST_MARKERS = frozenset({"911", "list", "lista", "signs", "warning", "senales", "paper",
+                          "papel", "handout", "sheet", "hoja", "magnet"})
+HAPPENING_NOW = frozenset({"now", "ahora", "ahorita", "today", "hoy", "tonight"})
 
 
 def _recited(findings: dict[str, Finding], sentence: Sentence) -> bool:
     """ "Chest pain, trouble breathing, passing out: call 911": the warning signs recited."""
-    return len(findings) >= 3 and not LIST_MARKERS.isdisjoint(sentence.tokens)
+    return len(findings) >= 3 and not LIST_MARKERS.isdisjoint(sentence.tokens) \
+        and HAPPENING_NOW.isdisjoint(sentence.tokens)
 
 
 def assess(text: str, today: date | None = None) -> Assessment:
@@ -468,7 +510,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     found = sentences(normalise(text))
     named = [bool(_patient_named().find(s.tokens)) for s in found]
     message_graver = frozenset().union(*(_message_wide(s) for s in found))
-    patient_fine = any(_patient_fine().find(s.tokens) for s in found)
+    patient_fine = any(_said_fine(s) for s in found)
     answered = any(_answered_no(a, b) for a, b in pairwise(found))
     if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT and not answered:
         # "Help. Breathing": a few words are one thought, however they are punctuated (but
@@ -477,13 +519,13 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
                               any(s.question for s in found)))
     for index, sentence in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None
-        if _answered_no(sentence, following) or _denied_next(following):
+        if _answered_no(sentence, following):
             continue
         # "He is your patient" names the person of the other sentences, not its own.
         patient_named = any(n for i, n in enumerate(named) if i != index)
         findings = _assess_sentence(sentence, today, len(found) == 1, patient_named,
                                     message_graver=message_graver, patient_fine=patient_fine)
-        if _taken_back(sentence, following):
+        if _taken_back(sentence, following) or (len(findings) >= 2 and _denied_next(following)):
             findings = {flag: f for flag, f in findings.items() if flag == "self_harm"}
         if _recited(findings, sentence):
             continue
@@ -513,20 +555,17 @@ def long_enough_for_the_reader(text: str) -> bool:
 
 def weigh(findings: tuple[Finding, ...], opinion: Opinion, thresholds: Thresholds
           ) -> tuple[Finding, ...]:
-    """The rules' findings, weighed by the second reader at the two edges only. A message it
-    is nearly sure shows a sign that no rule found gets a possible sign (the patient is told
-    what to do if it is happening now, and a nurse checks today). A certain sign in a message
-    it is nearly sure is a look-alike ("that game almost gave me a stroke lol") becomes
-    possible: no 911 for an idiom, but never silence, and never for self-harm. Talk of
-    self-harm the reader is nearly sure of, where no rule found it, is a possible self-harm
-    sign (988 and a nurse today)."""
+    """The rules' findings, with what the second reader adds and never less. A message it is
+    nearly sure shows a sign that no rule found gets a possible sign (the patient is told what
+    to do if it is happening now, and a nurse checks today); talk of self-harm it is nearly
+    sure of, where no rule found it, is a possible self-harm sign (988 and a nurse today). It
+    never lowers a rule's sign: turning "certain" into "possible" when it read a look-alike
+    also downgraded replies that list denials before the sign ("no fever, no cough, but I can't
+    breathe")."""
     if not findings and opinion.chance > thresholds.add_above:
         flag = opinion.likeliest
         severity = "emergency" if flag == "self_harm" else "urgent"
         findings = (Finding(flag, "possible", severity, "", by_reader=True),)
-    elif findings and opinion.chance < thresholds.doubt_below:
-        findings = tuple(replace(f, tier="possible") if f.flag != "self_harm" else f
-                         for f in findings)
     if opinion.self_harm > thresholds.add_above and all(f.flag != "self_harm" for f in findings):
         findings = (*findings, Finding("self_harm", "possible", "emergency", "", by_reader=True))
     return findings

@@ -1,16 +1,11 @@
 """A statistical second reader beside the concept rules: how likely a message is a warning sign.
 
 The rules know the words of each sign and the grammar around them; they miss what no rule
-names yet and fire on idioms no mask covers yet ("that game almost gave me a stroke lol").
-A logistic regression over character and word n-grams, trained on the development corpus
-(thousands of replies from many writers), reads the whole message the way a person skims it.
-It does not replace the rules; it is consulted only at the two edges (`detector.assess`):
+names yet. A logistic regression over character and word n-grams, trained on the development
+corpus (thousands of replies from many writers), reads the whole message the way a person
+skims it. It does not replace the rules and never lowers what they found; it only adds
+(`detector.weigh`):
 
-- the rules found a certain sign and the reader is nearly sure the message is a look-alike: the
-  sign becomes *possible* (no 911 for an idiom; the patient is still told what to do if it is
-  happening now, and a nurse checks today). Never for self-harm, and never dropped: measured
-  over nine corpus rounds, dropping such signs would have silenced "I did faint at the grocery
-  store today" and seven messages about self-harm;
 - the rules found nothing and the reader is nearly sure it is a warning sign: a *possible*
   sign, named by the reader's per-sign models, so the patient is told what to do if it is
   happening now and a nurse checks today;
@@ -74,7 +69,6 @@ class Opinion:
 
 @dataclass(frozen=True)
 class Thresholds:
-    doubt_below: float  # a rule's certain sign with less chance than this becomes possible
     add_above: float  # no rule's sign, but more chance than this: a possible sign
 
 

@@ -22,7 +22,6 @@ from .measure import CORPUS, load
 from .second_reader import MODEL, Opinion, Thresholds, features
 from .vocabulary import RED_FLAG_IDS
 
-DOUBT_BELOW = 0.03
 ADD_ABOVE = 0.95
 STRENGTH = 10.0  # inverse regularisation, chosen with the thresholds (docs/SAFETY.md)
 MIN_FILES = 2  # an n-gram must occur in this many messages to be a feature
@@ -43,13 +42,12 @@ def _vectoriser() -> Any:
 
 
 def leave_one_file_out(files: list[Path]) -> dict[str, int]:
-    """What the reader would add and doubt on each development file, predicted by a model
+    """What the reader would add to each development file, predicted by a model
     trained on the other files (each file is a different round of writers, so this is how
     it reads writers it has not seen). The thresholds are chosen on these counts."""
-    thresholds = Thresholds(DOUBT_BELOW, ADD_ABOVE)
-    tally = dict.fromkeys(("added_red_flags", "added_look_alikes", "doubted_emergencies",
-                           "doubted_false_911s", "added_self_harm", "added_self_harm_wrongly",
-                           "red_flags", "look_alikes"), 0)
+    thresholds = Thresholds(ADD_ABOVE)
+    tally = dict.fromkeys(("added_red_flags", "added_look_alikes", "added_self_harm",
+                           "added_self_harm_wrongly", "red_flags", "look_alikes"), 0)
     for held in files:
         vectoriser = _vectoriser()
         others = [case for path in files if path != held for case in load(path)]
@@ -70,15 +68,8 @@ def leave_one_file_out(files: list[Path]) -> dict[str, int]:
                 key = "added_self_harm" if "self_harm" in case["flags"] else \
                     "added_self_harm_wrongly"
                 tally[key] += 1
-            if not rules and any(f.flag != "self_harm" or f.by_reader for f in weighed) \
-                    and weighed:
+            if not rules and weighed:
                 tally["added_red_flags" if red else "added_look_alikes"] += 1
-            was = any(f.emergency for f in rules)
-            now = any(f.emergency for f in weighed)
-            if was and not now:
-                key = "doubted_emergencies" if case["severity"] == "emergency" else \
-                    "doubted_false_911s"
-                tally[key] += 1
     return tally
 
 
@@ -105,7 +96,7 @@ def train(files: list[Path]) -> dict[str, Any]:
                        for path in files},
         "messages": len(cases),
         "flags": list(RED_FLAG_IDS),
-        "thresholds": {"doubt_below": DOUBT_BELOW, "add_above": ADD_ABOVE},
+        "thresholds": {"add_above": ADD_ABOVE},
         "intercepts": [float(m.intercept_[0]) for m in models],
         "features": weights,
     }
