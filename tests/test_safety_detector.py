@@ -430,5 +430,6 @@ def test_not_good_or_otherwise_fine_does_not_clear_a_graver_word(text: str) -> N
 
 
 def test_a_denied_blood_thinner_leaves_a_knock_without_a_fall_urgent() -> None:
-    (finding,) = assess("Bumped my head on the cupboard, didn't fall. Not on blood thinners.").findings
+    text = "Bumped my head on the cupboard, didn't fall. Not on blood thinners."
+    (finding,) = assess(text).findings
     assert finding.severity == "urgent"

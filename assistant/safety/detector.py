@@ -386,16 +386,6 @@ def _message_wide(sentence: Sentence) -> frozenset[str]:
         if wanted else frozenset()
 
 
-@cache
-def _patient_fine() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("patient_fine")))
-
-
-@cache
-def _relatives() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("wider_family")))
-
-
 RELATIVE_REACH = 6  # words between the relative and the sign said of them
 
 
@@ -405,13 +395,13 @@ def _relative_before(tokens: tuple[str, ...], start: int) -> bool:
     mine = context_words("first_person")
     return any(end <= start and start - end <= RELATIVE_REACH
                and not mine.intersection(tokens[end:start])
-               for _, end in _relatives().find(tokens))
+               for _, end in _phrases("wider_family").find(tokens))
 
 
 def _said_fine(sentence: Sentence) -> bool:
     """The patient or the writer said to be fine, not "no estoy bien", "not ok"."""
     return any(begin == 0 or sentence.tokens[begin - 1] not in NOT_FINE
-               for begin, _ in _patient_fine().find(sentence.tokens))
+               for begin, _ in _phrases("patient_fine").find(sentence.tokens))
 
 
 NOT_FINE = frozenset({"no", "not", "isnt", "aint", "nunca", "never"})
@@ -434,7 +424,7 @@ def _denied_next(following: Sentence | None) -> bool:
     if following is None or not following.tokens or len(following.tokens) > 8 \
             or NOT_BLANKET.intersection(following.tokens):
         return False
-    return any(end == len(following.tokens) for _, end in _blanket_denials().find(
+    return any(end == len(following.tokens) for _, end in _phrases("blanket_denial").find(
         following.tokens))
 
 
@@ -442,20 +432,16 @@ def _taken_back(sentence: Sentence, following: Sentence | None) -> bool:
     """ "I almost passed out lol jk", or "jk" as the next sentence; never "no es broma"."""
     def joking(tokens: tuple[str, ...]) -> bool:
         return any(begin == 0 or tokens[begin - 1] not in NOT_FINE
-                   for begin, _ in _retractions().find(tokens))
+                   for begin, _ in _phrases("retraction").find(tokens))
 
     short_next = following is not None and len(following.tokens) <= 3
     return joking(sentence.tokens) or (short_next and joking(following.tokens))
 
 
 @cache
-def _retractions() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("retraction")))
-
-
-@cache
-def _blanket_denials() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("blanket_denial")))
+def _phrases(name: str) -> PhraseIndex:
+    """One of context.yaml's word lists, as phrases to find in a sentence."""
+    return PhraseIndex(tuple(tuple(w.split()) for w in context_words(name)))
 
 
 @cache
@@ -468,16 +454,6 @@ def _leading_classes() -> frozenset[str]:
 @cache
 def _concepts() -> tuple[Concept, ...]:
     return vocabulary().concepts
-
-
-@cache
-def _patient_named() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("patient_named")))
-
-
-@cache
-def _asking_only() -> PhraseIndex:
-    return PhraseIndex(tuple(tuple(w.split()) for w in context_words("asking_only")))
 
 
 # Words that say a run of signs is a list read out ("printed the list: chest pain, trouble
@@ -508,7 +484,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     "nomás pregunto") keeps no "possible" sign."""
     best: dict[str, Finding] = {}
     found = sentences(normalise(text))
-    named = [bool(_patient_named().find(s.tokens)) for s in found]
+    named = [bool(_phrases("patient_named").find(s.tokens)) for s in found]
     message_graver = frozenset().union(*(_message_wide(s) for s in found))
     patient_fine = any(_said_fine(s) for s in found)
     answered = any(_answered_no(a, b) for a, b in pairwise(found))
@@ -544,7 +520,7 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
             best["self_harm"] = message["self_harm"]
     if "breathing" not in best and LOW_OXYGEN.search(normalise(text)):
         best["breathing"] = Finding("breathing", "certain", "emergency", "low oxygen")
-    if any(_asking_only().find(s.tokens) for s in found):
+    if any(_phrases("asking_only").find(s.tokens) for s in found):
         best = {flag: f for flag, f in best.items() if f.tier == "certain"}
     return tuple(best[flag] for flag in RED_FLAG_IDS if flag in best)
 
