@@ -433,3 +433,18 @@ def test_a_denied_blood_thinner_leaves_a_knock_without_a_fall_urgent() -> None:
     text = "Bumped my head on the cupboard, didn't fall. Not on blood thinners."
     (finding,) = assess(text).findings
     assert finding.severity == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you for everything, goodbye!",
+    "Gracias por todo, adiós",
+    "you won't need to call me anymore, my daughter takes me to Texas. Thanks for everything",
+])
+def test_a_goodbye_that_many_say_innocently_is_a_possible_sign_a_nurse_asks_about(
+        text: str) -> None:
+    (finding,) = assess(text).findings
+    assert (finding.flag, finding.tier) == ("self_harm", "possible")
+
+
+def test_done_with_the_antibiotics_is_not_a_decision() -> None:
+    assert assess("I am done with the antibiotics. Thanks for everything").findings == ()

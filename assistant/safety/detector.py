@@ -355,6 +355,8 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
                 if tier and concept.flag != "self_harm" and patient_fine \
                         and _relative_before(sentence.tokens, span.start):
                     tier = None  # "my tía had a stroke ... mi mamá está bien"
+                if tier == "certain" and sign.possible:
+                    tier = "possible"  # "thank you for everything, goodbye": a nurse asks
                 if tier is not None:
                     finding = Finding(concept.flag, tier,
                                       _severity(sign, present, graver, concept.flag),

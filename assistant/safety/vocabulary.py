@@ -37,6 +37,7 @@ class Sign:
     whole: bool = False  # only when these words are the whole message
     ordered: bool = False  # the classes in this order ("if I don't wake up, it's fine")
     across: bool = False  # the classes may fall in different sentences of the message
+    possible: bool = False  # words as often innocent ("thanks for everything, bye"): a nurse asks
     needs: frozenset[str] = frozenset()  # the classes, as a set
 
     def __post_init__(self) -> None:
@@ -153,7 +154,8 @@ def vocabulary() -> Vocabulary:
         Concept(flag, entry["summary"], tuple(
             Sign(tuple(sign["all"]), sign.get("severity", "emergency"), sign.get("milder"),
                  sign.get("graver"), sign.get("window", 10), bool(sign.get("whole")),
-                 bool(sign.get("ordered")), bool(sign.get("across")))
+                 bool(sign.get("ordered")), bool(sign.get("across")),
+                 bool(sign.get("possible")))
             for sign in entry["signs"]), tuple(entry.get("yields_to", ())),
             entry.get("persists_with"), bool(entry.get("passing_counts")))
         for flag, entry in data["concepts"].items())
