@@ -9,6 +9,7 @@ emergency, "a little winded on the stairs" is urgent.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -41,6 +42,20 @@ PAIRINGS = 3  # occurrences of each other part tried with each first part
 # everyday answers as signs, and every sign it found on held-out text was in a longer message.
 READER_MIN_WORDS = 8
 _WORDS = re.compile(r"[a-z0-9]+")
+# Graver classes that hold for the whole message: a blood thinner named in one sentence makes
+# a blow to the head in another an emergency.
+MESSAGE_WIDE = frozenset({"THINNER"})
+RELATIVE_REACH = 6  # words between an aunt, an uncle or a pet and the sign said of them
+NOT_FINE = frozenset({"no", "not", "isnt", "aint", "nunca", "never"})  # "no estoy bien"
+BIEN_ENDS = frozenset({"pero", "y", "but", "and", "ya", "gracias", "nomas", "todo"})
+# A "none of those" that is about something else: "nothing like that before" (it is new).
+NOT_BLANKET = frozenset({"before", "since", "until", "antes", "hasta", "except", "excepto",
+                         "but", "pero", "now", "ahora"})
+# Words that say a run of signs is a list read out ("printed the list: chest pain, trouble
+# breathing, fainting, confusion"), not what is happening.
+LIST_MARKERS = frozenset({"911", "list", "lista", "signs", "warning", "senales", "paper",
+                          "papel", "handout", "sheet", "hoja", "magnet"})
+HAPPENING_NOW = frozenset({"now", "ahora", "ahorita", "today", "hoy", "tonight"})
 
 
 @dataclass(frozen=True)
@@ -244,7 +259,7 @@ def _severity(sign: Sign, present: set[str], graver: set[str], flag: str) -> str
     return sign.severity
 
 
-def _standing(occurrences: list[Occurrence], tokens: tuple[str, ...],
+def _standing(occurrences: Iterable[Occurrence], tokens: tuple[str, ...],
               cleared_by_all_right: bool = True) -> set[str]:
     """Classes said of the sign, not denied of it: "not dripping", "no escurre", "sitting
     down I'm fine", "talks fine", "breathing is ok sitting" do not make a sign graver."""
@@ -332,7 +347,7 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
     `patient_fine`: the message says the patient (or the writer) is fine, so a sign told of an
     aunt, an uncle, a cousin or a pet before it is theirs."""
     masked = _masked(sentence.tokens)
-    everything = _occurrences(sentence, set())
+    everything = _all_occurrences(sentence)
     present = {o.klass for o in everything}
     graver = _standing(everything, sentence.tokens) | message_graver
     occurrences = _occurrences(sentence, masked) if masked else everything
@@ -373,22 +388,17 @@ def _assess_sentence(sentence: Sentence, today: date | None, alone: bool = True,
     return best
 
 
-NOT_BLANKET = frozenset({"before", "since", "until", "antes", "hasta", "except", "excepto",
-                         "but", "pero", "now", "ahora"})
-
-
-# Graver classes that hold for the whole message: a blood thinner named in one sentence makes
-# a blow to the head in another an emergency.
-MESSAGE_WIDE = frozenset({"THINNER"})
+@lru_cache(maxsize=4096)
+def _all_occurrences(sentence: Sentence) -> tuple[Occurrence, ...]:
+    """Every class in a sentence, masks ignored: read once for the sentence's signs and once
+    for what holds message-wide."""
+    return tuple(_occurrences(sentence, set()))
 
 
 def _message_wide(sentence: Sentence) -> frozenset[str]:
-    wanted = [o for o in _occurrences(sentence, set()) if o.klass in MESSAGE_WIDE]
+    wanted = [o for o in _all_occurrences(sentence) if o.klass in MESSAGE_WIDE]
     return frozenset(_standing(wanted, sentence.tokens, cleared_by_all_right=False)) \
         if wanted else frozenset()
-
-
-RELATIVE_REACH = 6  # words between the relative and the sign said of them
 
 
 def _relative_before(tokens: tuple[str, ...], start: int) -> bool:
@@ -406,13 +416,13 @@ def _said_fine(sentence: Sentence) -> bool:
                for begin, _ in _phrases("patient_fine").find(sentence.tokens))
 
 
-NOT_FINE = frozenset({"no", "not", "isnt", "aint", "nunca", "never"})
-BIEN_ENDS = frozenset({"pero", "y", "but", "and", "ya", "gracias", "nomas", "todo"})
+def _joined(parts: list[Sentence], commas: frozenset[int], question: bool) -> Sentence:
+    """A message's sentences read as one."""
+    return Sentence(tuple(t for s in parts for t in s.tokens), commas, question)
 
 
 def _sentence_starts(found: list[Sentence]) -> list[int]:
-    """Where each sentence begins in the message's tokens joined: read as commas, so a
-    denial does not reach into the next sentence."""
+    """Where each sentence begins in the message's tokens joined."""
     starts, position = [], 0
     for sentence in found:
         starts.append(position)
@@ -458,13 +468,6 @@ def _concepts() -> tuple[Concept, ...]:
     return vocabulary().concepts
 
 
-# Words that say a run of signs is a list read out ("printed the list: chest pain, trouble
-# breathing, fainting, confusion"), not what is happening.
-LIST_MARKERS = frozenset({"911", "list", "lista", "signs", "warning", "senales", "paper",
-                          "papel", "handout", "sheet", "hoja", "magnet"})
-HAPPENING_NOW = frozenset({"now", "ahora", "ahorita", "today", "hoy", "tonight"})
-
-
 def _recited(findings: dict[str, Finding], sentence: Sentence) -> bool:
     """ "Chest pain, trouble breathing, passing out: call 911": the warning signs recited."""
     return len(findings) >= 3 and not LIST_MARKERS.isdisjoint(sentence.tokens) \
@@ -485,16 +488,17 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
     """The rules' findings alone. A message that says it is only asking ("just asking",
     "nomás pregunto") keeps no "possible" sign."""
     best: dict[str, Finding] = {}
-    found = sentences(normalise(text))
-    named = [bool(_phrases("patient_named").find(s.tokens)) for s in found]
-    message_graver = frozenset().union(*(_message_wide(s) for s in found))
-    patient_fine = any(_said_fine(s) for s in found)
-    answered = any(_answered_no(a, b) for a, b in pairwise(found))
-    if len(found) > 1 and sum(len(s.tokens) for s in found) <= SHORT and not answered:
+    normalised = normalise(text)
+    parts = sentences(normalised)
+    named = [bool(_phrases("patient_named").find(s.tokens)) for s in parts]
+    message_graver = frozenset().union(*(_message_wide(s) for s in parts))
+    patient_fine = any(_said_fine(s) for s in parts)
+    answered = any(_answered_no(a, b) for a, b in pairwise(parts))
+    found = list(parts)
+    if len(parts) > 1 and sum(len(s.tokens) for s in parts) <= SHORT and not answered:
         # "Help. Breathing": a few words are one thought, however they are punctuated (but
         # "nosebleed? no, none" is a question answered).
-        found.append(Sentence(tuple(t for s in found for t in s.tokens), frozenset(),
-                              any(s.question for s in found)))
+        found.append(_joined(parts, frozenset(), any(s.question for s in parts)))
     for index, sentence in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None
         if _answered_no(sentence, following):
@@ -512,15 +516,14 @@ def assess_by_rules(text: str, today: date | None = None) -> tuple[Finding, ...]
             if held is None or RANK[(finding.tier, finding.severity)] < \
                     RANK[(held.tier, held.severity)]:
                 best[flag] = finding
-    if "self_harm" not in best and len(found) > 1:
+    if "self_harm" not in best and len(parts) > 1:
         # A goodbye told over several sentences: "Sorry for everything. You won't hear from
-        # me again."
-        joined = Sentence(tuple(t for s in found for t in s.tokens),
-                          frozenset(_sentence_starts(found)), False)
-        message = _assess_sentence(joined, today, False, any(named), across_only=True)
+        # me again." Where each sentence begins reads as a comma: no denial reaches across.
+        message = _assess_sentence(_joined(parts, frozenset(_sentence_starts(parts)), False),
+                                   today, False, any(named), across_only=True)
         if "self_harm" in message:
             best["self_harm"] = message["self_harm"]
-    if "breathing" not in best and LOW_OXYGEN.search(normalise(text)):
+    if "breathing" not in best and LOW_OXYGEN.search(normalised):
         best["breathing"] = Finding("breathing", "certain", "emergency", "low oxygen")
     if any(_phrases("asking_only").find(s.tokens) for s in found):
         best = {flag: f for flag, f in best.items() if f.tier == "certain"}

@@ -28,11 +28,11 @@ MIN_FILES = 2  # an n-gram must occur in this many messages to be a feature
 DIGITS = 4
 
 
-def _fit(texts: list[str], labels: list[int]) -> Any:
+def _fit(matrix: Any, labels: list[int]) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=STRENGTH, max_iter=5000, class_weight="balanced").fit(
-        texts, labels)
+        matrix, labels)
 
 
 def _vectoriser() -> Any:
