@@ -14,7 +14,7 @@ from assistant.safety.detector import Finding, assess, weigh
 from assistant.safety.second_reader import Opinion, SecondReader, Thresholds, second_reader
 
 CORPUS = Path(__file__).parent / "corpus" / "safety"
-EDGES = Thresholds(add_above=0.95)
+EDGES = Thresholds(add_above=0.95, self_harm_above=0.8)
 
 
 def test_the_shipped_reader_learned_from_the_development_files_only_as_they_are_now() -> None:
@@ -100,6 +100,13 @@ def test_self_harm_the_rules_missed_is_added_beside_any_other_sign() -> None:
     pills = Finding("bleeding", "certain", "urgent", "blood on the gauze")
     findings = weigh((pills,), Opinion(0.6, "bleeding", self_harm=0.99), EDGES)
     assert findings == (pills, Finding("self_harm", "possible", "emergency", "", by_reader=True))
+
+
+def test_self_harm_has_a_lower_bar_than_the_other_signs() -> None:
+    """Veiled self-harm is where the rules fall shortest: likely is enough for 988."""
+    assert weigh((), Opinion(0.5, "fainting", self_harm=0.85), EDGES) == (
+        Finding("self_harm", "possible", "emergency", "", by_reader=True),)
+    assert weigh((), Opinion(0.5, "fainting", self_harm=0.75), EDGES) == ()
 
 
 def test_self_harm_the_rules_found_is_not_added_twice() -> None:

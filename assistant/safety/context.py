@@ -99,7 +99,8 @@ class SentenceContext:
             Trigger(category, direction, start, end)
             for (category, direction), found in matches.items()
             if category not in ("pseudo", "terminator", "words")
-            for start, end in found if start not in self.pseudo]
+            for start, end in found if start not in self.pseudo
+            and not any(start < c < end for c in sentence.commas)]  # "no, pienso en": two parts
         this_year = (today or date.today()).year
         for position, token in enumerate(tokens):
             said_to_be = position > 0 and tokens[position - 1] in ("is", "its", "es", "was")

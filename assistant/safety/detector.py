@@ -538,8 +538,9 @@ def weigh(findings: tuple[Finding, ...], opinion: Opinion, thresholds: Threshold
           ) -> tuple[Finding, ...]:
     """The rules' findings, with what the second reader adds and never less. A message it is
     nearly sure shows a sign that no rule found gets a possible sign (the patient is told what
-    to do if it is happening now, and a nurse checks today); talk of self-harm it is nearly
-    sure of, where no rule found it, is a possible self-harm sign (988 and a nurse today). It
+    to do if it is happening now, and a nurse checks today); talk of self-harm it finds likely
+    (a lower bar: a veiled wish to die missed costs more than 988's number sent in vain), where
+    no rule found it, is a possible self-harm sign (988 and a nurse today). It
     never lowers a rule's sign: turning "certain" into "possible" when it read a look-alike
     also downgraded replies that list denials before the sign ("no fever, no cough, but I can't
     breathe")."""
@@ -547,7 +548,8 @@ def weigh(findings: tuple[Finding, ...], opinion: Opinion, thresholds: Threshold
         flag = opinion.likeliest
         severity = "emergency" if flag == "self_harm" else "urgent"
         findings = (Finding(flag, "possible", severity, "", by_reader=True),)
-    if opinion.self_harm > thresholds.add_above and all(f.flag != "self_harm" for f in findings):
+    if opinion.self_harm > thresholds.self_harm_above \
+            and all(f.flag != "self_harm" for f in findings):
         findings = (*findings, Finding("self_harm", "possible", "emergency", "", by_reader=True))
     return findings
 

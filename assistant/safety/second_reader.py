@@ -9,9 +9,10 @@ skims it. It does not replace the rules and never lowers what they found; it onl
 - the rules found nothing and the reader is nearly sure it is a warning sign: a *possible*
   sign, named by the reader's per-sign models, so the patient is told what to do if it is
   happening now and a nurse checks today;
-- the rules found no self-harm and the reader's self-harm model is nearly sure of it: a
-  possible self-harm sign, with its 988 wording and a nurse today (veiled self-harm is where
-  the rules fall shortest).
+- the rules found no self-harm and the reader's self-harm model thinks it more likely than
+  not, by a clear margin: a possible self-harm sign, with its 988 wording and a nurse today.
+  Veiled self-harm is where the rules fall shortest, and a missed one costs far more than
+  988's number sent to a look-alike, so its bar is lower than the one for other signs.
 
 Inference is plain Python over a small JSON model (`second_reader.json.gz`), fast enough for
 every reply; `training.py` fits it with scikit-learn (a development tool, not a dependency of
@@ -70,6 +71,7 @@ class Opinion:
 @dataclass(frozen=True)
 class Thresholds:
     add_above: float  # no rule's sign, but more chance than this: a possible sign
+    self_harm_above: float = 0.8  # no rule's self-harm, but more chance than this: 988
 
 
 class SecondReader:

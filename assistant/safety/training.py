@@ -23,6 +23,10 @@ from .second_reader import MODEL, Opinion, Thresholds, features
 from .vocabulary import RED_FLAG_IDS
 
 ADD_ABOVE = 0.95
+# Chosen on the leave-one-file-out counts (docs/SAFETY.md): at 0.95 the reader missed 25 of the
+# development files' self-harm messages that the rules missed too, at 0.8 nine, for 0.6 more
+# false flags per 100 look-alikes.
+SELF_HARM_ABOVE = 0.8
 STRENGTH = 10.0  # inverse regularisation, chosen with the thresholds (docs/SAFETY.md)
 MIN_FILES = 2  # an n-gram must occur in this many messages to be a feature
 DIGITS = 4
@@ -45,7 +49,7 @@ def leave_one_file_out(files: list[Path]) -> dict[str, int]:
     """What the reader would add to each development file, predicted by a model
     trained on the other files (each file is a different round of writers, so this is how
     it reads writers it has not seen). The thresholds are chosen on these counts."""
-    thresholds = Thresholds(ADD_ABOVE)
+    thresholds = Thresholds(ADD_ABOVE, SELF_HARM_ABOVE)
     tally = dict.fromkeys(("added_red_flags", "added_look_alikes", "added_self_harm",
                            "added_self_harm_wrongly", "red_flags", "look_alikes"), 0)
     for held in files:
@@ -96,7 +100,7 @@ def train(files: list[Path]) -> dict[str, Any]:
                        for path in files},
         "messages": len(cases),
         "flags": list(RED_FLAG_IDS),
-        "thresholds": {"add_above": ADD_ABOVE},
+        "thresholds": {"add_above": ADD_ABOVE, "self_harm_above": SELF_HARM_ABOVE},
         "intercepts": [float(m.intercept_[0]) for m in models],
         "features": weights,
     }
