@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from twilio.http import HttpClient
 from twilio.rest import Client
 
-from .channels import Channel, TwilioSms, TwilioVoice
-from .chart import ChartCache
-from .config import Settings
-from .db import make_engine, make_session_factory, utc_now
-from .dialogue import Dialogue
-from .flow_loader import FlowLibrary
-from .flow_versions import FlowVersions
-from .prompts import PromptCatalogue
-from .rate_limit import RateLimitedChannel
-from .wording import Wording
+from assistant.conversation.chart import ChartCache
+from assistant.conversation.dialogue import Dialogue
+from assistant.conversation.flow_loader import FlowLibrary
+from assistant.conversation.flow_versions import FlowVersions
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.conversation.wording import Wording
+from assistant.foundation.config import Settings
+from assistant.records.db import make_engine, make_session_factory, utc_now
+from assistant.telephony.channels import Channel, TwilioSms, TwilioVoice
+from assistant.telephony.rate_limit import RateLimitedChannel
 
 Clock = Callable[[], datetime]
 

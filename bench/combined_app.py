@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from web.wsgi import production_app
+from carecall.wsgi import production_app
 
 from .bare_app import app as bare_app
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from assistant.config import Settings
-from assistant.db import transaction, upgrade
-from assistant.models import CheckIn, Episode, Patient
+from assistant.foundation.config import Settings
+from assistant.records.db import transaction, upgrade
+from assistant.records.models import CheckIn, Episode, Patient
 from assistant.services import Services, build_services
-from assistant.simulator import SimulatedNetwork, SimulatedTwilioHttp
+from carecall.simulator import SimulatedNetwork, SimulatedTwilioHttp
 
 START = datetime(2026, 11, 24, 15, 0)
 DOB = date(1950, 1, 1)

@@ -7,11 +7,11 @@ import statistics
 import time
 from typing import Any
 
-from assistant.dispatch import dispatch_due
-from assistant.mailer import Mailer
-from assistant.notifications import Notifier
+from assistant.care_team.mailer import Mailer
+from assistant.care_team.notifications import Notifier
+from assistant.outreach.dispatch import dispatch_due
 from assistant.services import Services
-from assistant.worker import tick
+from carecall.worker import tick
 
 from .common import Options, database, make_services, rate, ratio, seed
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from assistant.config import PROJECT_ROOT
+from assistant.conversation.understanding import interpret
+from assistant.foundation.config import PROJECT_ROOT
 from assistant.safety import scan
-from assistant.understanding import interpret
 
 from .common import Options, rate, ratio
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from typing import Any
 
-from assistant.config import PROJECT_ROOT
-from assistant.db import utc_now
-from assistant.demo import free_port
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.records.db import utc_now
+from carecall.demo import free_port
 
 from .common import Options, database, production_env, ratio, seed
 from .servers import gunicorn, post_once, resident_mb, timed_posts, worker_pids
@@ -32,7 +32,7 @@ def memory_use(options: Options) -> dict[str, Any]:
         address = f"http://127.0.0.1:{port}"
         env = production_env(url, address)
         turns = [first_answer(n, address) for n in range(conversations)]
-        with gunicorn("web.wsgi:production_app()", env, port, workers=1, threads=8) as web:
+        with gunicorn("carecall.wsgi:production_app()", env, port, workers=1, threads=8) as web:
             post_once(web, turns[0])
             (pid,) = worker_pids(web)
             web_start = resident_mb(pid=pid)

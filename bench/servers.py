@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from assistant.config import PROJECT_ROOT
-from assistant.demo import free_port
+from assistant.foundation.config import PROJECT_ROOT
+from carecall.demo import free_port
 
 # The same settings for the real app and its bare baseline: one process per core, each with
 # a pool of threads, as a deployment on this machine would run.

@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from assistant.db import utc_now
-from assistant.demo import free_port
+from assistant.records.db import utc_now
 from assistant.services import Services
-from assistant.simulator import SimulatedPhone
-from web import create_app
+from carecall.demo import free_port
+from carecall.simulator import SimulatedPhone
+from carecall.web import create_app
 
 from .combined_app import BARE_PREFIX
 from .common import (

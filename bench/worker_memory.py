@@ -9,11 +9,11 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.db import utc_now
-from assistant.mailer import Mailer
-from assistant.models import CheckIn
-from assistant.notifications import Notifier
-from assistant.worker import tick
+from assistant.care_team.mailer import Mailer
+from assistant.care_team.notifications import Notifier
+from assistant.records.db import utc_now
+from assistant.records.models import CheckIn
+from carecall.worker import tick
 
 from .common import make_services
 from .servers import resident_mb

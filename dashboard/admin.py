@@ -9,17 +9,17 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from assistant import flow_editor
-from assistant.accounts import AccountError, set_password
-from assistant.call_length import call_length
-from assistant.chart import compile_chart
-from assistant.db import transaction
-from assistant.models import User
-from assistant.roster import RosterError, add_user, deactivate, set_backup
+from assistant.authoring import flow_editor
+from assistant.authoring.call_length import call_length
+from assistant.care_team.roster import RosterError, add_user, deactivate, set_backup
+from assistant.conversation.chart import compile_chart
+from assistant.conversation.understanding import KINDS, UNIT_NAMES, interpret
+from assistant.records.accounts import AccountError, set_password
+from assistant.records.db import transaction
+from assistant.records.models import User
 from assistant.safety import scan
 from assistant.services import Services
-from assistant.understanding import KINDS, UNIT_NAMES, interpret
-from web.auth import restrict
+from dashboard.auth import restrict
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

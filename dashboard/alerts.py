@@ -20,15 +20,21 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 
-from assistant.alert_lifecycle import RESOLUTIONS, LifecycleError, acknowledge, assign, resolve
-from assistant.audit import record
-from assistant.checkin_list import list_checkins
-from assistant.db import transaction
-from assistant.models import Alert, Episode, Message, Patient, User
-from assistant.roster import RosterError, find
-from assistant.scheduling import local_iso
+from assistant.care_team.alert_lifecycle import (
+    RESOLUTIONS,
+    LifecycleError,
+    acknowledge,
+    assign,
+    resolve,
+)
+from assistant.care_team.roster import RosterError, find
+from assistant.foundation.local_time import local_iso
+from assistant.outreach.checkin_list import list_checkins
+from assistant.records.audit import record
+from assistant.records.db import transaction
+from assistant.records.models import Alert, Episode, Message, Patient, User
 from assistant.services import Services
-from web.auth import restrict
+from dashboard.auth import restrict
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 

@@ -10,15 +10,15 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from assistant.accounts import token_owner
-from assistant.audit import record
-from assistant.cancellation import REASONS, cancel_episodes
-from assistant.checkin_list import list_checkins
-from assistant.db import transaction
-from assistant.enrollment import EnrollmentError, enroll, validate_discharge
-from assistant.models import Alert, CheckIn, Episode
-from assistant.phones import InvalidPhone, to_e164
-from assistant.scheduling import local_iso
+from assistant.foundation.local_time import local_iso
+from assistant.intake.cancellation import REASONS, cancel_episodes
+from assistant.intake.enrollment import EnrollmentError, enroll, validate_discharge
+from assistant.outreach.checkin_list import list_checkins
+from assistant.records.accounts import token_owner
+from assistant.records.audit import record
+from assistant.records.db import transaction
+from assistant.records.models import Alert, CheckIn, Episode
+from assistant.records.phones import InvalidPhone, to_e164
 from assistant.services import Services
 
 from .openapi import OPENAPI

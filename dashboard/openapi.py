@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.models import ALERT_STATUSES, CHECKIN_STATUSES, MAX_ROW_ID
+from assistant.records.models import ALERT_STATUSES, CHECKIN_STATUSES, MAX_ROW_ID
 
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}

@@ -16,10 +16,10 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assistant import flow_editor
+from assistant.authoring import flow_editor
+from assistant.authoring.simulation import SIMULATED_PATIENT, Simulation, remove_stale
 from assistant.services import Services
-from assistant.simulation import SIMULATED_PATIENT, Simulation, remove_stale
-from web.auth import restrict
+from dashboard.auth import restrict
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from assistant.db import make_engine
-from assistant.models import Base
+from assistant.records.db import make_engine
+from assistant.records.models import Base
 
 config = context.config
 target_metadata = Base.metadata

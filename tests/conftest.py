@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from assistant.config import Settings
-from assistant.db import upgrade
+from assistant.foundation.config import Settings
+from assistant.records.db import upgrade
 from assistant.services import Services, build_services
-from assistant.simulator import SimulatedNetwork, SimulatedPhone, SimulatedTwilioHttp
-from web import create_app
+from carecall.simulator import SimulatedNetwork, SimulatedPhone, SimulatedTwilioHttp
+from carecall.web import create_app
 
 PUBLIC_BASE_URL = "https://carecall.example.org"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -148,9 +148,9 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def signed_in_client(services: Services, username: str = "nora",
                      role: str = "coordinator") -> FlaskClient:
     """A browser-like client, signed in as a new user with `role`."""
-    from assistant.accounts import set_password
-    from assistant.db import transaction
-    from assistant.roster import add_user
+    from assistant.care_team.roster import add_user
+    from assistant.records.accounts import set_password
+    from assistant.records.db import transaction
 
     with transaction(services.sessions) as session:
         user = add_user(session, services.settings, username=username, name=username.title(),

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from assistant.db import transaction
-from assistant.dispatch import dispatch_due
-from assistant.enrollment import enroll, validate_discharge
-from assistant.models import Alert, CheckIn, Episode
+from assistant.intake.enrollment import enroll, validate_discharge
+from assistant.outreach.dispatch import dispatch_due
+from assistant.records.db import transaction
+from assistant.records.models import Alert, CheckIn, Episode
 from assistant.services import Services
 
 DOB = "1950-03-14"

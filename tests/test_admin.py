@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assistant.config import PROJECT_ROOT
-from assistant.models import CheckIn, FlowVersion
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.records.models import CheckIn, FlowVersion
 from tests.conftest import csrf_token, signed_in_client
 from tests.helpers import enroll_patient
 
@@ -112,7 +112,7 @@ def test_admins_manage_the_care_team(services) -> None:
     client.post("/admin/users/ben/deactivate", data={"csrf_token": token})
     page = client.get("/admin/users").get_data(as_text=True)
     assert "+12015550151" in page and "inactive" in page
-    from assistant.models import User
+    from assistant.records.models import User
 
     with services.sessions() as session:
         ada = session.scalars(select(User).where(User.username == "ada")).one()

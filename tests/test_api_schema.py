@@ -16,10 +16,10 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from assistant.accounts import issue_token
-from assistant.db import transaction
+from assistant.records.accounts import issue_token
+from assistant.records.db import transaction
 from assistant.services import Services
-from web import create_app
+from carecall.web import create_app
 
 CHECK = settings(max_examples=60, derandomize=True, deadline=None, database=None,
                  suppress_health_check=list(HealthCheck))

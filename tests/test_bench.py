@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from assistant.config import PROJECT_ROOT
+from assistant.foundation.config import PROJECT_ROOT
 
 
 def test_python_m_bench_quick_prints_one_json_object_with_every_figure() -> None:

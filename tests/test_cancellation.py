@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cancellation import cancel_episodes
-from assistant.db import transaction
+from assistant.intake.cancellation import cancel_episodes
+from assistant.records.db import transaction
 from tests.helpers import DOB_REPLY, checkin_status, enroll_patient, start_checkin
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from assistant.cli import main
-from assistant.config import ENV_VARS, PROJECT_ROOT, settings_table
+from assistant.foundation.config import ENV_VARS, PROJECT_ROOT, settings_table
+from carecall.cli import main
 
 
 def test_production_processes_refuse_the_placeholder_auth_token(monkeypatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import ConfigError, load_settings
+from assistant.foundation.config import ConfigError, load_settings
 
 
 def test_defaults_give_an_embedded_database_and_tcpa_hours() -> None:

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from assistant.db import transaction
-from assistant.dispatch import dispatch_due
-from assistant.models import CheckIn, ContactAttempt, Conversation
+from assistant.outreach.dispatch import dispatch_due
+from assistant.records.db import transaction
+from assistant.records.models import CheckIn, ContactAttempt, Conversation
 from tests.conftest import PATIENT_PHONE
 from tests.helpers import checkin_status, enroll_patient
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assistant.expiry import expire_quiet_conversations
-from assistant.models import Message
-from assistant.simulator import SimulatedPhone
-from assistant.worker import tick
+from assistant.outreach.expiry import expire_quiet_conversations
+from assistant.records.models import Message
+from carecall.simulator import SimulatedPhone
+from carecall.web import create_app
+from carecall.worker import tick
 from tests.conftest import (
     AUTH_TOKEN,
     PATIENT_PHONE,
@@ -17,7 +18,6 @@ from tests.conftest import (
     poster_for,
 )
 from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
-from web import create_app
 
 
 def test_a_quiet_conversation_is_closed_with_a_short_message_after_24_hours(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from assistant.cli import main
+from carecall.cli import main
 
 
 def converse(tmp_path: Path, script: str, *extra: str) -> tuple[int, dict]:

@@ -65,7 +65,7 @@ def test_patients_are_found_by_name_or_phone(services, coordinator) -> None:
 
 def test_the_checkin_board_lists_upcoming_and_unreachable(services, coordinator,
                                                           clock) -> None:
-    from assistant.reminders import follow_up_silent_checkins
+    from assistant.outreach.reminders import follow_up_silent_checkins
 
     start_checkin(services)
     clock.advance(hours=24)

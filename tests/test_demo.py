@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import Settings
-from assistant.demo import run_demo
+from assistant.foundation.config import Settings
+from carecall.demo import run_demo
 
 from .helpers import DOB_REPLY
 

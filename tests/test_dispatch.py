@@ -6,9 +6,9 @@ import threading
 
 from sqlalchemy import select
 
-from assistant.dispatch import claim_due, dispatch_due
-from assistant.models import CheckIn, Message
-from assistant.reconcile import reconcile
+from assistant.outreach.dispatch import claim_due, dispatch_due
+from assistant.outreach.reconcile import reconcile
+from assistant.records.models import CheckIn, Message
 from tests.conftest import make_services
 from tests.helpers import checkin_status, enroll_patient, make_first_checkin_due
 
@@ -34,8 +34,8 @@ def test_a_due_checkin_is_sent_once_even_when_ticked_again(services, network, cl
 
 
 def test_an_opted_out_patient_is_not_contacted(services, network) -> None:
-    from assistant.db import transaction
-    from assistant.models import Patient
+    from assistant.records.db import transaction
+    from assistant.records.models import Patient
 
     checkin_id = make_first_checkin_due(services, enroll_patient(services))
     with transaction(services.sessions) as session:

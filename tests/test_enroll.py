@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from assistant.cli import main
-from assistant.models import CheckIn, Medication, Patient
-from assistant.scheduling import into_allowed_hours
+from assistant.foundation.local_time import into_allowed_hours
+from assistant.records.models import CheckIn, Medication, Patient
+from carecall.cli import main
 
 GOOD = ["enroll", "--name", "Maria Lopez", "--dob", "1948-07-02", "--phone", "(201) 555-0143",
         "--discharged", "2026-11-20T14:30", "--flow", "general", "--lang", "en"]

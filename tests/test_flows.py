@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.chart import compile_chart
-from assistant.cli import main
-from assistant.config import PROJECT_ROOT
-from assistant.flow_loader import FlowError, load_flow_file
-from assistant.flows import AnswerView
-from assistant.prompts import PromptCatalogue
+from assistant.conversation.chart import compile_chart
+from assistant.conversation.flow_loader import FlowError, load_flow_file
+from assistant.conversation.flows import AnswerView
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.foundation.config import PROJECT_ROOT
+from carecall.cli import main
 
 PROMPTS = PromptCatalogue.load(PROJECT_ROOT / "prompts")
 
@@ -101,7 +101,7 @@ def test_comparing_a_yes_no_answer_with_a_number_is_refused(tmp_path: Path) -> N
 
 
 def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
-    from assistant.yamlsource import YamlError
+    from assistant.foundation.yamlsource import YamlError
 
     with pytest.raises(YamlError) as caught:
         load_flow_file(write_flow(tmp_path, VALID + "  - [unclosed\n"), PROMPTS)
@@ -140,7 +140,7 @@ def test_the_compiled_chart_follows_branches() -> None:
 
 
 def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_path: Path) -> None:
-    from assistant.sms_length import segments
+    from assistant.telephony.sms_length import segments
 
     prompts_dir = tmp_path / "prompts"
     prompts_dir.mkdir()
@@ -156,7 +156,7 @@ def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_pat
 
 
 def test_sms_segments_follow_gsm7_and_ucs2_limits() -> None:
-    from assistant.sms_length import segments
+    from assistant.telephony.sms_length import segments
 
     assert [segments("a" * 160), segments("a" * 161), segments("a" * 306)] == [1, 2, 2]
     assert [segments("í" * 70), segments("í" * 71), segments("í" * 134)] == [1, 2, 2]

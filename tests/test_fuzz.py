@@ -9,12 +9,12 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.config import PROJECT_ROOT
-from assistant.flow_loader import FlowError, parse_flow
-from assistant.prompts import PromptCatalogue
+from assistant.conversation.flow_loader import FlowError, parse_flow
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.conversation.understanding import KINDS, interpret
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.foundation.yamlsource import YamlError, load_yaml
 from assistant.safety import scan
-from assistant.understanding import KINDS, interpret
-from assistant.yamlsource import YamlError, load_yaml
 from tests.conftest import PUBLIC_BASE_URL
 
 PROMPTS = PromptCatalogue.load(PROJECT_ROOT / "prompts")

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from assistant.cli import main
+from carecall.cli import main
 
 
 def run(*args: str, stdin: str | None = None) -> list[dict]:

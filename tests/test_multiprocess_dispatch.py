@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from assistant.config import PROJECT_ROOT, Settings
-from assistant.db import make_engine, transaction, upgrade
-from assistant.models import CheckIn, Episode, Message, Patient
+from assistant.foundation.config import PROJECT_ROOT, Settings
+from assistant.records.db import make_engine, transaction, upgrade
+from assistant.records.models import CheckIn, Episode, Message, Patient
 from assistant.services import build_services
 
 pytestmark = pytest.mark.postgres

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understanding import interpret_choice, interpret_number, interpret_yes_no
+from assistant.conversation.understanding import (
+    interpret_choice,
+    interpret_number,
+    interpret_yes_no,
+)
 from tests.helpers import DOB_REPLY, alerts, start_checkin
 
 FEELING = {"better": ("good", "great", "fine", "ok", "well", "mejor", "bien"),
@@ -98,7 +102,7 @@ def test_a_described_symptom_counts_as_yes_in_conversation(tmp_path) -> None:  #
 
     from click.testing import CliRunner
 
-    from assistant.cli import main
+    from carecall.cli import main
 
     script = tmp_path / "s.yaml"
     script.write_text('replies: {"*": "no", feeling: same, pain: "3", '

@@ -12,14 +12,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
-from assistant.alert_lifecycle import LifecycleError, resolve
-from assistant.audit import events, export
-from assistant.db import make_engine, transaction
-from assistant.mailer import Mailer
-from assistant.models import Alert, AlertEvent, AuditEvent, User
-from assistant.notifications import Notifier
-from assistant.roster import add_user, set_backup
-from assistant.simulator import SimulatedPhone
+from assistant.care_team.alert_lifecycle import LifecycleError, resolve
+from assistant.care_team.mailer import Mailer
+from assistant.care_team.notifications import Notifier
+from assistant.care_team.roster import add_user, set_backup
+from assistant.records.audit import events, export
+from assistant.records.db import make_engine, transaction
+from assistant.records.models import Alert, AlertEvent, AuditEvent, User
+from carecall.simulator import SimulatedPhone
+from carecall.web import create_app
 from tests.conftest import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -29,7 +30,6 @@ from tests.conftest import (
     signed_in_client,
 )
 from tests.helpers import DOB_REPLY, start_checkin
-from web import create_app
 
 ANA, BEN = "+12015550150", "+12015550151"
 

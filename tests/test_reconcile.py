@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from assistant.dispatch import claim_due, dispatch_due
-from assistant.models import ContactAttempt, Message
-from assistant.reconcile import reconcile
+from assistant.outreach.dispatch import claim_due, dispatch_due
+from assistant.outreach.reconcile import reconcile
+from assistant.records.models import ContactAttempt, Message
 from tests.conftest import PATIENT_PHONE
 from tests.helpers import checkin_status, enroll_patient, make_first_checkin_due
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assistant.models import ContactAttempt
-from assistant.reminders import follow_up_silent_checkins
-from assistant.worker import tick
+from assistant.outreach.reminders import follow_up_silent_checkins
+from assistant.records.models import ContactAttempt
+from carecall.worker import tick
 from tests.conftest import PATIENT_PHONE
 from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
 

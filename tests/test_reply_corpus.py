@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.safety import scan
-from assistant.understanding import (
+from assistant.conversation.understanding import (
     interpret_choice,
     interpret_date,
     interpret_number,
     interpret_scale,
     interpret_yes_no,
 )
+from assistant.safety import scan
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "corpus" / "replies.yaml").read_text())
 TODAY = date(2026, 11, 24)

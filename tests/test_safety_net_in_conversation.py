@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assistant.dispatch import dispatch_due
-from assistant.models import Alert, Answer, CheckIn, Patient
+from assistant.outreach.dispatch import dispatch_due
+from assistant.records.models import Alert, Answer, CheckIn, Patient
 from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
 
 

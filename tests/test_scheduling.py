@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from assistant.business_days import BusinessCalendar
-from assistant.config import PROJECT_ROOT
-from assistant.flow_loader import load_flow_file
-from assistant.flows import Flow, PlannedContact
-from assistant.prompts import PromptCatalogue
-from assistant.scheduling import plan_checkins, tcm_deadline
+from assistant.conversation.flow_loader import load_flow_file
+from assistant.conversation.flows import Flow, PlannedContact
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.foundation.business_days import BusinessCalendar
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.outreach.scheduling import plan_checkins, tcm_deadline
 
 US = BusinessCalendar("US")
 GENERAL = load_flow_file(PROJECT_ROOT / "flows" / "general.yaml",

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
-from assistant.config import PROJECT_ROOT, Settings
-from assistant.flow_loader import FlowLibrary
-from assistant.flowtests import run_flow_tests
-from assistant.prompts import PromptCatalogue
+from assistant.authoring.flowtests import run_flow_tests
+from assistant.conversation.flow_loader import FlowLibrary
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.foundation.config import PROJECT_ROOT, Settings
+from carecall.cli import main
 
 LIBRARY = FlowLibrary.load(PROJECT_ROOT / "flows", PromptCatalogue.load(PROJECT_ROOT / "prompts"))
 FLOW_IDS = sorted(LIBRARY.flows)
@@ -55,7 +55,7 @@ def test_flows_test_passes_for_the_shipped_flows() -> None:
 
 
 def test_a_flow_test_naming_an_unknown_alert_is_a_validation_error(tmp_path: Path) -> None:
-    from assistant.flow_loader import FlowError, load_flow_file
+    from assistant.conversation.flow_loader import FlowError, load_flow_file
 
     source = (PROJECT_ROOT / "flows" / "general.yaml").read_text()
     (tmp_path / "general.yaml").write_text(
@@ -104,7 +104,7 @@ def test_nothing_before_identity_names_a_condition_or_a_medicine(flow_id: str,
 
 
 def test_every_flow_takes_under_three_minutes_by_phone_and_validate_says_so() -> None:
-    from assistant.call_length import call_length
+    from assistant.authoring.call_length import call_length
 
     prompts = PromptCatalogue.load(PROJECT_ROOT / "prompts")
     for flow in LIBRARY.flows.values():

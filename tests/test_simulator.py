@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assistant.models import Alert, Patient
+from assistant.records.models import Alert, Patient
 from tests.conftest import csrf_token, signed_in_client
 
 
@@ -36,7 +36,7 @@ def test_the_simulator_speaks_spanish_and_voice_wording(services) -> None:
 
 
 def test_the_simulator_needs_sign_in_and_a_known_flow(services) -> None:
-    from web import create_app
+    from carecall.web import create_app
 
     assert create_app(services).test_client().get("/simulator").status_code == 302
     client = signed_in_client(services)
@@ -47,7 +47,7 @@ def test_the_simulator_needs_sign_in_and_a_known_flow(services) -> None:
 
 
 def test_an_admin_chats_with_a_draft_before_publishing_it(services) -> None:
-    from assistant.config import PROJECT_ROOT
+    from assistant.foundation.config import PROJECT_ROOT
 
     client = signed_in_client(services, "ada", role="admin")
     draft = (PROJECT_ROOT / "flows" / "general.yaml").read_text().replace(

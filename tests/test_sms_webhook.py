@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assistant.models import Answer, Message
-from assistant.simulator import SimulatedNetwork, SimulatedPhone, twiml_messages
+from assistant.records.models import Answer, Message
+from carecall.simulator import SimulatedNetwork, SimulatedPhone, twiml_messages
 from tests.conftest import PATIENT_PHONE, PUBLIC_BASE_URL
 from tests.helpers import DOB_REPLY, alerts, checkin_status, start_checkin
 
@@ -178,7 +178,7 @@ def test_stop_opts_the_patient_out_and_cancels_what_is_pending(services, phone) 
     assert "no more check-in messages" in answer[0]
     assert checkin_status(services, checkin_id) == "opted_out"
     assert alerts(services) == [("routine", "opted_out")]
-    from assistant.models import CheckIn
+    from assistant.records.models import CheckIn
 
     with services.sessions() as session:
         pending = session.scalars(select(CheckIn.status).where(CheckIn.id != checkin_id)).all()

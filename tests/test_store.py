@@ -9,10 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from assistant.db import make_engine, upgrade
-from assistant.dispatch import dispatch_due
-from assistant.models import Base, CheckIn, Conversation, Message, Patient
-from assistant.simulator import SimulatedPhone
+from assistant.outreach.dispatch import dispatch_due
+from assistant.records.db import make_engine, upgrade
+from assistant.records.models import Base, CheckIn, Conversation, Message, Patient
+from carecall.simulator import SimulatedPhone
+from carecall.web import create_app
 from tests.conftest import (
     AUTH_TOKEN,
     PATIENT_PHONE,
@@ -28,7 +29,6 @@ from tests.helpers import (
     make_first_checkin_due,
     start_checkin,
 )
-from web import create_app
 
 
 def test_migrations_build_exactly_the_model(database_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from assistant.tcm import watch_tcm_deadlines
+from assistant.outreach.tcm import watch_tcm_deadlines
 from tests.helpers import DOB_REPLY, enroll_patient, start_checkin, tasks
 
 # Enrolled at START (Tuesday 24 November 2026, 10:00 in New York), discharged 2 days before

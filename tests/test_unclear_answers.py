@@ -10,17 +10,17 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from assistant.cli import main
-from assistant.config import PROJECT_ROOT
-from assistant.flow_loader import (
+from assistant.conversation.flow_loader import (
     SYMPTOM_QUESTIONS,
     FlowError,
     FlowLibrary,
     holds_when_unclear,
     load_flow_text,
 )
-from assistant.models import Alert, Answer
-from assistant.prompts import PromptCatalogue
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.records.models import Alert, Answer
+from carecall.cli import main
 from tests.helpers import DOB_REPLY, alerts, start_checkin
 
 PROMPTS = PromptCatalogue.load(PROJECT_ROOT / "prompts")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.understanding import (
+from assistant.conversation.understanding import (
     interpret_choice,
     interpret_date,
     interpret_number,

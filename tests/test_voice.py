@@ -8,11 +8,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from assistant.db import transaction
-from assistant.dispatch import dispatch_due
-from assistant.models import Answer, CheckIn, ContactAttempt, Message
-from assistant.reconcile import reconcile
-from assistant.simulator import Said, SimulatedCaller, SimulatedPhone
+from assistant.outreach.dispatch import dispatch_due
+from assistant.outreach.reconcile import reconcile
+from assistant.records.db import transaction
+from assistant.records.models import Answer, CheckIn, ContactAttempt, Message
+from carecall.simulator import Said, SimulatedCaller, SimulatedPhone
+from carecall.web import create_app
 from tests.conftest import (
     AUTH_TOKEN,
     PATIENT_PHONE,
@@ -22,7 +23,6 @@ from tests.conftest import (
     poster_for,
 )
 from tests.helpers import alerts, checkin_status, enroll_patient, make_first_checkin_due
-from web import create_app
 
 NURSE_LINE = "+12015550100"
 # Verbs and attributes Twilio documents for what we use.
@@ -286,7 +286,7 @@ def test_an_unsigned_voice_request_is_refused(client) -> None:
 def heart_failure_voice_checkin(services, language: str = "en") -> int:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from assistant.enrollment import enroll, validate_discharge
+    from assistant.intake.enrollment import enroll, validate_discharge
 
     now = services.clock()
     discharge = validate_discharge(

@@ -7,13 +7,13 @@ from datetime import timedelta
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from assistant.accounts import issue_token, revoke_token
-from assistant.cli import main
-from assistant.db import transaction
-from assistant.models import Alert, AlertEvent, Patient
+from assistant.records.accounts import issue_token, revoke_token
+from assistant.records.db import transaction
+from assistant.records.models import Alert, AlertEvent, Patient
+from carecall.cli import main
+from carecall.web import create_app
 from tests.conftest import PASSWORD, csrf_token, signed_in_client
 from tests.helpers import DOB_REPLY, start_checkin
-from web import create_app
 
 
 def browser(services):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from assistant.worker import DISPATCH_JOB_ID, job_defaults, schedule_jobs, tick
+from carecall.worker import DISPATCH_JOB_ID, job_defaults, schedule_jobs, tick
 from tests.helpers import checkin_status, enroll_patient, make_first_checkin_due
 
 

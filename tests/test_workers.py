@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from assistant.cli import main
-from assistant.rate_limit import RateLimitedChannel
-from assistant.worker_lock import single_sqlite_worker
+from assistant.telephony.rate_limit import RateLimitedChannel
+from carecall.cli import main
+from carecall.worker_lock import single_sqlite_worker
 
 
 class RecordingChannel:

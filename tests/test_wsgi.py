@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.db import upgrade
-from assistant.simulator import SimulatedPhone
+from assistant.records.db import upgrade
+from carecall.simulator import SimulatedPhone
+from carecall.wsgi import NotConfigured, production_app
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, SERVICE_NUMBER
-from web.wsgi import NotConfigured, production_app
 
 
 @pytest.fixture

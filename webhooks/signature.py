@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Request
 from twilio.request_validator import RequestValidator
 
-from assistant.config import Settings
+from assistant.foundation.config import Settings
 
 
 def public_url(settings: Settings, request: Request) -> str:

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
-from assistant.db import transaction
-from assistant.inbound import InboundSms, receive_sms
-from assistant.models import Message
+from assistant.outreach.inbound import InboundSms, receive_sms
+from assistant.records.db import transaction
+from assistant.records.models import Message
 from assistant.services import Services
 
 from .signature import is_signed_by_twilio

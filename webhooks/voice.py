@@ -7,9 +7,9 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from assistant.outreach.twiml import speak_then_hang_up
+from assistant.outreach.voice_calls import CallEvent, VoiceCalls
 from assistant.services import Services
-from assistant.twiml import speak_then_hang_up
-from assistant.voice_calls import CallEvent, VoiceCalls
 
 from .signature import is_signed_by_twilio
 

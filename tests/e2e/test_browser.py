@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from assistant.accounts import set_password
-from assistant.config import PROJECT_ROOT
-from assistant.db import transaction
-from assistant.demo import free_port, http_poster
-from assistant.roster import add_user
+from assistant.care_team.roster import add_user
+from assistant.foundation.config import PROJECT_ROOT
+from assistant.records.accounts import set_password
+from assistant.records.db import transaction
 from assistant.services import Services
-from assistant.simulator import SimulatedPhone
+from carecall.demo import free_port, http_poster
+from carecall.simulator import SimulatedPhone
+from carecall.web import create_app
 from tests.conftest import AUTH_TOKEN, PASSWORD, SERVICE_NUMBER, make_services
 from tests.helpers import DOB_REPLY, start_checkin
-from web import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from assistant.flow_loader import FlowLibrary
-from assistant.flows import Question
-from assistant.prompts import PromptCatalogue
-from assistant.understanding import interpret
+from assistant.conversation.flow_loader import FlowLibrary
+from assistant.conversation.flows import Question
+from assistant.conversation.prompts import PromptCatalogue
+from assistant.conversation.understanding import interpret
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_ROOT / "tests" / "corpus"

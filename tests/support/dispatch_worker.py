@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from assistant.config import Settings
-from assistant.dispatch import dispatch_due
-from assistant.reconcile import reconcile
+from assistant.foundation.config import Settings
+from assistant.outreach.dispatch import dispatch_due
+from assistant.outreach.reconcile import reconcile
 from assistant.services import build_services
-from assistant.simulator import SimulatedNetwork, SimulatedTwilioHttp
+from carecall.simulator import SimulatedNetwork, SimulatedTwilioHttp
 
 
 def main() -> None:

@@ -1,0 +1,117 @@
+"""Escalation: which of a flow's rules an answer triggers, and the alerts they raise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.care_team.alert_lifecycle import add_event
+from assistant.conversation.flows import AnswerView, Flow, Rule
+from assistant.foundation.local_time import local_iso
+from assistant.records.models import Alert, Episode
+
+SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
+
+
+def triggered_rules(
+    flow: Flow, question_id: str, answers: Mapping[str, AnswerView]
+) -> list[Rule]:
+    """Rules that involve the question just answered and now hold, most severe first."""
+    matched = [rule for rule in flow.rules_for(question_id) if rule.when.holds(answers)]
+    return sorted(matched, key=lambda rule: SEVERITY_ORDER[rule.severity])
+
+
+def raise_alert(
+    session: Session,
+    *,
+    patient_id: int,
+    episode_id: int,
+    conversation_id: int | None,
+    reason: str,
+    severity: str,
+    summary: str,
+    question_id: str | None,
+    evidence: dict[str, Any],
+    now: datetime,
+    due_at: datetime | None = None,
+) -> Alert:
+    """Open an alert, or add the evidence to the open one for the same episode and reason.
+
+    A problem found before the episode's TCM deadline also opens the coordinator's task to
+    call the patient by then."""
+    alert = session.scalar(
+        select(Alert).where(
+            Alert.episode_id == episode_id, Alert.reason == reason, Alert.status != "resolved"
+        )
+    )
+    if alert is None:
+        alert = Alert(
+            patient_id=patient_id,
+            episode_id=episode_id,
+            conversation_id=conversation_id,
+            severity=severity,
+            reason=reason,
+            question_id=question_id,
+            summary=summary,
+            evidence=[evidence],
+            status="open",
+            created_at=now,
+            updated_at=now,
+            kind="task" if due_at else "alert",
+            due_at=due_at,
+        )
+        session.add(alert)
+        add_event(session, alert, "raised", "carecall", now, summary)
+    else:
+        message_id = evidence.get("message_id")
+        repeated = message_id is not None and any(
+            item.get("message_id") == message_id for item in alert.evidence)
+        if not repeated:  # the same message seen by two rules is one piece of evidence
+            alert.evidence = [*alert.evidence, evidence]
+            add_event(session, alert, "evidence_added", "carecall", now, evidence.get("raw"))
+        if SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]:
+            alert.severity = severity
+        alert.updated_at = now
+    session.flush()
+    if reason not in (TCM_TASK, "opted_out"):
+        open_tcm_task(session, episode_id, "a problem was found in a check-in", now)
+    return alert
+
+
+TCM_TASK = "tcm_contact"
+
+
+def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) -> Alert | None:
+    """The coordinator's task to reach the patient in person before the TCM deadline; an
+    automated check-in does not count as that contact. None once the deadline has passed."""
+    episode = session.get_one(Episode, episode_id)
+    if episode.tcm_deadline is None or episode.tcm_deadline <= now:
+        return None
+    existing = session.scalar(select(Alert).where(
+        Alert.episode_id == episode_id, Alert.reason == TCM_TASK, Alert.status != "resolved"))
+    if existing is not None:
+        return existing  # one task per episode; its reason is already on it
+    deadline = local_iso(episode.tcm_deadline, episode.patient.time_zone)
+    return raise_alert(
+        session, patient_id=episode.patient_id, episode_id=episode_id, conversation_id=None,
+        reason=TCM_TASK, severity="urgent",
+        summary=f"Call the patient before the TCM deadline ({deadline})", question_id=None,
+        evidence={"question": None, "value": None, "raw": why, "message_id": None,
+                  "at": now.isoformat(timespec="seconds")},
+        now=now, due_at=episode.tcm_deadline)
+
+
+def evidence(question_id: str | None, value: Any, raw: str, message_id: int | None,
+             now: datetime) -> dict[str, Any]:
+    """What a coordinator sees beside an alert: the answer and the message behind it."""
+    return {
+        "question": question_id,
+        "value": value,
+        "raw": raw,
+        "message_id": message_id,
+        "at": now.isoformat(timespec="seconds"),
+    }

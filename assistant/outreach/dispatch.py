@@ -1,0 +1,265 @@
+"""Claim due check-ins and send their first messages, each exactly once.
+
+A claim is a conditional update (`... WHERE status = 'scheduled'`) whose row count says who
+won, which is safe on SQLite and PostgreSQL alike; on PostgreSQL the candidates are also read
+with `FOR UPDATE SKIP LOCKED`, so concurrent workers pick disjoint rows instead of queueing
+on the same ones. The outbound message is recorded before Twilio is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session, selectinload
+
+from assistant.conversation.dialogue import Turn
+from assistant.outreach.contact_policy import earliest_contact, recent_contacts
+from assistant.outreach.outbox import Delivery, deliver, pending_messages, save
+from assistant.records.db import is_sqlite, transaction
+from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode
+from assistant.telephony.channels import outcome_of
+
+if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
+    from assistant.services import Services
+
+log = logging.getLogger(__name__)
+# The database cannot be reached: no point preparing check-ins one at a time.
+DATABASE_AWAY = (OperationalError, InterfaceError)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class DispatchReport:
+    claimed: list[int] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]:
+    now = services.clock()
+    with transaction(services.sessions) as session:
+        candidates = (
+            select(CheckIn.id)
+            .where(CheckIn.status == "scheduled", CheckIn.due_at <= now)
+            .order_by(CheckIn.due_at, CheckIn.id)
+            .limit(limit)
+        )
+        if not is_sqlite(services.engine):
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = session.scalars(candidates).all()
+        if not ids:
+            return []
+        # One conditional update for the lot: only rows still scheduled are taken, and
+        # RETURNING says which (another worker may have taken some on SQLite).
+        won = set(session.scalars(
+            update(CheckIn)
+            .where(CheckIn.id.in_(ids), CheckIn.status == "scheduled")
+            .values(status="claimed", claimed_by=worker_id, claimed_at=now)
+            .returning(CheckIn.id)))
+        return [checkin_id for checkin_id in ids if checkin_id in won]
+
+
+def dispatch_due(services: Services, worker_id: str | None = None,
+                 limit: int = 100) -> DispatchReport:
+    """One tick of the dispatcher: claim what is due and send each first message.
+
+    The batch is prepared in one transaction (conversations opened, messages and contact
+    attempts recorded), sent, then its outcomes saved in one more: a handful of commits per
+    batch rather than per check-in. Whatever happens between the two, the reconciler finds
+    the recorded messages and asks the carrier before anything is sent again.
+    """
+    report = DispatchReport(claimed=claim_due(services, worker_id or default_worker_id(), limit))
+    if not report.claimed:
+        return report
+    try:
+        prepared = _prepare(services, report.claimed, report)
+    except DATABASE_AWAY:
+        raise  # everything stays claimed for the reconciler
+    except Exception:
+        # One bad check-in must not hold up the others: prepare them one at a time.
+        log.exception("Preparing a batch of %d check-ins failed; retrying one by one",
+                      len(report.claimed))
+        report = DispatchReport(claimed=report.claimed)
+        prepared = []
+        for checkin_id in report.claimed:
+            try:
+                prepared += _prepare(services, [checkin_id], report)
+            except DATABASE_AWAY:
+                raise
+            except Exception:
+                log.exception("Check-in %s could not be prepared; left claimed for the "
+                              "reconciler", checkin_id)
+                report.failed.append(checkin_id)
+    texted = []
+    for item in prepared:
+        if item.channel == "voice":
+            outcome = _place_call(services, item.checkin_id, item.attempt_id, item.to)
+            getattr(report, outcome).append(item.checkin_id)
+        else:
+            texted.append((item, *deliver(services, item.to, item.messages)))
+    if texted:
+        _save_outcomes(services, texted, report)
+    return report
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    checkin_id: int
+    channel: str
+    to: str
+    attempt_id: int
+    messages: list[tuple[int, str]]
+
+
+@dataclass
+class _Batch:
+    """What preparing a batch needs to know about its patients, read once for all of them
+    and kept up to date as the batch adds to it."""
+
+    contacts: dict[int, list[datetime]]  # counted contacts of the last 7 days
+    open_conversations: dict[int, list[Conversation]]
+
+
+def _prepare(services: Services, checkin_ids: list[int],
+             report: DispatchReport) -> list[_Prepared]:
+    now = services.clock()
+    prepared = []
+    with transaction(services.sessions) as session:
+        loaded, batch = _load(session, checkin_ids, now)
+        admitted = []
+        for checkin_id in checkin_ids:
+            outcome = _admit(session, services, loaded[checkin_id], batch, now)
+            if isinstance(outcome, str):
+                getattr(report, outcome).append(checkin_id)
+            else:
+                admitted.append((loaded[checkin_id], *outcome))
+        # Written a table at a time (one multi-row statement each), not a check-in at a time.
+        session.flush()
+        messages = {checkin.id: pending_messages(services, checkin.episode.patient,
+                                                 checkin.conversation.id, turn.replies, now)
+                    for checkin, _, turn in admitted if turn is not None
+                    and checkin.conversation is not None}
+        session.add_all([message for batch_messages in messages.values()
+                         for message in batch_messages])
+        session.flush()
+        for checkin, attempt, _ in admitted:
+            prepared.append(_Prepared(
+                checkin.id, checkin.channel, checkin.episode.patient.phone, attempt.id,
+                [(m.id, m.body) for m in messages.get(checkin.id, [])]))
+    return prepared
+
+
+def _load(session: Session, checkin_ids: list[int],
+          now: datetime) -> tuple[dict[int, CheckIn], _Batch]:
+    """The check-ins with all the turn reads, and their patients' recent contacts and open
+    conversations: a handful of queries for the whole batch."""
+    loaded = {c.id: c for c in session.scalars(
+        select(CheckIn).where(CheckIn.id.in_(checkin_ids)).options(
+            selectinload(CheckIn.episode).selectinload(Episode.patient),
+            selectinload(CheckIn.episode).selectinload(Episode.medications),
+            selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
+    patient_ids = sorted({c.episode.patient_id for c in loaded.values()})
+    batch = _Batch(recent_contacts(session, patient_ids, now), {})
+    for conversation in session.scalars(select(Conversation).where(
+            Conversation.patient_id.in_(patient_ids), Conversation.ended_at.is_(None))
+            .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
+                     selectinload(Conversation.patient))):
+        batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
+    return loaded, batch
+
+
+def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
+           now: datetime) -> tuple[ContactAttempt, Turn | None] | str:
+    """Decide whether the check-in may go now and, if so, open its conversation (a call's
+    opens when the patient answers); returns "cancelled" or "deferred" otherwise."""
+    patient = checkin.episode.patient
+    if patient.opted_out_at is not None:
+        checkin.status, checkin.ended_at = "cancelled", now
+        checkin.cancel_reason = "opted_out"
+        return "cancelled"
+    contacts = batch.contacts.setdefault(patient.id, [])
+    allowed = earliest_contact(services.settings, patient, now, contacts)
+    if allowed > now:
+        # Over the contact limit or outside the patient's hours: try again when allowed.
+        checkin.status, checkin.due_at, checkin.claimed_by = "scheduled", allowed, None
+        return "deferred"
+    # A new check-in closes the patient's earlier one still open: its greeting says hello
+    # again, so the old question is simply not pursued.
+    still_open = batch.open_conversations.setdefault(patient.id, [])
+    for older in [c for c in still_open if c.checkin_id != checkin.id]:
+        services.dialogue.expire(session, older, "sms", now)
+        still_open.remove(older)
+    checkin.attempt += 1
+    # The attempt is written before the send, and counted at once, so a second check-in of
+    # the same patient in this batch is held to the contact limits.
+    attempt = ContactAttempt(checkin=checkin, patient_id=patient.id, kind="checkin",
+                             channel=checkin.channel, started_at=now,
+                             outcome="placing" if checkin.channel == "voice" else "sending")
+    session.add(attempt)
+    contacts.append(now)
+    if checkin.channel == "voice":
+        return attempt, None
+    turn = services.dialogue.start(session, checkin, "sms", now, flush=False)
+    if checkin.conversation is not None and checkin.conversation not in still_open:
+        still_open.append(checkin.conversation)
+    return attempt, turn
+
+
+def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Delivery]]],
+                   report: DispatchReport) -> None:
+    with transaction(services.sessions) as session:
+        checkins = {c.id: c for c in session.scalars(
+            select(CheckIn).where(CheckIn.id.in_([item.checkin_id for item, _, _ in sent])))}
+        attempts = {a.id: a for a in session.scalars(
+            select(ContactAttempt).where(
+                ContactAttempt.id.in_([item.attempt_id for item, _, _ in sent])))}
+        save(session, [delivery for _, _, deliveries in sent for delivery in deliveries])
+        for item, status, _ in sent:
+            checkin = checkins[item.checkin_id]
+            attempts[item.attempt_id].outcome = status
+            if status == "sent":
+                checkin.status, checkin.sent_at = "sent", services.clock()
+                report.sent.append(checkin.id)
+                continue
+            checkin.last_error = f"first message {status}"
+            # A refusal Twilio says is temporary goes back in the queue; a definite refusal
+            # means the patient cannot be reached by SMS; an unclear outcome stays claimed for
+            # reconciliation, because sending it again could text the patient twice.
+            checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status,
+                                                                               "claimed")
+            report.failed.append(checkin.id)
+
+
+def _place_call(services: Services, checkin_id: int, attempt_id: int, to: str) -> str:
+    """Ring the patient; the conversation starts when they answer (the answer webhook)."""
+    outcome, sid, error = outcome_of(lambda: services.voice.call(
+        to, services.url(f"/twilio/voice/answer?checkin={checkin_id}"),
+        services.url("/twilio/voice/status")), "placed")
+    with transaction(services.sessions) as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        attempt = session.get_one(ContactAttempt, attempt_id)
+        attempt.outcome, attempt.detail = outcome, sid or error
+        if outcome == "placed":
+            checkin.status, checkin.sent_at = "sent", services.clock()
+            return "sent"
+        checkin.last_error = f"call {outcome}: {error}"
+        if outcome == "retry":
+            checkin.status = "scheduled"
+        elif outcome == "failed" and checkin.fallback_channel:
+            checkin.channel, checkin.fallback_channel = checkin.fallback_channel, None
+            checkin.status = "scheduled"
+        else:
+            checkin.status = "unreachable" if outcome == "failed" else "claimed"
+        return "failed"

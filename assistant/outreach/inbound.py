@@ -1,0 +1,162 @@
+"""An SMS from a patient: claim its SID once, find the conversation, take one turn.
+
+Twilio may deliver the same message twice; the SID is claimed with a unique insert in the
+same transaction as the turn, so a repeat gets the replies the first delivery produced and
+nothing runs twice. If the turn fails, the raw message is still saved for a person to read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
+from assistant.records.db import transaction
+from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient, User
+from assistant.records.phones import InvalidPhone, to_e164
+
+if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
+    from assistant.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+def receive_sms(services: Services, sms: InboundSms) -> list[str]:
+    """The replies to send back (as TwiML); never raises for a patient's message."""
+    try:
+        with transaction(services.sessions) as session:
+            return _take_turn(services, session, sms)
+    except IntegrityError:
+        # Another delivery of the same SID committed first: answer as it did.
+        with transaction(services.sessions) as session:
+            return _replies_to(session, sms.sid)
+    except Exception:
+        log.exception("inbound SMS %s could not be processed; keeping it for review", sms.sid)
+        return _keep_for_review(services, sms)
+
+
+def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[str]:
+    # No look-up of the SID first: storing the inbound message claims it, and a repeat
+    # delivery fails there (IntegrityError) before anything else is written.
+    now = services.clock()
+    coordinator = _coordinator(services, session, sms.from_number)
+    if coordinator is not None or ack_number(sms.body) is not None:
+        # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
+        inbound = _store_inbound(session, sms, now, None, None)
+        replies = answer(session, coordinator, sms.body, now) if coordinator else []
+        _store_replies(session, sms, inbound, replies, now)
+        return replies
+    conversation, patient = _find_conversation(services, session, sms.from_number)
+    inbound = _store_inbound(session, sms, now, patient, conversation)
+    if conversation is not None:
+        replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
+                                          now).replies
+    else:
+        replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
+                                                         "sms", now)
+    _store_replies(session, sms, inbound, replies, now)
+    return replies
+
+
+def _store_inbound(session: Session, sms: InboundSms, now: datetime, patient: Patient | None,
+                   conversation: Conversation | None) -> Message:
+    inbound = Message(
+        direction="in", channel="sms", from_number=sms.from_number, to_number=sms.to_number,
+        body=sms.body, provider_sid=sms.sid, status="received", created_at=now,
+        patient_id=patient.id if patient else None,
+        conversation_id=conversation.id if conversation else None,
+    )
+    session.add(inbound)
+    session.flush()  # claims the SID: a concurrent duplicate waits here, then fails
+    return inbound
+
+
+def _store_replies(session: Session, sms: InboundSms, inbound: Message, replies: list[str],
+                   now: datetime) -> None:
+    for text in replies:
+        session.add(Message(
+            direction="out", channel="sms", from_number=sms.to_number, to_number=sms.from_number,
+            body=text, status="sent", reply_to_id=inbound.id, created_at=now,
+            patient_id=inbound.patient_id, conversation_id=inbound.conversation_id,
+        ))
+
+
+def _coordinator(services: Services, session: Session, number: str) -> User | None:
+    try:
+        return roster_user(session, to_e164(number, services.settings.default_region))
+    except InvalidPhone:
+        return None
+
+
+def _find_conversation(
+    services: Services, session: Session, from_number: str
+) -> tuple[Conversation | None, Patient | None]:
+    try:
+        phone = to_e164(from_number, services.settings.default_region)
+    except InvalidPhone:
+        return None, None
+    conversation = session.scalars(
+        select(Conversation)
+        .join(Patient, Conversation.patient_id == Patient.id)
+        .join(CheckIn, Conversation.checkin_id == CheckIn.id)
+        .where(Patient.phone == phone, Conversation.ended_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        .limit(1)
+        # The turn reads all of these; loading them here saves a query each.
+        .options(joinedload(Conversation.patient),
+                 joinedload(Conversation.checkin).joinedload(CheckIn.flow_version),
+                 joinedload(Conversation.checkin).joinedload(CheckIn.episode)
+                 .joinedload(Episode.medications))
+    ).unique().first()
+    if conversation is not None:
+        return conversation, conversation.patient
+    patient = session.scalar(
+        select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()).limit(1)
+    )
+    return None, patient
+
+
+def _replies_to(session: Session, sid: str) -> list[str]:
+    inbound = session.scalar(select(Message).where(Message.provider_sid == sid))
+    if inbound is None:
+        return []
+    return list(session.scalars(
+        select(Message.body).where(Message.reply_to_id == inbound.id).order_by(Message.id)
+    ))
+
+
+def _keep_for_review(services: Services, sms: InboundSms) -> list[str]:
+    holding = services.prompts.render("holding_reply", "en", "sms")
+    try:
+        with transaction(services.sessions) as session:
+            if session.scalar(select(Message.id).where(Message.provider_sid == sms.sid)):
+                return _replies_to(session, sms.sid) or [holding]
+            inbound = Message(
+                direction="in", channel="sms", from_number=sms.from_number,
+                to_number=sms.to_number, body=sms.body, provider_sid=sms.sid, status="error",
+                error="processing failed; see the server log", created_at=services.clock(),
+            )
+            session.add(inbound)
+            session.flush()
+            session.add(Message(
+                direction="out", channel="sms", from_number=sms.to_number,
+                to_number=sms.from_number, body=holding, status="sent", reply_to_id=inbound.id,
+                created_at=services.clock(),
+            ))
+    except Exception:
+        log.exception("could not even store inbound SMS %s", sms.sid)
+    return [holding]

@@ -1,0 +1,15 @@
+"""`carecall`: the command line, one module per command group. Names, flags and JSON here
+are a contract other tools use."""
+
+from carecall.cli import (  # noqa: F401  (each module adds its commands to the group)
+    alerts,
+    conversation,
+    database,
+    enrolment,
+    flows,
+    processes,
+    team,
+)
+from carecall.cli.root import main
+
+__all__ = ["main"]

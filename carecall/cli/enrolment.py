@@ -1,0 +1,130 @@
+"""`carecall enroll`, `cancel` and `checkins`: discharges in, episodes out, what is planned."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from carecall.cli.root import (
+    build_cli_services,
+    fail,
+    load_cli_settings,
+    main,
+)
+
+
+@main.command()
+@click.option("--name", required=True, help="Patient's full name.")
+@click.option("--dob", required=True, help="Date of birth, YYYY-MM-DD.")
+@click.option("--phone", required=True, help="Mobile number; +country code or a local number.")
+@click.option("--discharged", required=True, help="Discharge time, ISO 8601 (local if no offset).")
+@click.option("--flow", "flow_id", required=True, help="Flow id, e.g. general.")
+@click.option("--lang", default="en", show_default=True, help="Language of the messages.")
+@click.option("--meds", type=click.Path(path_type=Path), help="Medication list (YAML or CSV).")
+@click.option("--appointment", help="Follow-up visit, ISO 8601 date-time.")
+@click.option("--tz", "time_zone", help="Patient's IANA time zone (default: from the phone).")
+@click.option("--discharge-weight", help="Weight at discharge, e.g. '182 lb' or '82.5 kg'.")
+def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
+           meds: Path | None, appointment: str | None, time_zone: str | None,
+           discharge_weight: str | None) -> None:
+    """Record a discharge and schedule its check-ins."""
+    from zoneinfo import ZoneInfo
+
+    from assistant.intake.enrollment import EnrollmentError, validate_discharge
+    from assistant.intake.enrollment import enroll as enroll_discharge
+    from assistant.records.db import transaction, upgrade
+
+    settings = load_cli_settings()
+    services = build_cli_services(settings)
+    try:
+        discharge = validate_discharge(
+            settings, services.flows, name=name, dob=dob, phone=phone, discharged=discharged,
+            flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
+            baseline={"weight": discharge_weight} if discharge_weight else None,
+        )
+    except EnrollmentError as exc:
+        fail(str(exc))
+    upgrade(settings.database_url)
+    with transaction(services.sessions) as session:
+        episode = enroll_discharge(session, services, discharge, services.clock())
+        zone = ZoneInfo(episode.patient.time_zone)
+        plan = [
+            f"{c.label} {c.due_at.replace(tzinfo=ZoneInfo('UTC')).astimezone(zone):%Y-%m-%d %H:%M}"
+            f" by {c.channel}"
+            for c in episode.checkins
+        ]
+        click.echo(f"enrolled {episode.patient.name} ({episode.patient.phone}) in flow "
+                   f"{episode.flow_id}, episode {episode.id}; check-ins ({zone.key}): "
+                   + "; ".join(plan))
+    services.close()
+
+
+@main.command()
+@click.option("--episode", "episode_id", type=int, help="The episode (hospital stay) to stop.")
+@click.option("--phone", help="Stop every episode of the patient with this phone.")
+@click.option("--reason", type=click.Choice(["manual", "readmitted", "death"]),
+              default="manual", show_default=True)
+def cancel(episode_id: int | None, phone: str | None, reason: str) -> None:
+    """Cancel what is still scheduled and close a conversation in progress."""
+    from sqlalchemy import select
+
+    from assistant.intake.cancellation import cancel_episodes
+    from assistant.records.db import transaction, upgrade
+    from assistant.records.models import Episode, Patient
+    from assistant.records.phones import InvalidPhone, to_e164
+
+    if (episode_id is None) == (phone is None):
+        fail("give either --episode ID or --phone NUMBER")
+    settings = load_cli_settings()
+    upgrade(settings.database_url)
+    services = build_cli_services(settings)
+    query = select(Episode.id)
+    if episode_id is not None:
+        query = query.where(Episode.id == episode_id)
+    else:
+        try:
+            number = to_e164(phone or "", settings.default_region)
+        except InvalidPhone as exc:
+            fail(str(exc))
+        query = query.join(Patient).where(Patient.phone == number)
+    with transaction(services.sessions) as session:
+        episodes = list(session.scalars(query))
+        if not episodes:
+            fail(f"no episode matches {'episode ' + str(episode_id) if episode_id else phone}; "
+                 "see 'carecall checkins'")
+        count = cancel_episodes(session, services.dialogue, episodes, reason, services.clock())
+    services.close()
+    click.echo(f"cancelled {count} scheduled check-in(s) in {len(episodes)} episode(s) "
+               f"({reason})")
+
+
+@main.command()
+@click.option("--phone", help="Only this patient's check-ins (any format; stored as E.164).")
+@click.option("--status", help="Only check-ins in this status, e.g. scheduled or unreachable.")
+@click.option("--by-deadline", is_flag=True, help="Soonest TCM deadline first.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: bool) -> None:
+    """List check-ins with their due time (patient's clock) and TCM deadline."""
+    from assistant.outreach.checkin_list import list_checkins
+    from assistant.records.db import make_engine, make_session_factory, upgrade
+    from assistant.records.phones import InvalidPhone, to_e164
+
+    settings = load_cli_settings()
+    if phone:
+        try:
+            phone = to_e164(phone, settings.default_region)
+        except InvalidPhone as exc:
+            fail(str(exc))
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        rows = list_checkins(session, phone=phone, status=status, by_deadline=by_deadline)
+    engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>6}  {row['phone']:<14} {row['flow']:<14} {row['due_at']}  "
+                   f"{row['channel']:<5} {row['status']:<12} TCM by {row['tcm_deadline']}")

@@ -1,0 +1,71 @@
+"""`carecall worker`, `serve` and `demo`: the long-running processes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.foundation.config import web_settings_problem
+from carecall.cli.root import (
+    build_cli_services,
+    fail,
+    load_cli_settings,
+    main,
+    require_real_twilio,
+)
+
+
+@main.command()
+def worker() -> None:
+    """Run the scheduler: claim due check-ins and send them (production)."""
+    from assistant.records.db import upgrade
+    from carecall.worker import run_worker
+    from carecall.worker_lock import WorkerAlreadyRunning, single_sqlite_worker
+
+    settings = load_cli_settings()
+    require_real_twilio(settings)
+    try:
+        with single_sqlite_worker(settings.database_url):
+            upgrade(settings.database_url)
+            run_worker(build_cli_services(settings))
+    except WorkerAlreadyRunning as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the webhooks and the alerts page (development server; in production run
+    gunicorn 'carecall.wsgi:production_app()')."""
+    from werkzeug.serving import run_simple
+
+    from assistant.records.db import upgrade
+    from carecall.web import create_app
+
+    settings = load_cli_settings()
+    if problem := web_settings_problem(settings):
+        fail(problem)
+    upgrade(settings.database_url)
+    run_simple(host, port, create_app(build_cli_services(settings)), threaded=True)
+
+
+@main.command()
+@click.option("--script", "script_path", type=click.Path(path_type=Path),
+              help="Replies to send as the patient instead of asking at the terminal.")
+@click.option("--port", default=0, help="Port for the local web app (default: any free one).")
+@click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True,
+              help="Check in by text message or by phone call.")
+def demo(script_path: Path | None, port: int, channel: str) -> None:
+    """Everything in one process on SQLite with the simulated phone."""
+    from carecall.demo import load_demo_script, run_demo
+
+    replies = None
+    if script_path is not None:
+        try:
+            replies = load_demo_script(script_path)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
+    sys.exit(run_demo(load_cli_settings(), replies, port, channel=channel))

@@ -1,0 +1,66 @@
+"""The Flask app factory: the web side of the composition root."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import Flask, jsonify
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
+
+from assistant.outreach.voice_calls import VoiceCalls
+from assistant.records.models import MAX_ROW_ID
+from assistant.safety import warm_up
+from assistant.services import Services
+from dashboard import auth
+from dashboard.admin import bp as admin_bp
+from dashboard.alerts import bp as dashboard_bp
+from dashboard.api import bp as api_bp
+from dashboard.openapi import OPENAPI
+from dashboard.simulator import bp as simulator_bp
+from webhooks.sms import bp as twilio_bp
+from webhooks.voice import bp as voice_bp
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in our URLs: a positive id that fits a 64-bit signed column."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def create_app(services: Services) -> Flask:
+    app = Flask(__name__)
+    settings = services.settings
+    app.config.update(
+        # Without a configured key (the demo, tests) sessions last only as long as the process.
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["carecall"] = services
+    warm_up()  # the safety net's word lists, before the first patient's reply
+    # A row id too large for the database is simply not found (not a database error).
+    app.url_map.converters["int"] = RowId
+    app.extensions["carecall.voice"] = VoiceCalls(services)
+    csrf = CSRFProtect(app)
+    # Twilio's requests are signed and the API uses tokens: neither carries a CSRF token.
+    for blueprint in (twilio_bp, voice_bp, api_bp):
+        csrf.exempt(blueprint)
+    app.register_blueprint(twilio_bp)
+    app.register_blueprint(voice_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(simulator_bp)
+    auth.init_app(app)
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
+    return app

@@ -1,0 +1,81 @@
+"""The worker process: APScheduler is only the clock; which check-in is due lives in our tables.
+
+Job choices, on purpose:
+- one job with a fixed id and `replace_existing`, so a restart never stacks duplicates;
+- an in-memory job store: the job is recreated at start-up, nothing to pickle or migrate;
+- `coalesce`: ticks missed while the process was busy or paused run once, not in a burst;
+- `max_instances=1`: a slow tick is never overlapped by the next one in the same process;
+- `misfire_grace_time` of one interval: a late tick still runs instead of being skipped
+  (APScheduler's default of 1 s would silently drop it).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from assistant.care_team.mailer import Mailer
+from assistant.care_team.notifications import Notifier
+from assistant.outreach.dispatch import default_worker_id, dispatch_due
+from assistant.outreach.expiry import expire_quiet_conversations
+from assistant.outreach.reconcile import reconcile
+from assistant.outreach.reminders import follow_up_silent_checkins
+from assistant.outreach.tcm import watch_tcm_deadlines
+from assistant.services import Services
+
+log = logging.getLogger(__name__)
+DISPATCH_JOB_ID = "carecall.dispatch-tick"
+
+
+def job_defaults(interval_seconds: int) -> dict[str, object]:
+    return {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval_seconds}
+
+
+def tick(services: Services, worker_id: str, notifier: Notifier | None = None) -> None:
+    """Settle what a vanished worker left, send what is due, close conversations that went
+    quiet, follow up silent ones, watch the TCM deadlines, and get alerts to coordinators."""
+    settled = reconcile(services)
+    if settled.requeued or settled.found_sent or settled.resent:
+        log.warning("reconciled after a crash: %s", settled)
+    report = dispatch_due(services, worker_id)
+    if report.claimed:
+        log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
+                 len(report.cancelled), len(report.failed))
+    expired = expire_quiet_conversations(services)
+    if expired:
+        log.info("closed %d quiet conversations", len(expired))
+    followed = follow_up_silent_checkins(services)
+    if followed.reminded or followed.unreachable:
+        log.info("reminded %d patients; %d unreachable", len(followed.reminded),
+                 len(followed.unreachable))
+    tasks = watch_tcm_deadlines(services)
+    if tasks:
+        log.info("%d TCM call tasks opened", len(tasks))
+    sent = (notifier or Notifier(services, Mailer(services.settings))).run()
+    if sent.notified or sent.renotified or sent.escalated:
+        log.info("notifications: %s", sent)
+
+
+def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:
+    interval = services.settings.tick_seconds
+    notifier = Notifier(services, Mailer(services.settings))
+    scheduler.add_job(
+        tick, "interval", seconds=interval, args=(services, worker_id, notifier),
+        id=DISPATCH_JOB_ID,
+        replace_existing=True, next_run_time=datetime.now(UTC),
+    )
+
+
+def run_worker(services: Services) -> None:
+    worker_id = default_worker_id()
+    scheduler = BlockingScheduler(job_defaults=job_defaults(services.settings.tick_seconds),
+                                  timezone="UTC")
+    schedule_jobs(scheduler, services, worker_id)
+    log.info("worker %s ticking every %ss", worker_id, services.settings.tick_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("worker %s stopping", worker_id)
