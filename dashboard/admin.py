@@ -13,7 +13,8 @@ from assistant.authoring import flow_editor
 from assistant.authoring.call_length import call_length
 from assistant.care_team.roster import RosterError, add_user, deactivate, set_backup
 from assistant.conversation.chart import compile_chart
-from assistant.conversation.understanding import KINDS, UNIT_NAMES, interpret
+from assistant.conversation.reading_numbers import UNIT_NAMES
+from assistant.conversation.understanding import KINDS, interpret
 from assistant.records.accounts import AccountError, set_password
 from assistant.records.db import transaction
 from assistant.records.models import User

@@ -10,13 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from assistant.conversation.flow_loader import (
-    SYMPTOM_QUESTIONS,
-    FlowError,
-    FlowLibrary,
-    holds_when_unclear,
-    load_flow_text,
-)
+from assistant.conversation.flow_loader import FlowError, FlowLibrary, load_flow_text
+from assistant.conversation.flow_schema import SYMPTOM_QUESTIONS, holds_when_unclear
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.foundation.config import PROJECT_ROOT
 from assistant.records.models import Alert, Answer

@@ -111,7 +111,7 @@ class Question:
     # A number that may be said as a difference ("up 2 pounds").
     accepts_change: bool = False
     # An answer still unclear after the re-asks goes to a nurse for review: set for questions
-    # that can hide a warning sign (see flow_loader.SYMPTOM_QUESTIONS).
+    # that can hide a warning sign (see flow_schema.SYMPTOM_QUESTIONS).
     unclear_review: bool = False
 
     def applies_to(self, medication_tags: set[str]) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.conversation.dialogue import Turn
+from assistant.conversation.turns import Turn
 from assistant.outreach.contact_policy import earliest_contact, recent_contacts
 from assistant.outreach.outbox import Delivery, deliver, pending_messages, save
 from assistant.records.db import is_sqlite, transaction

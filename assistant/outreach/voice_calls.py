@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.conversation.chart import END_STATES
-from assistant.conversation.dialogue import Turn
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.conversation.flows import Question
+from assistant.conversation.turns import Turn
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.office_hours import parse_office_hours
 from assistant.outreach.twiml import speak_then_ask, speak_then_hang_up, speak_then_transfer

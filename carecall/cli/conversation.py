@@ -49,7 +49,8 @@ def converse(flow_id: str, script_path: Path, channel: str, lang: str | None,
 def interpret_command(kind: str, texts: tuple[str, ...], lang: str, unit: str | None,
                       choices: str | None) -> None:
     """Interpret replies (or one per line from standard input) as JSON lines."""
-    from assistant.conversation.understanding import UNIT_NAMES, interpret
+    from assistant.conversation.reading_numbers import UNIT_NAMES
+    from assistant.conversation.understanding import interpret
     from assistant.safety import scan
 
     target = None

@@ -1,0 +1,337 @@
+"""One reply inside a conversation, from warning signs to the next question: safety first,
+then the answer read, confirmed when hedged, recorded, and the flow's rules applied."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assistant.conversation.answer_book import AnswerBook
+from assistant.conversation.answer_facts import medicines_for, prompt_values
+from assistant.conversation.chart import END_STATES
+from assistant.conversation.escalation import evidence, raise_alert, triggered_rules
+from assistant.conversation.flows import Question, Rule
+from assistant.conversation.keywords import asks_for_person, keyword
+from assistant.conversation.turns import (
+    MAX_CLARIFICATIONS,
+    MAX_IDENTITY_FAILURES,
+    READ_BACK_BELOW,
+    Turn,
+    emergency_prompts,
+    finish_conversation,
+    id_of,
+    number_text,
+    opt_out_alert,
+    person_alert,
+    safety_check_alerts_and_words,
+    skip_questions_that_do_not_apply,
+    spoken_value,
+    unique,
+)
+from assistant.conversation.understanding import (
+    Interpretation,
+    interpret,
+    interpret_yes_no,
+    is_skip,
+)
+from assistant.records.consent import opt_out
+from assistant.records.models import Conversation, Message
+from assistant.safety import SUMMARIES, Assessment, assess, symptom_words
+
+if TYPE_CHECKING:  # the dialogue makes the turn
+    from assistant.conversation.dialogue import Dialogue
+
+
+class AnswerTurn(AnswerBook):
+    """The working state of one reply inside an open conversation."""
+
+    def __init__(self, dialogue: Dialogue, session: Session, conversation: Conversation,
+                 text: str, message: Message | None, channel: str, now: datetime,
+                 confidence: float | None = None) -> None:
+        self.dialogue = dialogue
+        self.confidence = confidence
+        self.session = session
+        self.conversation = conversation
+        self.checkin = conversation.checkin
+        self.episode = self.checkin.episode
+        self.patient = conversation.patient
+        self.text = text
+        self.message = message
+        self.channel = channel
+        self.now = now
+        self.flow = dialogue.versions.flow(self.checkin.flow_version)
+        self.machine = dialogue.charts.chart_for(self.flow)(model=conversation,
+                                                            state_field="state")
+        self.question = self.flow.questions[conversation.state or ""]
+        self.sign_to_check = False  # the safety net already sent this reply to a nurse
+
+    def say(self, prompt_id: str, **extra: object) -> str:
+        return self.dialogue.wording.say(prompt_id, self.patient, self.channel, self.flow,
+                                         **extra)
+
+    @property
+    def state(self) -> str:
+        return self.conversation.state or ""
+
+    def run(self) -> Turn:
+        if self.checkin.status == "sent":
+            self.checkin.status = "in_progress"
+        assessment = assess(self.text)
+        if assessment.emergencies:
+            return self.emergency(assessment.emergencies, [], assessment)
+        to_check = safety_check_alerts_and_words(assessment)
+        self.sign_to_check = bool(to_check)
+        turn = self.answer_turn()
+        if not to_check:
+            return turn
+        # Never silence: whatever else the reply did, a nurse checks the sign today and the
+        # patient hears what to do if it is happening now, first.
+        for flag, summary in to_check:
+            self.alert(flag, "urgent", summary, None)
+        words = self.dialogue.safety_check_words(to_check, self.patient, self.channel)
+        if self.state == "handed_over":  # an emergency rule's 911 stays first
+            return Turn([*turn.replies, words], turn.state, turn.transfer)
+        return Turn([words, *turn.replies], turn.state, turn.transfer)
+
+    def answer_turn(self) -> Turn:
+        if self.replies_so_far() >= self.dialogue.max_replies:
+            return self.stop_loop()
+        word = keyword(self.text)
+        if word == "opt_out":
+            return self.opt_out()
+        if word in ("help", "opt_in"):
+            # HELP (or START while already taking part) leaves the question open.
+            return Turn([self.say("help"), self.ask(self.question)], self.state)
+        if self.conversation.pending is not None:
+            return self.confirm_read_back()
+        interpretation = self.interpret()
+        if asks_for_person(self.text):
+            return self.hand_over_on_request(interpretation)
+        if self.question.identity and interpretation.understood:
+            return self.check_identity(interpretation)
+        if not interpretation.understood:
+            self.conversation.clarifications += 1
+            shown = self.show_symptom_words_to_a_nurse()
+            if self.conversation.clarifications <= MAX_CLARIFICATIONS:
+                if self.sign_to_check and self.question.kind == "choice":
+                    # The safety words have just spoken to what was said: the question again
+                    # is enough, not a "didn't understand" of its own (two texts, not three).
+                    return Turn([self.ask(self.question)], self.state)
+                return Turn([*shown, *self.clarify(interpretation)], self.state)
+        elif self.needs_read_back():
+            return self.read_back(interpretation)
+        self.conversation.clarifications = 0
+        self.record(interpretation, self.text)
+        return self.advance()
+
+    def needs_read_back(self) -> bool:
+        """On a call, a number (a weight, a temperature) is always read back, anything else
+        when the recogniser was unsure."""
+        if self.channel != "voice":
+            return False
+        unsure = self.confidence is not None and self.confidence < READ_BACK_BELOW
+        return self.question.kind == "number" or unsure
+
+    def read_back(self, interpretation: Interpretation) -> Turn:
+        self.conversation.pending = {
+            "value": interpretation.value, "unit": interpretation.unit,
+            "change": interpretation.change, "raw": self.text,
+        }
+        heard = spoken_value(self.question, interpretation, self.patient.language)
+        return Turn([self.say("read_back", heard=heard)], self.state)
+
+    def confirm_read_back(self) -> Turn:
+        pending = self.conversation.pending or {}
+        answer = interpret_yes_no(self.text)
+        if not answer.understood:
+            self.conversation.clarifications += 1
+            if self.conversation.clarifications <= MAX_CLARIFICATIONS:
+                return Turn([self.say("clarify_yes_no")], self.state)
+        self.conversation.pending = None
+        if not pending.get("hedge") or (answer.understood and answer.value):
+            # A hedge declined keeps its count, so hedging cannot go round for ever.
+            self.conversation.clarifications = 0
+        if answer.understood and answer.value:
+            self.record(Interpretation(True, pending["value"], pending["unit"],
+                                       change=pending["change"]), pending["raw"])
+            return self.advance()
+        # "No, that's wrong" (or still unclear): ask the question again.
+        return Turn([self.ask(self.question)], self.state)
+
+    def interpret(self) -> Interpretation:
+        question = self.question
+        if question.optional and is_skip(self.text):
+            return Interpretation(True, None)
+        result = interpret(question.kind, self.text, unit=question.unit,
+                           choices=question.choices, minimum=question.minimum,
+                           maximum=question.maximum, today=self.now.date(),
+                           language=self.patient.language, question=question.id)
+        # "Up 2 pounds" is not a reading: only a question that accepts a change takes it.
+        return Interpretation(False) if result.change and not question.accepts_change \
+            else result
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    def emergency(self, flags: list[str], rules: list[Rule],
+                  assessment: Assessment | None = None) -> Turn:
+        """Call 911 (or 988) comes first and alone; the conversation goes to a person. Other
+        signs in the same message are alerted too, as urgent."""
+        if flags and not self.question.identity:
+            interpretation = self.interpret()
+            if interpretation.understood:  # the answer is kept, whatever else was said
+                self.record(interpretation, self.text)
+                rules = rules or triggered_rules(self.flow, self.question.id, self.answers())
+        for flag in flags:
+            self.alert(flag, "emergency", SUMMARIES[flag], None)
+        for flag, summary in safety_check_alerts_and_words(assessment or Assessment()):
+            self.alert(flag, "urgent", summary, None)
+        for rule in rules:
+            self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
+        prompts = emergency_prompts(flags) if flags else []
+        prompts += [rule.say for rule in rules if rule.severity == "emergency" and rule.say]
+        self.machine.send("escalate")
+        self.finish()
+        return Turn(unique([self.say(p) for p in prompts]), self.state)
+
+    def replies_so_far(self) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(Message).where(
+                Message.conversation_id == self.conversation.id, Message.direction == "out")
+        ) or 0
+
+    def stop_loop(self) -> Turn:
+        """Too many messages for one check-in: probably a machine answering. Stop replying
+        and let a person look."""
+        self.alert("too_many_messages", "routine",
+                   "Check-in stopped after too many messages; an automatic responder?", None)
+        self.machine.send("escalate")
+        self.finish()
+        return Turn([], self.state)
+
+    def opt_out(self) -> Turn:
+        opt_out(self.session, self.patient, self.now)
+        opt_out_alert(self.session, self.patient, self.checkin.episode, self.conversation.id,
+                       self.text, self.message, self.now)
+        self.machine.send("opt_out")
+        self.finish()
+        return Turn([self.say("opted_out")], self.state)
+
+    def hand_over_on_request(self, interpretation: Interpretation) -> Turn:
+        if interpretation.understood and not self.question.identity:
+            self.record(interpretation, self.text)
+        person_alert(self.session, self.patient, self.checkin.episode, self.conversation.id,
+                      self.question.id, self.text, self.message, self.now)
+        self.machine.send("escalate")
+        self.finish()
+        return Turn([self.say("nurse_callback")], self.state, transfer=True)
+
+    def check_identity(self, interpretation: Interpretation) -> Turn:
+        if date.fromisoformat(interpretation.value) == self.patient.dob:
+            # The date of birth itself is not kept as an answer: it is already on record.
+            self.record(Interpretation(True, True), "(confirmed)")
+            self.conversation.clarifications = 0
+            answers = self.answers()
+            self.machine.send("answer", answers=answers)
+            skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
+            return self.next_prompt([])
+        self.conversation.identity_failures += 1
+        if self.conversation.identity_failures < MAX_IDENTITY_FAILURES:
+            return Turn([self.say("identity_retry")], self.state)
+        self.alert("identity_not_confirmed", "routine",
+                   "Date of birth did not match twice; call to confirm identity",
+                   evidence(self.question.id, None, self.text, id_of(self.message), self.now))
+        self.machine.send("escalate")
+        self.finish()
+        return Turn([self.say("identity_failed")], self.state)
+
+    def advance(self) -> Turn:
+        answers = self.answers()
+        rules = triggered_rules(self.flow, self.question.id, self.just_answered(answers))
+        if any(rule.severity == "emergency" for rule in rules):
+            return self.emergency([], rules)
+        said_before = self.instructions_given()
+        for rule in rules:
+            self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
+        # "A nurse will call you today" once is enough; saying it again adds nothing.
+        instructions = unique([self.say(rule.say) for rule in rules
+                                if rule.say and rule.say not in said_before]
+                               + [self.say(p) for p in self.review_unclear(rules)])
+        if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
+            self.conversation.item_index += 1
+            return Turn([*instructions, self.ask(self.question)], self.state)
+        self.conversation.item_index = 0
+        self.machine.send("answer", answers=answers)
+        skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
+        if self.state in END_STATES:
+            self.finish()
+        return self.next_prompt(instructions)
+
+    def show_symptom_words_to_a_nurse(self) -> list[str]:
+        """A reply that cannot be read but speaks of the body ("my chest feels weird") is
+        never dropped: a nurse sees it today, and the patient is told so. A reply whose
+        warning sign the safety net already sent to a nurse needs no second alert or promise."""
+        if self.sign_to_check:
+            return []
+        words = symptom_words(self.text)
+        if not words:
+            return []
+        self.alert("symptom_words", "urgent",
+                   f"Reply mentions {', '.join(words)} and could not be read", None)
+        return [self.say("unclear_review")]
+
+    def review_unclear(self, rules: list[Rule]) -> list[str]:
+        """An answer still unclear after the re-asks, to a question that can hide a warning
+        sign, goes to a nurse with the patient's words, unless the flow's own rule already
+        escalated it. Returns what the patient is told."""
+        answer = next(a for a in self.conversation.answers if a.question_id == self.answer_key())
+        if answer.understood or not self.question.unclear_review or any(
+                rule.severity != "routine" for rule in rules):
+            return []
+        quoted = ", ".join(f'"{reply}"' for reply in self.unclear_replies())
+        self.alert("unclear_answer", "urgent", f"Unclear answer to {self.question.id}: {quoted}",
+                   evidence(self.question.id, None, quoted, id_of(self.message), self.now))
+        return ["unclear_review"]
+
+    def next_prompt(self, before: list[str]) -> Turn:
+        if self.state in END_STATES:
+            return Turn([*before, self.say(self.state)], self.state)
+        return Turn([*before, self.ask(self.flow.questions[self.state])], self.state)
+
+    def ask(self, question: Question) -> str:
+        return self.say(question.prompt, **prompt_values(question, self.episode,
+                                                         self.conversation.item_index))
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def alert(self, reason: str, severity: str, summary: str,
+              details: dict[str, Any] | None) -> None:
+        raise_alert(
+            self.session, patient_id=self.patient.id, episode_id=self.checkin.episode_id,
+            conversation_id=self.conversation.id, reason=reason, severity=severity,
+            summary=summary, question_id=self.question.id,
+            evidence=details or evidence(self.question.id, None, self.text, id_of(self.message),
+                                         self.now),
+            now=self.now,
+        )
+
+    def clarify(self, interpretation: Interpretation) -> list[str]:
+        """A re-ask that helps: a hedge is read back to confirm, a choice lists its options
+        again, anything else says how to answer."""
+        question = self.question
+        if interpretation.hedged and interpretation.value in (True, False, "yes", "no"):
+            # Confirmed before it is stored: "yes, that's right" keeps it, "no" asks again.
+            self.conversation.pending = {"value": interpretation.value, "unit": None,
+                                         "change": False, "raw": self.text, "hedge": True}
+            leaning = interpretation.value in (True, "yes")
+            return [self.say("confirm_yes" if leaning else "confirm_no")]
+        hint = self.say(f"clarify_{question.kind}", minimum=number_text(question.minimum),
+                        maximum=number_text(question.maximum))
+        if question.optional:  # someone with no thermometer must not be stuck here
+            hint = f"{hint} {self.say('clarify_skip')}"
+        return [hint, self.ask(question)] if question.kind == "choice" else [hint]
+
+    def finish(self) -> None:
+        finish_conversation(self.conversation, self.now)
