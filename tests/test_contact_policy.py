@@ -87,4 +87,4 @@ def test_a_new_checkin_closes_an_older_one_still_open(services, phone, clock) ->
             Conversation.ended_at.is_(None))).all()
     assert open_ones == [second]
     # The reply goes to the new check-in, which starts again with the date of birth.
-    assert "write the date like 03/14/1950" in phone.text("hello")[0]
+    assert "reply with your date of birth" in phone.text("hello")[0]

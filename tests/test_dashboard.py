@@ -25,7 +25,7 @@ def test_a_patient_page_shows_the_whole_conversation(services, phone, coordinato
     start_checkin(services)
     phone.text(DOB_REPLY)
     page = coordinator.get("/patients/1").get_data(as_text=True)
-    assert "Hi Alex, this is Riverside Hospital" in page
+    assert "Hi Alex, this is your care team at Riverside Hospital" in page
     assert DOB_REPLY in page
     assert "Compared with when you left the hospital" in page
     assert coordinator.get("/patients/999").status_code == 404

@@ -38,7 +38,8 @@ def test_the_voice_demo_rings_the_phone_and_listens(tmp_path: Path) -> None:
     output = "\n".join(lines)
     assert code == 0, output
     assert "The phone rings and you answer." in output
-    assert "Carecall: Hello, this is an automated call from Riverside Hospital" in output
+    assert ("Carecall: Hello, this is an automated call from your care team at "
+            "Riverside Hospital") in output
     assert "Carecall: Please hang up and call 911 now" in output
     assert "ALERT for the care team [EMERGENCY] Reports chest pain or pressure" in output
     assert "The call has ended." in output

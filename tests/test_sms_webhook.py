@@ -101,7 +101,7 @@ def test_wrong_date_of_birth_twice_hands_over_without_health_questions(
     answer = phone.text("02/02/1961")
     assert "could not confirm" in answer[0]
     assert checkin_status(services, checkin_id) == "handed_over"
-    assert alerts(services) == [("routine", "identity_not_confirmed")]
+    assert alerts(services) == [("urgent", "identity_not_confirmed")]
 
 
 def test_the_same_message_sid_delivered_twice_is_answered_the_same_and_processed_once(

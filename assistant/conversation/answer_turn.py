@@ -3,7 +3,7 @@ then the answer read, confirmed when hedged, recorded, and the flow's rules appl
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from assistant.conversation.chart import END_STATES
 from assistant.conversation.escalation import evidence, raise_alert, triggered_rules
 from assistant.conversation.flows import Question, Rule
 from assistant.conversation.keywords import asks_for_person, keyword
+from assistant.conversation.reading_dates import interpret_date
 from assistant.conversation.turns import (
     MAX_CLARIFICATIONS,
     MAX_IDENTITY_FAILURES,
@@ -110,7 +111,7 @@ class AnswerTurn(AnswerBook):
         interpretation = self.interpret()
         if asks_for_person(self.text):
             return self.hand_over_on_request(interpretation)
-        if self.question.identity and interpretation.understood:
+        if self.question.identity:
             return self.check_identity(interpretation)
         if not interpretation.understood:
             self.conversation.clarifications += 1
@@ -229,7 +230,10 @@ class AnswerTurn(AnswerBook):
         return Turn([self.say("nurse_callback")], self.state, transfer=True)
 
     def check_identity(self, interpretation: Interpretation) -> Turn:
-        if date.fromisoformat(interpretation.value) == self.patient.dob:
+        """Nothing about health or the stay before the date of birth matches. A reply that is
+        not a date counts as a failed try like a wrong date, so three "x" cannot walk past the
+        question; two failures end the conversation with an urgent alert for a person to call."""
+        if interpretation.understood and self.dob_matches():
             # The date of birth itself is not kept as an answer: it is already on record.
             self.record(Interpretation(True, True), "(confirmed)")
             self.conversation.clarifications = 0
@@ -238,14 +242,23 @@ class AnswerTurn(AnswerBook):
             skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
             return self.next_prompt([])
         self.conversation.identity_failures += 1
+        shown = [] if interpretation.understood else self.show_symptom_words_to_a_nurse()
         if self.conversation.identity_failures < MAX_IDENTITY_FAILURES:
-            return Turn([self.say("identity_retry")], self.state)
-        self.alert("identity_not_confirmed", "routine",
-                   "Date of birth did not match twice; call to confirm identity",
+            again = "identity_retry" if interpretation.understood else "identity_unreadable"
+            return Turn([*shown, self.say(again)], self.state)
+        self.alert("identity_not_confirmed", "urgent",
+                   "Date of birth not confirmed after two tries; call to confirm identity",
                    evidence(self.question.id, None, self.text, id_of(self.message), self.now))
         self.machine.send("escalate")
         self.finish()
-        return Turn([self.say("identity_failed")], self.state)
+        return Turn([*shown, self.say("identity_failed")], self.state)
+
+    def dob_matches(self) -> bool:
+        """Either reading of a numeric date counts ("03/04/1950" is 4 March in English and 3
+        April in Spanish): a patient may write the other way round from their language's."""
+        readings = {interpret_date(self.text, self.now.date(), day_first=first).value
+                    for first in (False, True)}
+        return self.patient.dob.isoformat() in readings
 
     def advance(self) -> Turn:
         answers = self.answers()

@@ -32,6 +32,7 @@ UNANSWERED = ("review", "record")
 SYSTEM_PROMPTS = (
     "greeting",
     "identity_retry",
+    "identity_unreadable",
     "identity_failed",
     "completed",
     "handed_over",
