@@ -135,7 +135,7 @@ def _alert_and_me(session: Session, alert_id: int) -> tuple[Alert, User]:
     alert = session.get(Alert, alert_id)
     if alert is None:
         abort(404)
-    return alert, session.get_one(User, int(current_user.get_id()))
+    return alert, session.get_one(User, current_user.id)
 
 
 @bp.get("/patients/<int:patient_id>")

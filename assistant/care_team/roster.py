@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
 from assistant.foundation.office_hours import parse_office_hours
+from assistant.records.accounts import end_sessions
 from assistant.records.audit import record
 from assistant.records.models import User
 from assistant.records.phones import InvalidPhone, to_e164
@@ -81,5 +82,6 @@ def deactivate(session: Session, username: str, now: datetime, actor: str) -> No
     """No more notifications to this user; their history stays."""
     user = find(session, username)
     user.active = False
+    end_sessions(user)
     record(session, actor=actor, action="changed", subject="user", subject_id=user.id,
            now=now, detail="deactivated")

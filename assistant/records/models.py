@@ -335,6 +335,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of every session's id: raising it (sign-out, a new password, deactivation) ends
+    # every session of this user, wherever its cookie is.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     backup: Mapped[User | None] = relationship(remote_side="User.id")
 
