@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from datetime import timedelta
+from functools import partial
 
-from flask import Flask, jsonify
+from flask import Flask, Response, abort, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
@@ -24,7 +27,7 @@ from webhooks.voice import bp as voice_bp
 
 
 class RowId(IntegerConverter):
-    """`<int:...>` in our URLs: a positive id that fits a 64-bit signed column."""
+    """`<int:...>` in our URLs: a positive id that fits the id columns."""
 
     def __init__(self, map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("min", 1)
@@ -62,5 +65,45 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(simulator_bp)
     auth.init_app(app)
+    app.before_request(_refuse_control_characters)
+    app.after_request(partial(_security_headers, https=settings.public_base_url.startswith(
+        "https://")))
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
     return app
+
+
+# Pages send no script at all, so none may run; styles are the pages' own, inline.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' "
+                           "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Twilio's webhooks keep every character: a patient's text with a NUL in it is still stored.
+SIGNED_BY_TWILIO = frozenset({"twilio", "twilio_voice"})
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters() -> None:
+    """A NUL or another control character in a person's query or form is refused with 400
+    (PostgreSQL cannot store a NUL, and no form needs one)."""
+    if request.blueprint in SIGNED_BY_TWILIO:
+        return
+    values = [*request.args.values(), request.path]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any(CONTROL.search(value) for value in values):
+        message = "control characters are not allowed"
+        if request.blueprint == "api":  # the API answers in JSON, as documented
+            abort(Response(json.dumps({"error": message}), 400, mimetype="application/json"))
+        abort(400, message)
+
+
+def _security_headers(response: Response, https: bool) -> Response:
+    """What a browser should refuse for us: framing (clickjacking), scripts, sniffed types,
+    and our URLs (which may name a page about a patient) sent on to other sites."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

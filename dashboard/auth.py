@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from assistant.records.accounts import AccountError, end_sessions, sign_in
 from assistant.records.db import transaction
-from assistant.records.models import User
+from assistant.records.models import MAX_ROW_ID, User
 from assistant.services import Services
 
 bp = Blueprint("auth", __name__, template_folder="../dashboard/templates")
@@ -58,7 +58,7 @@ def _services() -> Services:
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedIn | None:
     user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > MAX_ID:
+    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > MAX_ROW_ID:
         return None
     with _services().sessions() as db:
         user = db.get(User, int(user_id))
@@ -70,7 +70,6 @@ def load_user(session_id: str) -> SignedIn | None:
 # Requests a page makes by itself (its feeds, and its own refresh, which asks with auto=1):
 # they do not count as the person being there.
 AUTOMATIC = frozenset({"dashboard.alert_feed", "dashboard.task_feed"})
-MAX_ID = 2**31 - 1
 
 
 def init_app(app: Flask) -> None:

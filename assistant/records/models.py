@@ -124,8 +124,9 @@ class FlowVersion(Base):
     published_by: Mapped[str | None] = mapped_column(String(100))
 
 
-# Ids are 64-bit signed integers on PostgreSQL and SQLite alike.
-MAX_ROW_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit signed on PostgreSQL (SQLite takes more, but the bound is
+# the smaller one). A larger id in a URL is "not found", never a database error.
+MAX_ROW_ID = 2**31 - 1
 CHECKIN_STATUSES = ("scheduled", "claimed", "sent", "in_progress", "completed", "handed_over",
                     "opted_out", "expired", "cancelled", "unreachable")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")

@@ -1,0 +1,73 @@
+"""What a probe found on the pages, each shown fixed: ids past the columns' range, NULs in a
+search, and the headers that tell a browser what to refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_services, signed_in_client
+
+
+@pytest.fixture
+def coordinator_on_each_database(database_url, settings, network, clock):  # type: ignore[no-untyped-def]
+    services = make_services(settings.with_overrides(database_url=database_url), network, clock)
+    yield signed_in_client(services)
+    services.close()
+
+
+@pytest.mark.parametrize("path", ["/alerts/2147483648", "/patients/2147483648",
+                                  "/alerts/99999999999999999999", "/patients/0"])
+def test_an_id_past_the_columns_range_is_not_found(coordinator_on_each_database,
+                                                   path: str) -> None:
+    assert coordinator_on_each_database.get(path).status_code == 404
+
+
+def test_an_id_past_the_columns_range_is_not_found_by_the_api_either(services) -> None:
+    from carecall.web import create_app
+
+    client = create_app(services).test_client()
+    assert client.get("/api/checkins/2147483648").status_code in (401, 404)
+
+
+@pytest.mark.parametrize("query", ["%00", "ab%00cd", "%1b[31m"])
+def test_a_control_character_in_a_search_is_refused(coordinator_on_each_database,
+                                                    query: str) -> None:
+    assert coordinator_on_each_database.get(f"/patients?q={query}").status_code == 400
+
+
+def test_an_ordinary_search_still_works(coordinator) -> None:
+    assert coordinator.get("/patients?q=Rivera").status_code == 200
+
+
+def test_a_patients_text_with_a_nul_still_reaches_the_webhook(services, phone) -> None:
+    """The refusal is for people's forms; Twilio's signed webhooks keep every message."""
+    from tests.helpers import start_checkin
+
+    start_checkin(services)
+    assert phone.text("03/14/19\x0050")  # answered (TwiML), not refused
+
+
+def test_pages_tell_the_browser_to_refuse_framing_scripts_and_sniffing(coordinator) -> None:
+    headers = coordinator.get("/").headers
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'none'" in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(("public_url", "hsts"), [("https://carecall.example.org", True),
+                                                   ("http://127.0.0.1:5000", False)])
+def test_only_https_deployments_ask_for_https_only(settings, network, clock, public_url: str,
+                                                   hsts: bool) -> None:
+    from carecall.web import create_app
+
+    services = make_services(settings.with_overrides(public_base_url=public_url), network,
+                             clock)
+    try:
+        headers = create_app(services).test_client().get("/login").headers
+        assert ("Strict-Transport-Security" in headers) is hsts
+        if hsts:
+            assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    finally:
+        services.close()
