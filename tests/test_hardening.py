@@ -71,3 +71,22 @@ def test_only_https_deployments_ask_for_https_only(settings, network, clock, pub
             assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     finally:
         services.close()
+
+
+def test_a_database_error_does_not_carry_patients_data_into_the_logs(services) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from assistant.records.db import transaction
+    from assistant.records.models import Message
+
+    def store_twice() -> None:
+        for _ in range(2):
+            with transaction(services.sessions) as session:
+                session.add(Message(direction="in", channel="sms", body="my chest hurts",
+                                    provider_sid="SM" + "e" * 32, status="received",
+                                    created_at=services.clock()))
+
+    with pytest.raises(IntegrityError) as raised:
+        store_twice()
+    assert "my chest hurts" not in str(raised.value)
+    assert "SMeeee" not in str(raised.value)

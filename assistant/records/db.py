@@ -30,15 +30,17 @@ def utc_now() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
+    """`hide_parameters`: a database error's text (which reaches the logs) names the statement
+    but not its values, which are phone numbers and patients' words."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
         _WRITERS[engine] = threading.RLock()
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
