@@ -91,7 +91,7 @@ def _refuse_control_characters() -> None:
         values += request.form.values()
     if any(CONTROL.search(value) for value in values):
         message = "control characters are not allowed"
-        if request.blueprint == "api":  # the API answers in JSON, as documented
+        if request.path.startswith("/api/"):  # the API answers in JSON, as documented
             abort(Response(json.dumps({"error": message}), 400, mimetype="application/json"))
         abort(400, message)
 

@@ -90,3 +90,12 @@ def test_a_database_error_does_not_carry_patients_data_into_the_logs(services) -
         store_twice()
     assert "my chest hurts" not in str(raised.value)
     assert "SMeeee" not in str(raised.value)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/checkins/1%0B", "/api/v1/alerts?status=%00"])
+def test_the_api_refuses_control_characters_in_json(services, path: str) -> None:
+    from carecall.web import create_app
+
+    response = create_app(services).test_client().get(path)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "control characters are not allowed"}
