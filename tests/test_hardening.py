@@ -99,3 +99,28 @@ def test_the_api_refuses_control_characters_in_json(services, path: str) -> None
     response = create_app(services).test_client().get(path)
     assert response.status_code == 400
     assert response.get_json() == {"error": "control characters are not allowed"}
+
+
+@pytest.mark.parametrize("placeholder", ["{first_name.__class__.__mro__}", "{first_name!r}",
+                                         "{first_name[0]}", "{first_name:>900}", "{0}"])
+def test_a_prompt_that_reaches_past_a_plain_name_is_refused_by_validation(
+        tmp_path, placeholder: str) -> None:
+    from assistant.conversation.flow_loader import FlowError, load_flow_text
+    from assistant.conversation.prompts import PromptCatalogue
+    from assistant.foundation.config import PROJECT_ROOT
+
+    flow = ("flow: tiny\nschedule:\n  - {day: 2, at: \"10:00\", channel: sms}\n"
+            "questions:\n  - id: identity_dob\n    kind: date\n    identity: true\n"
+            "  - id: chest_pain\n    kind: yes_no\n"
+            f"prompts:\n  en:\n    chest_pain: \"Hi {placeholder}, any chest pain?\"\n")
+    with pytest.raises(FlowError, match="is not allowed: use a plain name"):
+        load_flow_text(flow, "tiny.yaml", PromptCatalogue.load(PROJECT_ROOT / "prompts"), "tiny")
+
+
+def test_rendering_fills_plain_names_only_whatever_reached_it() -> None:
+    from assistant.conversation.prompts import PromptError, fill
+
+    assert fill("Hi {first_name}, call {callback}.", {"first_name": "Ana",
+                                                      "callback": "555"}) == "Hi Ana, call 555."
+    with pytest.raises(PromptError, match="not a plain name"):
+        fill("{first_name.__class__.__mro__}", {"first_name": "Ana"}, "greeting")

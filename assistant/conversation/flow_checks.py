@@ -21,7 +21,7 @@ from assistant.conversation.flows import (
     Question,
     Rule,
 )
-from assistant.conversation.prompts import placeholders
+from assistant.conversation.prompts import PromptError, fill, placeholders
 from assistant.foundation.yamlsource import LineDict
 from assistant.telephony.sms_length import encoding, segments
 
@@ -150,8 +150,8 @@ class FlowChecks:
     def _check_length(self, prompt_id: str, language: str) -> None:
         text = self.prompts.languages[language][prompt_id].sms
         try:
-            sample = text.format_map(SAMPLE_VALUES)
-        except (KeyError, ValueError):
+            sample = fill(text, SAMPLE_VALUES, prompt_id)
+        except PromptError:  # a placeholder the samples lack: its length cannot be told
             return
         count = segments(sample)
         if count > 2:

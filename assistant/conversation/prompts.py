@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,16 +57,48 @@ class PromptCatalogue:
             prompt = self.languages[language][prompt_id]
         except KeyError as exc:
             raise PromptError(f"no prompt {prompt_id!r} in language {language!r}") from exc
-        return prompt.for_channel(channel).format_map(_Strict(values, prompt_id))
+        return fill(prompt.for_channel(channel), values, prompt_id)
 
 
-class _Strict(dict):
-    def __init__(self, values: dict[str, object], prompt_id: str) -> None:
-        super().__init__(values)
-        self.prompt_id = prompt_id
+FIELD = re.compile(r"[a-z_][a-z0-9_]*")
 
-    def __missing__(self, key: str) -> str:
-        raise PromptError(f"prompt {self.prompt_id!r} needs a value for {{{key}}}")
+
+def fill(text: str, values: Mapping[str, object], prompt_id: str = "") -> str:
+    """The text with each {name} replaced by its value, and nothing else: unlike str.format, no
+    attribute or index access ("{first_name.__class__}"), no conversion and no format spec, so
+    a prompt an admin wrote cannot reach into the objects behind the values."""
+    out = []
+    for literal, name, spec, conversion in _fields(text, prompt_id):
+        out.append(literal)
+        if name is None:
+            continue
+        if spec or conversion or not FIELD.fullmatch(name):
+            raise PromptError(f"prompt {prompt_id!r}: {{{name}}} is not a plain name")
+        if name not in values:
+            raise PromptError(f"prompt {prompt_id!r} needs a value for {{{name}}}")
+        out.append(str(values[name]))
+    return "".join(out)
+
+
+def field_problem(text: str) -> str | None:
+    """Why a prompt's placeholders are refused, or None: only plain {names} may be used."""
+    try:
+        for _, name, spec, conversion in _fields(text, ""):
+            if name is not None and (spec or conversion or not FIELD.fullmatch(name)):
+                return f"{{{name}{'!' + conversion if conversion else ''}" \
+                       f"{':' + spec if spec else ''}}} is not allowed: use a plain name " \
+                       "such as {first_name}"
+    except PromptError as exc:
+        return str(exc)
+    return None
+
+
+def _fields(text: str, prompt_id: str) -> list[tuple[str, str | None, str, str | None]]:
+    try:
+        return list(string.Formatter().parse(text))
+    except ValueError as exc:  # an unmatched brace
+        raise PromptError(f"prompt {prompt_id!r}: {exc} (write {{{{ and }}}} for a brace)") \
+            from None
 
 
 def placeholders(text: str) -> set[str]:
@@ -95,6 +129,10 @@ def parse_prompts(data: dict, path: str, phrases: dict[str, str]) -> dict[str, P
     """Prompt id → Prompt, from a prompt file or a flow's own `prompts:` for one language."""
     prompts = {}
     for prompt_id, value in data.items():
+        for text in ([value] if isinstance(value, str) else
+                     [str(v) for v in value.values()] if isinstance(value, dict) else []):
+            if problem := field_problem(text):
+                raise YamlError(path, line_of(data, prompt_id), f"prompt {prompt_id!r}: {problem}")
         if isinstance(value, str):
             prompts[prompt_id] = Prompt(sms=value.strip(), voice=spoken(value.strip(), phrases))
         elif isinstance(value, dict) and "sms" in value:
