@@ -124,3 +124,23 @@ def test_rendering_fills_plain_names_only_whatever_reached_it() -> None:
                                                       "callback": "555"}) == "Hi Ana, call 555."
     with pytest.raises(PromptError, match="not a plain name"):
         fill("{first_name.__class__.__mro__}", {"first_name": "Ana"}, "greeting")
+
+
+BOMB = "\n".join(["flow: general", 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol"]',
+                  *(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10))])
+
+
+@pytest.mark.parametrize(("source", "said"), [
+    (BOMB, "aliases here expand past 100000 values"),
+    ("flow: general\nquestions: " + "[" * 300 + "]" * 300, "nested more than 20 levels"),
+])
+def test_the_flow_editor_refuses_an_alias_bomb_and_deep_nesting_at_their_line(
+        services, source: str, said: str) -> None:
+    from tests.conftest import csrf_token
+
+    admin = signed_in_client(services, "ada", role="admin")
+    response = admin.post("/admin/flows/general", data={
+        "source": source, "action": "check",
+        "csrf_token": csrf_token(admin, "/admin/flows/general")})
+    assert response.status_code == 400
+    assert said in response.get_data(as_text=True)

@@ -1,4 +1,7 @@
-"""YAML loading that remembers line numbers, so validation errors can point at the line."""
+"""YAML loading that remembers line numbers, so validation errors can point at the line, and
+that refuses what an admin's upload could use to exhaust the server: aliases that expand past
+a flow's size (a "billion laughs" bomb grows a few lines into gigabytes), deep nesting and
+oversized text."""
 
 from __future__ import annotations
 
@@ -60,8 +63,17 @@ class YamlError(ValueError):
         super().__init__(f"{path}:{line}: {problem}")
 
 
+MAX_CHARACTERS = 512 * 1024  # the largest shipped flow is under a tenth of this
+MAX_DEPTH = 20  # a flow nests conditions a few levels; 300 levels is an attack
+MAX_NODES = 100_000  # values once aliases are expanded: a shipped flow has a few thousand
+
+
 def load_yaml(text: str, path: str) -> Any:
+    if len(text) > MAX_CHARACTERS:
+        raise YamlError(path, 0, f"the file is too large ({len(text)} characters; at most "
+                        f"{MAX_CHARACTERS})")
     try:
+        _check_shape(text, path)
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
@@ -70,6 +82,36 @@ def load_yaml(text: str, path: str) -> Any:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
         raise YamlError(path, line, f"not valid YAML: character {exc.character!r} is not "
                         "allowed") from exc
+
+
+def _check_shape(text: str, path: str) -> None:
+    """Read the YAML's events once (libyaml: fast, and nothing is built) before building it,
+    counting values as they would be once every alias is expanded: a bomb is refused at the
+    line where it passes MAX_NODES, and nesting past MAX_DEPTH where it goes deeper."""
+    expanded = 0
+    sizes: dict[str, int] = {}  # anchor -> values it expands to
+    open_collections: list[tuple[str | None, int]] = []
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            expanded += sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            expanded += 1
+            open_collections.append((event.anchor, expanded))
+            if len(open_collections) > MAX_DEPTH:
+                raise YamlError(path, event.start_mark.line + 1,
+                                f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, started = open_collections.pop()
+            if anchor:
+                sizes[anchor] = expanded - started + 1
+        if expanded > MAX_NODES:
+            raise YamlError(path, event.start_mark.line + 1,
+                            f"aliases here expand past {MAX_NODES} values: write the values "
+                            "out, or use fewer aliases")
 
 
 def line_of(node: Any, key: str | None = None) -> int:
