@@ -144,3 +144,17 @@ def test_the_flow_editor_refuses_an_alias_bomb_and_deep_nesting_at_their_line(
         "csrf_token": csrf_token(admin, "/admin/flows/general")})
     assert response.status_code == 400
     assert said in response.get_data(as_text=True)
+
+
+def test_checkins_with_a_status_that_does_not_exist_is_refused_with_exit_code_2(
+        tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from carecall.cli import main
+
+    monkeypatch.setenv("CARECALL_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["checkins", "--status", "bogus"])
+    assert result.exit_code == 2
+    assert "'bogus' is not one of" in result.output
+    assert CliRunner().invoke(main, ["checkins", "--status", "unreachable", "--json"]
+                              ).exit_code == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from assistant.records.models import CHECKIN_STATUSES
 from carecall.cli.root import (
     build_cli_services,
     fail,
@@ -102,7 +103,8 @@ def cancel(episode_id: int | None, phone: str | None, reason: str) -> None:
 
 @main.command()
 @click.option("--phone", help="Only this patient's check-ins (any format; stored as E.164).")
-@click.option("--status", help="Only check-ins in this status, e.g. scheduled or unreachable.")
+@click.option("--status", type=click.Choice(CHECKIN_STATUSES),
+              help="Only check-ins in this status, e.g. scheduled or unreachable.")
 @click.option("--by-deadline", is_flag=True, help="Soonest TCM deadline first.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: bool) -> None:
