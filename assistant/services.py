@@ -22,9 +22,11 @@ from assistant.conversation.flow_versions import FlowVersions
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.conversation.wording import Wording
 from assistant.foundation.config import Settings
+from assistant.outreach.outbox import default_worker_id
+from assistant.outreach.senders import SenderPool
+from assistant.outreach.spool import Spool
 from assistant.records.db import make_engine, make_session_factory, utc_now
 from assistant.telephony.channels import Channel, TwilioSms, TwilioVoice
-from assistant.telephony.rate_limit import RateLimitedChannel
 
 Clock = Callable[[], datetime]
 
@@ -41,6 +43,9 @@ class Services:
     sms: Channel
     voice: TwilioVoice
     clock: Clock
+    senders: SenderPool
+    worker_id: str  # who holds the messages this process records and sends
+    spool: Spool  # texts kept on local disk while the database is away
 
     def url(self, path: str) -> str:
         """The public URL Twilio calls for `path` (signatures are checked against it)."""
@@ -62,15 +67,15 @@ def build_services(
     prompts = PromptCatalogue.load(settings.prompts_dir)
     flows = FlowLibrary.load(settings.flows_dir, prompts)
     versions = FlowVersions(prompts)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, settings.db_timeout_ms)
     base = settings.public_base_url.rstrip("/")
     client = twilio_client(settings, twilio_http)
-    sms = RateLimitedChannel(TwilioSms(
+    sms = TwilioSms(
         client,
         from_number=settings.twilio_from_number,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         status_callback=f"{base}/twilio/status",
-    ), settings.send_rate_per_second)
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -83,4 +88,7 @@ def build_services(
         sms=sms,
         voice=TwilioVoice(client, from_number=settings.twilio_from_number),
         clock=clock,
+        senders=SenderPool(settings.sender, settings.send_rate_per_second),
+        worker_id=default_worker_id(),
+        spool=Spool(settings.data_dir / "spool"),
     )

@@ -12,6 +12,7 @@ from flask import Flask, Response, abort, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from assistant.outreach.health import health
 from assistant.outreach.voice_calls import VoiceCalls
 from assistant.records.models import MAX_ROW_ID
 from assistant.safety import warm_up
@@ -69,6 +70,7 @@ def create_app(services: Services) -> Flask:
     app.after_request(partial(_security_headers, https=settings.public_base_url.startswith(
         "https://")))
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(OPENAPI))
+    app.add_url_rule("/health", "health", lambda: _health(services))
     return app
 
 
@@ -79,6 +81,14 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'se
 # Twilio's webhooks keep every character: a patient's text with a NUL in it is still stored.
 SIGNED_BY_TWILIO = frozenset({"twilio", "twilio_voice"})
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _health(services: Services) -> Response:
+    """No patient data and no sign-in: for the load balancer and monitoring. 503 only when
+    the database is away (this process then spools texts instead of storing them)."""
+    report = health(services)
+    return Response(json.dumps(report), 503 if report["status"] == "down" else 200,
+                    mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _refuse_control_characters() -> None:

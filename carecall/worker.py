@@ -12,6 +12,7 @@ Job choices, on purpose:
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -19,11 +20,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from assistant.care_team.mailer import Mailer
 from assistant.care_team.notifications import Notifier
-from assistant.outreach.dispatch import default_worker_id, dispatch_due
+from assistant.outreach.dispatch import DispatchReport, default_worker_id, dispatch_due
 from assistant.outreach.expiry import expire_quiet_conversations
+from assistant.outreach.health import beat
 from assistant.outreach.reconcile import reconcile
 from assistant.outreach.reminders import follow_up_silent_checkins
+from assistant.outreach.replay import replay_spool
+from assistant.outreach.senders import describe_senders
 from assistant.outreach.tcm import watch_tcm_deadlines
+from assistant.records.db import safe_url
 from assistant.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,13 +39,18 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval_seconds}
 
 
-def tick(services: Services, worker_id: str, notifier: Notifier | None = None) -> None:
-    """Settle what a vanished worker left, send what is due, close conversations that went
-    quiet, follow up silent ones, watch the TCM deadlines, and get alerts to coordinators."""
+def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
+         started: tuple[object, str] | None = None) -> None:
+    """Replay texts spooled in an outage, settle what a vanished worker left, send what is
+    due, close conversations that went quiet, follow up silent ones, watch the TCM deadlines,
+    and get alerts to coordinators."""
+    if started is not None:
+        beat(services, worker_id, started)
+    replay_spool(services)
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
-    report = dispatch_due(services, worker_id)
+    report = dispatch_for_a_tick(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
                  len(report.cancelled), len(report.failed))
@@ -59,22 +69,49 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None) -
         log.info("notifications: %s", sent)
 
 
-def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str) -> None:
+def dispatch_for_a_tick(services: Services, worker_id: str) -> DispatchReport:
+    """Batches one after another while there is due work, for up to one tick: the pace is
+    the senders' (each batch is sized to the rate), not one batch per tick."""
+    started, total = time.monotonic(), DispatchReport()
+    while True:
+        report = dispatch_due(services, worker_id)
+        for name in ("claimed", "sent", "cancelled", "deferred", "failed"):
+            getattr(total, name).extend(getattr(report, name))
+        if not report.claimed or report.deferred:
+            return total
+        if time.monotonic() - started >= services.settings.tick_seconds:
+            return total
+
+
+def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str,
+                  started: tuple[object, str] | None = None) -> None:
     interval = services.settings.tick_seconds
     notifier = Notifier(services, Mailer(services.settings))
     scheduler.add_job(
-        tick, "interval", seconds=interval, args=(services, worker_id, notifier),
+        tick, "interval", seconds=interval, args=(services, worker_id, notifier, started),
         id=DISPATCH_JOB_ID,
         replace_existing=True, next_run_time=datetime.now(UTC),
     )
 
 
-def run_worker(services: Services) -> None:
+def senders_line(services: Services) -> str:
+    with services.sessions() as session:
+        return describe_senders(session, services.senders)
+
+
+def run_worker(services: Services, simulated: bool = False) -> None:
     worker_id = default_worker_id()
-    scheduler = BlockingScheduler(job_defaults=job_defaults(services.settings.tick_seconds),
+    services.worker_id = worker_id
+    settings = services.settings
+    scheduler = BlockingScheduler(job_defaults=job_defaults(settings.tick_seconds),
                                   timezone="UTC")
-    schedule_jobs(scheduler, services, worker_id)
-    log.info("worker %s ticking every %ss", worker_id, services.settings.tick_seconds)
+    # One line with what this worker runs with (never a secret), for whoever reads the logs.
+    line = (f"database {safe_url(settings.database_url)}, tick {settings.tick_seconds}s, "
+            f"lease {settings.claim_lease_seconds}s, senders {senders_line(services)}, "
+            + ("SIMULATED carrier (nothing reaches Twilio)" if simulated
+               else f"Twilio account {settings.twilio_account_sid[:6]}…"))
+    log.warning("worker %s starting: %s", worker_id, line)
+    schedule_jobs(scheduler, services, worker_id, (services.clock(), line))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

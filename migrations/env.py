@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import assistant.records.operations  # noqa: F401  (its tables belong to the schema too)
 from assistant.records.db import make_engine
 from assistant.records.models import Base
 
@@ -23,7 +24,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        # A migration may rewrite a large table: not held to the webhooks' short timeout.
+        engine = make_engine(config.get_main_option("sqlalchemy.url"), 600_000)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

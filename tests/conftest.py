@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,8 +99,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def network() -> SimulatedNetwork:
-    return SimulatedNetwork()
+def network(clock: FakeClock) -> SimulatedNetwork:
+    """The carrier keeps the tests' time, so its dates and statuses follow `clock.advance`."""
+    return SimulatedNetwork(clock=lambda: clock.now.replace(tzinfo=UTC).timestamp())
 
 
 def make_services(settings: Settings, network: SimulatedNetwork, clock: FakeClock) -> Services:

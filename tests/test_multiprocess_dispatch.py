@@ -68,8 +68,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(postgres_ur
     upgrade(postgres_url)
     phones = seed_due_checkins(postgres_url, 300)
     journal = tmp_path / "carrier.jsonl"
+    # Its holds last 2 s: the replacement takes over once they have expired.
     doomed = start_worker(postgres_url, "doomed", journal, "--send-delay", "0.01",
-                          "--batch", "100")
+                          "--batch", "100", "--lease", "2")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (
             not journal.exists() or len(journal.read_text().splitlines()) < 150):
@@ -78,7 +79,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(postgres_ur
     doomed.wait(timeout=30)
     sent_before = len(journal.read_text().splitlines())
     assert 150 <= sent_before < 600, "killed in the middle of the work"
-    # The replacement treats every claim as stale at once (lease 0): the other is dead.
+    # The replacement treats every claim as stale once the dead worker's holds expire.
     assert start_worker(postgres_url, "replacement", journal, "--lease", "0").wait(
         timeout=300) == 0
     assert_each_sent_once(postgres_url, journal, phones)

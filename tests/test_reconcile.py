@@ -54,11 +54,11 @@ def test_killed_before_the_carrier_took_it_the_message_is_sent_once(services, ne
     real_send = services.sms.send
     calls = [0]
 
-    def send(to: str, body: str) -> str:
+    def send(to: str, body: str, sender: str | None = None) -> str:
         calls[0] += 1
         if calls[0] == 2:
             raise WorkerKilled
-        return real_send(to, body)
+        return real_send(to, body, sender)
 
     monkeypatch.setattr(services.sms, "send", send)
     with pytest.raises(WorkerKilled):

@@ -1,4 +1,4 @@
-"""Workers: one on SQLite, a steady sending rate."""
+"""Workers: only one on SQLite."""
 
 from __future__ import annotations
 
@@ -6,20 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from assistant.telephony.rate_limit import RateLimitedChannel
 from carecall.cli import main
 from carecall.worker_lock import single_sqlite_worker
-
-
-class RecordingChannel:
-    name = "sms"
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def send(self, to: str, body: str) -> str:
-        self.sent.append(body)
-        return f"SM{len(self.sent)}"
 
 
 def test_a_second_worker_on_sqlite_is_refused_with_a_clear_message(tmp_path: Path,
@@ -40,21 +28,3 @@ def test_the_lock_is_released_when_the_worker_stops(tmp_path: Path) -> None:
         pass
     with single_sqlite_worker(url):
         pass
-
-
-def test_sends_are_spaced_to_the_configured_rate() -> None:
-    now = [100.0]
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(round(seconds, 3))
-        now[0] += seconds
-
-    inner = RecordingChannel()
-    channel = RateLimitedChannel(inner, per_second=2, clock=lambda: now[0], sleep=sleep)
-    for number in range(4):
-        channel.send("+12015550123", f"message {number}")
-    assert waits == [0.5, 0.5, 0.5]
-    now[0] += 10
-    channel.send("+12015550123", "later")
-    assert waits == [0.5, 0.5, 0.5] and len(inner.sent) == 5

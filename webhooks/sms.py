@@ -9,6 +9,9 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from assistant.outreach.inbound import InboundSms, receive_sms
+from assistant.outreach.inbound_cleaning import cleaned
+from assistant.outreach.outage import answer_and_spool
+from assistant.outreach.replay import replay_in_background
 from assistant.records.db import transaction
 from assistant.records.models import Message
 from assistant.services import Services
@@ -47,11 +50,15 @@ def sms() -> Response:
     sid = form.get("MessageSid") or form.get("SmsSid")
     if not sid or not form.get("From"):
         return _twiml([], status=400)
-    replies = receive_sms(_services(), InboundSms(
-        sid=sid, from_number=form["From"], to_number=form.get("To", ""),
-        body=form.get("Body", ""),
-    ))
-    return _twiml(replies)
+    services = _services()
+    text = cleaned(InboundSms(sid=sid, from_number=form["From"], to_number=form.get("To", ""),
+                              body=form.get("Body", "")))
+    if services.spool.has_waiting():
+        # Texts from the outage come first: this one joins them, in order, and the answers
+        # go out by SMS as the spool is replayed.
+        replay_in_background(services)
+        return _twiml(answer_and_spool(services, text))
+    return _twiml(receive_sms(services, text))
 
 
 @bp.post("/status")

@@ -43,6 +43,7 @@ class Settings:
     unreachable_after_hours: int = 24
     send_rate_per_second: float = 1.0
     claim_lease_seconds: int = 300
+    db_timeout_ms: int = 5000
     tcm_warning_hours: int = 12
     contact_hours: str = "8-21"
     nurse_line: str = ""
@@ -77,6 +78,8 @@ class Settings:
             parse_office_hours(self.office_hours)
         except ValueError as exc:
             raise ConfigError(f"CARECALL_OFFICE_HOURS={self.office_hours!r}: {exc}") from exc
+        if not 100 <= self.db_timeout_ms <= 60_000:
+            raise ConfigError("CARECALL_DB_TIMEOUT_MS must be between 100 and 60000")
         if self.send_rate_per_second <= 0:
             raise ConfigError("CARECALL_SEND_RATE_PER_SECOND must be more than 0")
         try:
@@ -186,7 +189,8 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
         "CARECALL_SEND_RATE_PER_SECOND",
         "send_rate_per_second",
         float,
-        "Messages a worker starts per second from one sender (long code: 1)",
+        "Messages per second the configured sender may take, shared by every worker "
+        "(long code: 1); more senders: 'carecall senders add'",
     ),
     (
         "CARECALL_CLAIM_LEASE_SECONDS",
@@ -194,6 +198,13 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
         int,
         "After this long a claimed check-in or unsent message of a vanished worker is "
         "reconciled",
+    ),
+    (
+        "CARECALL_DB_TIMEOUT_MS",
+        "db_timeout_ms",
+        int,
+        "Longest a database statement, lock wait or pool checkout may take (Twilio waits 15 s "
+        "for a webhook; past this a text goes to the spool)",
     ),
     (
         "CARECALL_TCM_WARNING_HOURS",

@@ -9,21 +9,28 @@ on the same ones. The outbound message is recorded before Twilio is called.
 from __future__ import annotations
 
 import logging
-import os
-import socket
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from assistant.conversation.turns import Turn
 from assistant.outreach.contact_policy import earliest_contact, recent_contacts
-from assistant.outreach.outbox import Delivery, deliver, pending_messages, save
+from assistant.outreach.outbox import (
+    UNSETTLED,
+    Delivery,
+    default_worker_id,
+    deliver,
+    hold_expiry,
+    pending_messages,
+    save,
+)
 from assistant.records.db import is_sqlite, transaction
-from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode
+from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode, Message
 from assistant.telephony.channels import outcome_of
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
@@ -34,8 +41,9 @@ log = logging.getLogger(__name__)
 DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+# A first SMS check-in sends the greeting and the identity question.
+MESSAGES_PER_CHECKIN = 2
+__all__ = ["DispatchReport", "claim_due", "default_worker_id", "dispatch_due"]
 
 
 @dataclass
@@ -48,8 +56,12 @@ class DispatchReport:
 
 
 def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]:
+    """Claim at most `limit` due check-ins, and no more than this worker's share of the
+    senders' rate can send in half a lease: a claim is never held longer than it can be
+    kept (the heartbeat covers a slower carrier, not a batch too big to send)."""
     now = services.clock()
     with transaction(services.sessions) as session:
+        limit = min(limit, sendable_in_half_a_lease(session, services, worker_id, now))
         candidates = (
             select(CheckIn.id)
             .where(CheckIn.status == "scheduled", CheckIn.due_at <= now)
@@ -71,6 +83,39 @@ def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]
         return [checkin_id for checkin_id in ids if checkin_id in won]
 
 
+def sendable_in_half_a_lease(session: Session, services: Services, worker_id: str,
+                             now: datetime) -> int:
+    lease = services.settings.claim_lease_seconds
+    peers = session.scalar(select(func.count(func.distinct(CheckIn.claimed_by))).where(
+        CheckIn.status == "claimed", CheckIn.claimed_by != worker_id,
+        CheckIn.claimed_at > now - timedelta(seconds=lease))) or 0
+    share = services.senders.total_rate(session) / (peers + 1)
+    return max(1, int(share * lease / 2 / MESSAGES_PER_CHECKIN))
+
+
+class Heartbeat:
+    """Renews a worker's claims and holds while it sends, so a batch slowed by the carrier
+    (or by other workers sharing its senders) is not taken for a dead worker's."""
+
+    def __init__(self, services: Services, worker_id: str, checkin_ids: list[int]) -> None:
+        self.services, self.worker_id, self.checkin_ids = services, worker_id, checkin_ids
+        self.every = services.settings.claim_lease_seconds / 4
+        self.last = time.monotonic()
+
+    def beat(self) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            session.execute(update(CheckIn).where(
+                CheckIn.id.in_(self.checkin_ids), CheckIn.claimed_by == self.worker_id,
+                CheckIn.status == "claimed").values(claimed_at=now))
+            session.execute(update(Message).where(
+                Message.held_by == self.worker_id, Message.status.in_(UNSETTLED))
+                .values(held_until=hold_expiry(self.services, now)))
+        self.last = time.monotonic()
+
+
 def dispatch_due(services: Services, worker_id: str | None = None,
                  limit: int = 100) -> DispatchReport:
     """One tick of the dispatcher: claim what is due and send each first message.
@@ -80,11 +125,12 @@ def dispatch_due(services: Services, worker_id: str | None = None,
     batch rather than per check-in. Whatever happens between the two, the reconciler finds
     the recorded messages and asks the carrier before anything is sent again.
     """
-    report = DispatchReport(claimed=claim_due(services, worker_id or default_worker_id(), limit))
+    holder = worker_id or default_worker_id()
+    report = DispatchReport(claimed=claim_due(services, holder, limit))
     if not report.claimed:
         return report
     try:
-        prepared = _prepare(services, report.claimed, report)
+        prepared = _prepare(services, report.claimed, report, holder)
     except DATABASE_AWAY:
         raise  # everything stays claimed for the reconciler
     except Exception:
@@ -95,7 +141,7 @@ def dispatch_due(services: Services, worker_id: str | None = None,
         prepared = []
         for checkin_id in report.claimed:
             try:
-                prepared += _prepare(services, [checkin_id], report)
+                prepared += _prepare(services, [checkin_id], report, holder)
             except DATABASE_AWAY:
                 raise
             except Exception:
@@ -103,12 +149,14 @@ def dispatch_due(services: Services, worker_id: str | None = None,
                               "reconciler", checkin_id)
                 report.failed.append(checkin_id)
     texted = []
+    heartbeat = Heartbeat(services, holder, report.claimed)
     for item in prepared:
+        heartbeat.beat()
         if item.channel == "voice":
             outcome = _place_call(services, item.checkin_id, item.attempt_id, item.to)
             getattr(report, outcome).append(item.checkin_id)
         else:
-            texted.append((item, *deliver(services, item.to, item.messages)))
+            texted.append((item, *deliver(services, item.to, item.messages, holder)))
     if texted:
         _save_outcomes(services, texted, report)
     return report
@@ -132,8 +180,8 @@ class _Batch:
     open_conversations: dict[int, list[Conversation]]
 
 
-def _prepare(services: Services, checkin_ids: list[int],
-             report: DispatchReport) -> list[_Prepared]:
+def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
+             holder: str) -> list[_Prepared]:
     now = services.clock()
     prepared = []
     with transaction(services.sessions) as session:
@@ -148,7 +196,8 @@ def _prepare(services: Services, checkin_ids: list[int],
         # Written a table at a time (one multi-row statement each), not a check-in at a time.
         session.flush()
         messages = {checkin.id: pending_messages(services, checkin.episode.patient,
-                                                 checkin.conversation.id, turn.replies, now)
+                                                 checkin.conversation.id, turn.replies, now,
+                                                 holder)
                     for checkin, _, turn in admitted if turn is not None
                     and checkin.conversation is not None}
         session.add_all([message for batch_messages in messages.values()
@@ -226,14 +275,19 @@ def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Del
             select(ContactAttempt).where(
                 ContactAttempt.id.in_([item.attempt_id for item, _, _ in sent])))}
         save(session, [delivery for _, _, deliveries in sent for delivery in deliveries])
-        for item, status, _ in sent:
+        for item, status, deliveries in sent:
             checkin = checkins[item.checkin_id]
+            if status == "taken":
+                continue  # a reconciler holds its messages now and finishes the check-in
             attempts[item.attempt_id].outcome = status
-            if status == "sent":
+            if status != "sent":
+                checkin.last_error = f"first message {status}"
+            if status == "sent" or any(d.outcome == "sent" for d in deliveries):
+                # Once the greeting is out the conversation has begun; a later message that
+                # failed is not a reason to greet the patient again.
                 checkin.status, checkin.sent_at = "sent", services.clock()
-                report.sent.append(checkin.id)
+                (report.sent if status == "sent" else report.failed).append(checkin.id)
                 continue
-            checkin.last_error = f"first message {status}"
             # A refusal Twilio says is temporary goes back in the queue; a definite refusal
             # means the patient cannot be reached by SMS; an unclear outcome stays claimed for
             # reconciliation, because sending it again could text the patient twice.

@@ -8,7 +8,6 @@ nothing runs twice. If the turn fails, the raw message is still saved for a pers
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
+from assistant.outreach.outage import DATABASE_AWAY, InboundSms, answer_and_spool
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient, User
 from assistant.records.phones import InvalidPhone, to_e164
@@ -27,39 +27,44 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class InboundSms:
-    sid: str
-    from_number: str
-    to_number: str
-    body: str
+__all__ = ["InboundSms", "keep_for_review", "receive_sms", "take_turn"]
 
 
 def receive_sms(services: Services, sms: InboundSms) -> list[str]:
-    """The replies to send back (as TwiML); never raises for a patient's message."""
+    """The replies to send back (as TwiML); never raises for a patient's message. Without
+    the database, the text goes to the spool and is answered from the text alone."""
     try:
         with transaction(services.sessions) as session:
-            return _take_turn(services, session, sms)
+            now = services.clock()
+            replies, inbound = take_turn(services, session, sms, now)
+            _store_replies(session, sms, inbound, replies, now)
+            return replies
     except IntegrityError:
         # Another delivery of the same SID committed first: answer as it did.
-        with transaction(services.sessions) as session:
-            return _replies_to(session, sms.sid)
+        try:
+            with transaction(services.sessions) as session:
+                return _replies_to(session, sms.sid)
+        except DATABASE_AWAY:
+            return answer_and_spool(services, sms)
+    except DATABASE_AWAY:
+        log.error("database away: inbound SMS %s kept in the spool", sms.sid)
+        return answer_and_spool(services, sms)
     except Exception:
         log.exception("inbound SMS %s could not be processed; keeping it for review", sms.sid)
-        return _keep_for_review(services, sms)
+        return keep_for_review(services, sms)
 
 
-def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[str]:
+def take_turn(services: Services, session: Session, sms: InboundSms,
+              now: datetime) -> tuple[list[str], Message]:
+    """Store the text (claiming its SID) and take the turn it starts; the caller stores or
+    sends the replies."""
     # No look-up of the SID first: storing the inbound message claims it, and a repeat
     # delivery fails there (IntegrityError) before anything else is written.
-    now = services.clock()
     coordinator = _coordinator(services, session, sms.from_number)
     if coordinator is not None or ack_number(sms.body) is not None:
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
         inbound = _store_inbound(session, sms, now, None, None)
-        replies = answer(session, coordinator, sms.body, now) if coordinator else []
-        _store_replies(session, sms, inbound, replies, now)
-        return replies
+        return (answer(session, coordinator, sms.body, now) if coordinator else []), inbound
     conversation, patient = _find_conversation(services, session, sms.from_number)
     inbound = _store_inbound(session, sms, now, patient, conversation)
     if conversation is not None:
@@ -68,15 +73,14 @@ def _take_turn(services: Services, session: Session, sms: InboundSms) -> list[st
     else:
         replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
                                                          "sms", now)
-    _store_replies(session, sms, inbound, replies, now)
-    return replies
+    return replies, inbound
 
 
 def _store_inbound(session: Session, sms: InboundSms, now: datetime, patient: Patient | None,
                    conversation: Conversation | None) -> Message:
     inbound = Message(
         direction="in", channel="sms", from_number=sms.from_number, to_number=sms.to_number,
-        body=sms.body, provider_sid=sms.sid, status="received", created_at=now,
+        body=sms.body, provider_sid=sms.sid, status="received", created_at=now, raw=sms.raw,
         patient_id=patient.id if patient else None,
         conversation_id=conversation.id if conversation else None,
     )
@@ -139,7 +143,7 @@ def _replies_to(session: Session, sid: str) -> list[str]:
     ))
 
 
-def _keep_for_review(services: Services, sms: InboundSms) -> list[str]:
+def keep_for_review(services: Services, sms: InboundSms) -> list[str]:
     holding = services.prompts.render("holding_reply", "en", "sms")
     try:
         with transaction(services.sessions) as session:
@@ -148,6 +152,7 @@ def _keep_for_review(services: Services, sms: InboundSms) -> list[str]:
             inbound = Message(
                 direction="in", channel="sms", from_number=sms.from_number,
                 to_number=sms.to_number, body=sms.body, provider_sid=sms.sid, status="error",
+                raw=sms.raw,
                 error="processing failed; see the server log", created_at=services.clock(),
             )
             session.add(inbound)
@@ -158,5 +163,6 @@ def _keep_for_review(services: Services, sms: InboundSms) -> list[str]:
                 created_at=services.clock(),
             ))
     except Exception:
-        log.exception("could not even store inbound SMS %s", sms.sid)
+        log.exception("could not even store inbound SMS %s; spooling it", sms.sid)
+        return answer_and_spool(services, sms)
     return [holding]

@@ -1,16 +1,26 @@
 """Messages we start (not replies in TwiML): recorded before Twilio is called, then sent, so
-a crash in between leaves a `pending` row to reconcile instead of a text sent twice."""
+a crash in between leaves a `pending` row to reconcile instead of a text sent twice.
+
+A pending message is held by the process that recorded it (`held_by`, `held_until`). The
+holder renews the hold just before each send, as a fence: a process whose hold was taken over
+by a reconciler (because it stalled past the lease) finds it gone and sends nothing. The send
+itself waits for a slot on a sender shared by every worker (`senders`), so the carrier's rate
+is kept however many workers there are.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assistant.outreach.senders import NoSender, Slots
 from assistant.records.db import transaction
 from assistant.records.models import Message, Patient
 from assistant.telephony.channels import outcome_of
@@ -19,25 +29,44 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
+UNSETTLED = ("pending", "unknown")
+# A 429 means the carrier's own limit was reached: take a new slot and try again, a few times.
+RETRIES_ON_429 = 3
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def hold_expiry(services: Services, now: datetime) -> datetime:
+    return now + timedelta(seconds=services.settings.claim_lease_seconds)
 
 
 def record_outbound(session: Session, services: Services, patient: Patient,
                     conversation_id: int | None, texts: list[str],
-                    now: datetime) -> list[tuple[int, str]]:
+                    now: datetime, holder: str | None = None) -> list[tuple[int, str]]:
     """Pending rows for `texts`; returns (message id, body) pairs to send in order."""
-    pending = pending_messages(services, patient, conversation_id, texts, now)
+    pending = pending_messages(services, patient, conversation_id, texts, now, holder)
     session.add_all(pending)
     session.flush()
     return [(m.id, m.body) for m in pending]
 
 
 def pending_messages(services: Services, patient: Patient, conversation_id: int | None,
-                     texts: list[str], now: datetime) -> list[Message]:
+                     texts: list[str], now: datetime, holder: str | None = None) -> list[Message]:
     """The rows `record_outbound` writes, for a caller that writes many patients' at once."""
+    return pending_to(services, patient.phone, patient.id, conversation_id, texts, now,
+                      holder=holder)
+
+
+def pending_to(services: Services, to: str, patient_id: int | None,
+               conversation_id: int | None, texts: list[str], now: datetime,
+               holder: str | None = None, reply_to_id: int | None = None) -> list[Message]:
     return [
-        Message(direction="out", channel="sms", from_number=services.settings.sender,
-                to_number=patient.phone, body=text, status="pending", created_at=now,
-                patient_id=patient.id, conversation_id=conversation_id)
+        Message(direction="out", channel="sms", from_number=None,  # chosen when it is sent
+                to_number=to, body=text, status="pending", created_at=now,
+                patient_id=patient_id, conversation_id=conversation_id, reply_to_id=reply_to_id,
+                held_by=holder or services.worker_id, held_until=hold_expiry(services, now))
         for text in texts
     ]
 
@@ -45,28 +74,68 @@ def pending_messages(services: Services, patient: Patient, conversation_id: int 
 @dataclass(frozen=True)
 class Delivery:
     message_id: int
-    outcome: str  # sent | retry | failed | unknown
+    outcome: str  # sent | retry | failed | unknown | skipped
     sid: str | None
     error: str | None
+    sender: str | None = None
 
 
-def deliver(services: Services, to: str,
-            messages: list[tuple[int, str]]) -> tuple[str, list[Delivery]]:
-    """Send recorded messages in order, stopping at the first that is not sent; the caller
-    saves the deliveries (in the transaction it writes its own outcome in).
+def deliver(services: Services, to: str, messages: list[tuple[int, str]],
+            holder: str | None = None, prefer: str | None = None) -> tuple[str, list[Delivery]]:
+    """Send recorded messages in order, each in its slot, stopping at the first that is not
+    sent; the caller saves the deliveries (in the transaction it writes its own outcome in).
 
-    The overall outcome is "sent", "retry" (Twilio said 429: safe to try again), "failed"
-    (refused) or "unknown" (may or may not have gone: never resend blindly). Should the process
-    die before the deliveries are saved, the messages stay pending and the reconciler looks
-    them up at Twilio.
+    The overall outcome is "sent", "retry" (nothing more went out: safe to try again later),
+    "failed" (refused), "unknown" (may or may not have gone: never resend blindly) or
+    "taken" (another process holds these messages now and settles them). Should the process
+    die before the deliveries are saved, the messages stay pending and, once their hold
+    expires, the reconciler looks them up at Twilio.
     """
-    deliveries = []
-    for message_id, body in messages:
-        delivery = _attempt(services, message_id, to, body)
+    holder = holder or services.worker_id
+    if not messages:
+        return "sent", []
+    try:
+        with transaction(services.sessions) as session:
+            mine = renew_holds(session, services, holder, [mid for mid, _ in messages])
+            sendable = []
+            for message_id, body in messages:
+                if message_id not in mine:
+                    break
+                sendable.append((message_id, body))
+            if not sendable:
+                return "taken", []
+            # A message resent after a crash goes from the number its conversation began on.
+            slots = services.senders.reserve(session, len(sendable), services.clock(),
+                                             prefer=mine[sendable[0][0]] or prefer)
+            session.execute(update(Message).where(
+                Message.id.in_([mid for mid, _ in sendable])).values(from_number=slots.sender))
+    except NoSender as exc:
+        log.error("cannot send: %s", exc)
+        return "retry", [Delivery(mid, "skipped", None, str(exc)) for mid, _ in messages]
+    deliveries: list[Delivery] = []
+    for index, (message_id, body) in enumerate(sendable):
+        delivery = _attempt(services, message_id, to, body, slots, index)
         deliveries.append(delivery)
         if delivery.outcome != "sent":
+            if delivery.outcome in ("retry", "failed"):
+                # Later messages make no sense without this one: they are not sent either.
+                deliveries += [Delivery(mid, "skipped", None, "an earlier message failed")
+                               for mid, _ in sendable[index + 1:]]
             return delivery.outcome, deliveries
-    return "sent", deliveries
+    return ("sent" if len(sendable) == len(messages) else "taken"), deliveries
+
+
+def renew_holds(session: Session, services: Services, holder: str,
+                message_ids: list[int]) -> dict[int, str | None]:
+    """Extend `holder`'s hold on these messages; returns the ones it still holds, with the
+    sender each was meant to go from (None until one was chosen)."""
+    if not message_ids:
+        return {}
+    return {row.id: row.from_number for row in session.execute(
+        update(Message).where(Message.id.in_(message_ids), Message.held_by == holder,
+                              Message.status.in_(UNSETTLED))
+        .values(held_until=hold_expiry(services, services.clock()))
+        .returning(Message.id, Message.from_number))}
 
 
 def save(session: Session, deliveries: list[Delivery]) -> None:
@@ -74,24 +143,40 @@ def save(session: Session, deliveries: list[Delivery]) -> None:
         select(Message).where(Message.id.in_([d.message_id for d in deliveries])))}
     for delivery in deliveries:
         message = messages[delivery.message_id]
-        message.status = {"retry": "failed"}.get(delivery.outcome, delivery.outcome)
+        message.status = {"retry": "failed", "skipped": "failed"}.get(delivery.outcome,
+                                                                       delivery.outcome)
         message.provider_sid, message.error = delivery.sid, delivery.error
+        if delivery.sender:
+            message.from_number = delivery.sender
 
 
-def send_recorded(services: Services, to: str, messages: list[tuple[int, str]]) -> str:
+def send_recorded(services: Services, to: str, messages: list[tuple[int, str]],
+                  holder: str | None = None, prefer: str | None = None) -> str:
     """`deliver` and save at once, for callers with nothing else to write."""
-    outcome, deliveries = deliver(services, to, messages)
-    with transaction(services.sessions) as session:
-        save(session, deliveries)
+    outcome, deliveries = deliver(services, to, messages, holder, prefer)
+    if deliveries:
+        with transaction(services.sessions) as session:
+            save(session, deliveries)
     return outcome
 
 
-def send_message(services: Services, message_id: int, to: str, body: str) -> str:
-    return send_recorded(services, to, [(message_id, body)])
-
-
-def _attempt(services: Services, message_id: int, to: str, body: str) -> Delivery:
-    outcome, sid, error = outcome_of(lambda: services.sms.send(to, body), "sent")
+def _attempt(services: Services, message_id: int, to: str, body: str, slots: Slots,
+             index: int) -> Delivery:
+    sender, moment = slots.sender, slots.time_of(index)
+    for _ in range(RETRIES_ON_429 + 1):
+        services.senders.wait_for(moment)
+        outcome, sid, error = outcome_of(
+            lambda s=sender: services.sms.send(to, body, sender=s), "sent")  # type: ignore[misc]
+        if outcome != "retry":
+            break
+        log.info("SMS %s: the carrier asked us to slow down; taking a later slot", message_id)
+        try:
+            with transaction(services.sessions) as session:
+                later = services.senders.reserve(session, 1, services.clock(), prefer=sender)
+        except NoSender:
+            break
+        sender, moment = later.sender, later.at
     if error:
         log.warning("SMS %s not sent (%s): %s", message_id, outcome, error)
-    return Delivery(message_id, outcome, sid, error)
+    may_have_gone = outcome in ("sent", "unknown")
+    return Delivery(message_id, outcome, sid, error, sender if may_have_gone else None)

@@ -1,9 +1,11 @@
 """After a crash: finish what a vanished worker left half done, without sending twice.
 
 A claimed check-in whose claim is older than the lease either never started (it goes back in
-the queue) or has recorded messages whose fate is unknown. For each such message the carrier
-is asked first; only a message it never accepted is sent now. The row stays locked while this
-happens, so two reconcilers never handle the same message.
+the queue) or has recorded messages whose fate is unknown. A message is settled only once its
+hold has expired (its sender stopped renewing it), and the reconciler first takes the hold
+over with a conditional update: across the carrier look-up and any resend it is the message's
+only holder, so two reconcilers, or a reconciler and a stalled worker, never both send it.
+For each such message the carrier is asked first; only a message it never accepted is sent.
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
-from assistant.outreach.outbox import send_message
-from assistant.records.db import is_sqlite, transaction
+from assistant.outreach.outbox import UNSETTLED, hold_expiry, send_recorded
+from assistant.records.db import transaction
 from assistant.records.models import CheckIn, ContactAttempt, Message
 from assistant.telephony.channels import SendOutcomeUnknown
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
     from assistant.services import Services
 
-UNSETTLED = ("pending", "unknown")
 
 
 @dataclass
@@ -33,58 +34,94 @@ class ReconcileReport:
     finished: list[int] = field(default_factory=list)
 
 
-def reconcile(services: Services) -> ReconcileReport:
+def reconcile(services: Services, worker_id: str | None = None) -> ReconcileReport:
     report = ReconcileReport()
-    cutoff = services.clock() - timedelta(seconds=services.settings.claim_lease_seconds)
+    me = worker_id or services.worker_id
+    now = services.clock()
+    cutoff = now - timedelta(seconds=services.settings.claim_lease_seconds)
     with services.sessions() as session:
-        messages = session.scalars(select(Message.id).where(
+        rows = session.execute(select(Message.id, Message.conversation_id).where(
             Message.direction == "out", Message.status.in_(UNSETTLED),
-            Message.created_at <= cutoff).order_by(Message.id)).all()
-    for message_id in messages:
-        _settle(services, message_id, report)
+            _hold_expired(now, cutoff)).order_by(Message.id)).all()
+    # A conversation's messages are settled together, in order, and resent from one number.
+    groups: dict[tuple[str, int], list[int]] = {}
+    for message_id, conversation_id in rows:
+        key = ("conversation", conversation_id) if conversation_id else ("message", message_id)
+        groups.setdefault(key, []).append(message_id)
+    for message_ids in groups.values():
+        _settle(services, message_ids, me, report)
     with services.sessions() as session:
         stale = session.scalars(select(CheckIn.id).where(
             CheckIn.status == "claimed", CheckIn.claimed_at <= cutoff)).all()
     for checkin_id in stale:
-        _finish_claim(services, checkin_id, cutoff, report)
+        _finish_claim(services, checkin_id, me, cutoff, report)
     return report
 
 
-def _settle(services: Services, message_id: int, report: ReconcileReport) -> None:
+def _hold_expired(now: datetime, cutoff: datetime):  # type: ignore[no-untyped-def]
+    """Rows recorded before holds existed count from their creation."""
+    return or_(Message.held_until <= now,
+               and_(Message.held_until.is_(None), Message.created_at <= cutoff))
+
+
+def _settle(services: Services, message_ids: list[int], me: str,
+            report: ReconcileReport) -> None:
+    now = services.clock()
+    cutoff = now - timedelta(seconds=services.settings.claim_lease_seconds)
     with transaction(services.sessions) as session:
-        query = select(Message).where(Message.id == message_id,
-                                      Message.status.in_(UNSETTLED))
-        if not is_sqlite(services.engine):
-            query = query.with_for_update(skip_locked=True)
-        message = session.scalar(query)
-        if message is None:
-            return
+        taken = sorted(session.execute(
+            update(Message).where(Message.id.in_(message_ids), Message.status.in_(UNSETTLED),
+                                  _hold_expired(now, cutoff))
+            .values(held_by=me, held_until=hold_expiry(services, now))
+            .returning(Message.id, Message.to_number, Message.body, Message.created_at,
+                       Message.conversation_id)).all())
+        if not taken:
+            return  # settled meanwhile, or another reconciler holds them
+        conversation_id = taken[0].conversation_id
+        # A resend goes from the number the conversation already uses.
+        sender = session.scalar(select(Message.from_number).where(
+            Message.conversation_id == conversation_id, Message.direction == "out",
+            Message.from_number.is_not(None)).order_by(Message.id.desc()).limit(1)) \
+            if conversation_id is not None else None
+    to = taken[0].to_number or ""
+    unsent = []
+    for row in taken:
         try:
-            candidates = services.sms.sent_matching(message.to_number or "", message.body,
-                                                    message.created_at)
+            candidates = services.sms.sent_matching(to, row.body, row.created_at)
         except SendOutcomeUnknown:
-            return  # the carrier cannot be asked now; the next tick tries again
-        known = set(session.scalars(select(Message.provider_sid).where(
-            Message.provider_sid.in_(candidates)))) if candidates else set()
-        fresh = [sid for sid in candidates if sid not in known]
-        if fresh:
-            message.status, message.provider_sid, message.error = "sent", fresh[0], None
-            report.found_sent.append(message_id)
+            _release(services, [row.id for row in taken], me)  # cannot ask now: next tick
             return
-        to, body = message.to_number or "", message.body
-    # Never accepted by the carrier: sending it now is its first and only delivery.
-    if send_message(services, message_id, to, body) == "sent":
-        report.resent.append(message_id)
+        with transaction(services.sessions) as session:
+            known = set(session.scalars(select(Message.provider_sid).where(
+                Message.provider_sid.in_(candidates)))) if candidates else set()
+            fresh = [sid for sid in candidates if sid not in known]
+            if fresh:
+                session.execute(update(Message).where(Message.id == row.id,
+                                                      Message.held_by == me)
+                                .values(status="sent", provider_sid=fresh[0], error=None))
+                report.found_sent.append(row.id)
+                continue
+        unsent.append((row.id, row.body))
+    # Never accepted by the carrier: sending them now is their first and only delivery.
+    if unsent and send_recorded(services, to, unsent, me, prefer=sender) == "sent":
+        report.resent += [message_id for message_id, _ in unsent]
 
 
-def _finish_claim(services: Services, checkin_id: int, cutoff: datetime,
+def _release(services: Services, message_ids: list[int], me: str) -> None:
+    with transaction(services.sessions) as session:
+        session.execute(update(Message).where(Message.id.in_(message_ids),
+                                              Message.held_by == me)
+                        .values(held_until=services.clock()))
+
+
+def _finish_claim(services: Services, checkin_id: int, me: str, cutoff: datetime,
                   report: ReconcileReport) -> None:
     now = services.clock()
     with transaction(services.sessions) as session:
         taken = session.execute(
             update(CheckIn).where(CheckIn.id == checkin_id, CheckIn.status == "claimed",
                                   CheckIn.claimed_at <= cutoff)
-            .values(claimed_at=now)).rowcount  # type: ignore[attr-defined]
+            .values(claimed_at=now, claimed_by=me)).rowcount  # type: ignore[attr-defined]
         if taken != 1:
             return
         checkin = session.get_one(CheckIn, checkin_id)

@@ -24,23 +24,35 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
+CONNECT_TIMEOUT_SECONDS = 3
+
+
 def utc_now() -> datetime:
     """Naive UTC: the one datetime form both databases store without surprises."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
     """`hide_parameters`: a database error's text (which reaches the logs) names the statement
-    but not its values, which are phone numbers and patients' words."""
+    but not its values, which are phone numbers and patients' words.
+
+    Timeouts: Twilio waits 15 s for a webhook, so no statement, lock wait, connection or pool
+    checkout may take long; past `statement_timeout_ms` it fails (and a text goes to the
+    spool) instead of hanging. Connecting gives up after 3 s."""
     parsed = make_url(url)
+    seconds = max(statement_timeout_ms / 1000, 0.1)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": seconds}, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
         _WRITERS[engine] = threading.RLock()
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, pool_timeout=seconds,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                      "options": f"-c statement_timeout={statement_timeout_ms} "
+                                 f"-c lock_timeout={statement_timeout_ms}"})
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,6 +63,11 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def safe_url(url: str) -> str:
+    """The database URL with its password masked, fit for a log line."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_sqlite(engine: Engine) -> bool:

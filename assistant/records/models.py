@@ -234,6 +234,13 @@ class Message(Base):
     twiml: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # An unsettled outbound message belongs to the process sending it until `held_until`;
+    # the sender renews the hold before each send, and only an expired hold is reconciled.
+    held_by: Mapped[str | None] = mapped_column(String(120), index=True)
+    held_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # An inbound text whose fields had to be cleaned to be stored (a NUL, an oversized
+    # field): the fields as received, escaped as JSON, so nothing the patient sent is lost.
+    raw: Mapped[str | None] = mapped_column(Text)
 
 
 class Answer(Base):

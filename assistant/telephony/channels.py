@@ -53,8 +53,9 @@ def outcome_of(request: Callable[[], str], success: str) -> tuple[str, str | Non
 class Channel(Protocol):
     name: str
 
-    def send(self, to: str, body: str) -> str:
-        """Send one message; return the provider's SID."""
+    def send(self, to: str, body: str, sender: str | None = None) -> str:
+        """Send one message (from `sender`, or the channel's own); return the provider's
+        SID."""
         ...
 
     def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
@@ -75,22 +76,27 @@ class TwilioSms:
         self.messaging_service_sid = messaging_service_sid
         self.status_callback = status_callback
 
-    def send(self, to: str, body: str) -> str:
-        sender = ({"messaging_service_sid": self.messaging_service_sid}
-                  if self.messaging_service_sid else {"from_": self.from_number})
+    def send(self, to: str, body: str, sender: str | None = None) -> str:
+        sender = sender or self.messaging_service_sid or self.from_number
+        # A messaging service SID starts with MG; anything else is a phone number.
+        origin = ({"messaging_service_sid": sender} if sender.startswith("MG")
+                  else {"from_": sender})
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         with _twilio_outcome():
-            message = self.client.messages.create(to=to, body=body, **sender, **extra)
+            message = self.client.messages.create(to=to, body=body, **origin, **extra)
         return str(message.sid)
 
     def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
-        # Twilio filters on the sending date; a day's margin covers messages queued late.
+        # Not Twilio's DateSent filter: a message still queued has no date sent, so the filter
+        # would hide it and it would be sent again. The patient's newest messages, compared by
+        # creation date (a day's margin for clocks), include the queued ones.
         try:
-            recent = self.client.messages.list(to=to, date_sent_after=since - timedelta(days=1),
-                                               limit=200)
+            recent = self.client.messages.list(to=to, limit=200)
         except (TwilioException, OSError) as exc:
             raise SendOutcomeUnknown(f"could not list messages: {exc}") from exc
-        return [str(m.sid) for m in recent if m.body == body]
+        margin = since - timedelta(days=1)
+        return [str(m.sid) for m in recent if m.body == body and (
+            m.date_created is None or m.date_created.replace(tzinfo=None) >= margin)]
 
 
 class TwilioVoice:

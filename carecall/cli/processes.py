@@ -18,18 +18,34 @@ from carecall.cli.root import (
 
 
 @main.command()
-def worker() -> None:
+@click.option("--simulated-carrier", "journal", type=click.Path(path_type=Path),
+              help="Rehearsal: send through the simulated carrier instead of Twilio, which "
+                   "records what it accepted in this file (shared by every worker given it).")
+@click.option("--carrier-rate", type=float, default=None,
+              help="With --simulated-carrier: the carrier's own limit per sender (messages "
+                   "per second); faster senders get Twilio's 429.")
+def worker(journal: Path | None, carrier_rate: float | None) -> None:
     """Run the scheduler: claim due check-ins and send them (production)."""
     from assistant.records.db import upgrade
     from carecall.worker import run_worker
     from carecall.worker_lock import WorkerAlreadyRunning, single_sqlite_worker
 
     settings = load_cli_settings()
-    require_real_twilio(settings)
+    if journal is None:
+        if carrier_rate is not None:
+            fail("--carrier-rate is the simulated carrier's limit: give --simulated-carrier")
+        require_real_twilio(settings)
+        twilio_http = None
+    else:
+        from carecall.simulated_carrier import SimulatedNetwork, SimulatedTwilioHttp
+
+        twilio_http = SimulatedTwilioHttp(SimulatedNetwork(journal=journal,
+                                                           rate_per_second=carrier_rate))
     try:
         with single_sqlite_worker(settings.database_url):
             upgrade(settings.database_url)
-            run_worker(build_cli_services(settings))
+            run_worker(build_cli_services(settings, twilio_http=twilio_http),
+                       simulated=journal is not None)
     except WorkerAlreadyRunning as exc:
         fail(str(exc))
 

@@ -8,11 +8,13 @@ import argparse
 import time
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from assistant.foundation.config import Settings
 from assistant.outreach.dispatch import dispatch_due
 from assistant.outreach.reconcile import reconcile
+from assistant.records.models import CheckIn, Message
 from assistant.services import build_services
 from carecall.simulator import SimulatedNetwork, SimulatedTwilioHttp
 
@@ -50,8 +52,19 @@ def main() -> None:
             time.sleep(0.05)
             continue
         busy = report.claimed or settled.requeued or settled.finished or settled.resent
-        idle = 0 if busy else idle + 1
+        # A dead worker's holds may not have expired yet: not done while anything is left.
+        idle = 0 if busy or work_left(services) else idle + 1
+        if not busy:
+            time.sleep(0.05)
     services.close()
+
+
+def work_left(services) -> bool:  # type: ignore[no-untyped-def]
+    with services.sessions() as session:
+        return bool(session.scalar(select(func.count()).select_from(CheckIn).where(
+            CheckIn.status.in_(("scheduled", "claimed")))) or session.scalar(
+            select(func.count()).select_from(Message).where(
+                Message.direction == "out", Message.status.in_(("pending", "unknown")))))
 
 
 if __name__ == "__main__":

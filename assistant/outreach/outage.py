@@ -1,0 +1,61 @@
+"""Answering a patient's text while the database is away: the red-flag scan needs only the
+text, so an emergency is told to call 911 (988 for self-harm) at once; anything else is told,
+truthfully, that an answer will follow. The text itself goes to the spool for replay."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from assistant.conversation.turns import emergency_prompts
+from assistant.outreach.spool import Spooled
+from assistant.safety import assess
+
+if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
+    from assistant.services import Services
+
+log = logging.getLogger(__name__)
+# Unreachable, cut off, too slow (statement or connect timeout), or no connection to be had.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
+# Without the patient's record there is no language on file: a few words tell Spanish apart.
+SPANISH = re.compile(r"[ñ¿¡áéíóú]|\b(tengo|estoy|siento|dolor|pecho|puedo|ayuda|muy|mucho|"
+                     r"mi|me|el|la|los|las|que|pero|hoy|ayer|gracias|bien|mal)\b", re.I)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    raw: str | None = None  # the fields as received, when cleaning had to change them
+
+
+def answer_and_spool(services: Services, sms: InboundSms) -> list[str]:
+    language = "es" if len(SPANISH.findall(sms.body)) >= 2 else "en"
+    emergencies = assess(sms.body).emergencies
+    # The usual emergency words say the team has been alerted; without the database that
+    # happens only on replay, so these say what is true.
+    prompt_ids = [f"{prompt_id}_offline" for prompt_id in emergency_prompts(emergencies)] \
+        if emergencies else ["outage_reply"]
+    values = {"provider": services.settings.provider_name,
+              "callback": services.settings.callback_number}
+    replies = [services.prompts.render(prompt_id, language, "sms", **values)
+               for prompt_id in prompt_ids]
+    try:
+        services.spool.keep(Spooled(sms.sid, sms.from_number, sms.to_number, sms.body,
+                                    datetime.now(UTC).replace(tzinfo=None).isoformat(),
+                                    tuple(replies)))
+    except OSError:
+        # Nowhere to keep it: the patient must not be promised an answer that will not come.
+        log.critical("inbound SMS %s from %s lost: neither the database nor the spool "
+                     "could take it", sms.sid, sms.from_number[-4:])
+        if not emergencies:
+            replies = [services.prompts.render("outage_lost", language, "sms", **values)]
+    return replies
