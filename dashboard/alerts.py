@@ -66,9 +66,18 @@ def _tasks(session: Session) -> list[Alert]:
     ))
 
 
+def _audit_read(session: Session, subject: str, subject_id: object = "*",
+                detail: str | None = None) -> None:
+    """Every page or feed that shows patients' data leaves a line in the audit log."""
+    record(session, actor=_viewer(), action="viewed", subject=subject, subject_id=subject_id,
+           now=_services().clock(), detail=detail)
+
+
 @bp.get("/")
 def alert_queue() -> str:
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
+        _audit_read(session, "alert_queue",
+                    detail="auto-refresh" if request.args.get("auto") else None)
         unprocessed = list(session.scalars(
             select(Message).where(Message.direction == "in", Message.status == "error")
             .order_by(Message.created_at.desc()).limit(100)
@@ -167,25 +176,30 @@ def _local(patient: Patient):  # type: ignore[no-untyped-def]
     return show
 
 
-@bp.get("/patients")
+@bp.route("/patients", methods=["GET", "POST"])
 def patient_search() -> str:
-    query = request.args.get("q", "").strip()
+    """Searched by POST, so a patient's name or phone never sits in a URL (browser history,
+    proxy and server logs); the audit log keeps which patients were found, not the words."""
+    query = request.form.get("q", "").strip() if request.method == "POST" else ""
     found: list[Patient] = []
     if query:
-        with _services().sessions() as session:
+        with transaction(_services().sessions) as session:
             digits = "".join(ch for ch in query if ch.isdigit())
             condition = Patient.name.ilike(f"%{query}%")
             if len(digits) >= 4:
                 condition = condition | Patient.phone.contains(digits)
             found = list(session.scalars(select(Patient).where(condition)
                                          .order_by(Patient.name).limit(100)))
+            _audit_read(session, "patient_search", detail="found patients " + (
+                ", ".join(str(patient.id) for patient in found) or "none"))
     return render_template("patients.html", query=query, patients=found)
 
 
 @bp.get("/checkins")
 def checkin_board() -> str:
     """Upcoming check-ins, unreachable patients, and episodes by TCM deadline."""
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
+        _audit_read(session, "checkin_board")
         return render_template(
             "checkins.html",
             upcoming=list_checkins(session, status="scheduled", limit=200),
@@ -196,7 +210,8 @@ def checkin_board() -> str:
 
 @bp.get("/tasks.json")
 def task_feed():  # type: ignore[no-untyped-def]
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
+        _audit_read(session, "task_feed")
         return jsonify([
             {
                 "id": task.id, "reason": task.reason, "summary": task.summary,
@@ -211,7 +226,8 @@ def task_feed():  # type: ignore[no-untyped-def]
 
 @bp.get("/alerts.json")
 def alert_feed():  # type: ignore[no-untyped-def]
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
+        _audit_read(session, "alert_feed")
         return jsonify([
             {
                 "id": alert.id, "severity": alert.severity, "reason": alert.reason,

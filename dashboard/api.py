@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistant.foundation.local_time import local_iso
 from assistant.intake.cancellation import REASONS, cancel_episodes
@@ -127,10 +128,18 @@ def cancel_episode(episode_id: int) -> ResponseReturnValue:
     return jsonify({"episode_id": episode_id, "cancelled": count})
 
 
+def _audit_read(session: Session, subject: str, subject_id: object = "*",
+                detail: str | None = None) -> None:
+    """Every read of patients' data through the API leaves a line in the audit log."""
+    record(session, actor=g.api_client, action="viewed", subject=subject,
+           subject_id=subject_id, now=_services().clock(), detail=detail)
+
+
 @bp.get("/alerts")
 def alerts() -> ResponseReturnValue:
     status = request.args.get("status")
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
+        _audit_read(session, "alerts", detail=f"status={status}" if status else None)
         query = select(Alert).order_by(Alert.id.desc()).limit(1000)
         if status:
             query = query.where(Alert.status == status)
@@ -152,16 +161,19 @@ def checkins() -> ResponseReturnValue:
             phone = to_e164(phone, _services().settings.default_region)
         except InvalidPhone as exc:
             return _problem(400, str(exc))
-    with _services().sessions() as session:
-        return jsonify(list_checkins(session, phone=phone, status=request.args.get("status")))
+    with transaction(_services().sessions) as session:
+        rows = list_checkins(session, phone=phone, status=request.args.get("status"))
+        _audit_read(session, "checkins", detail=f"{len(rows)} check-ins")
+        return jsonify(rows)
 
 
 @bp.get("/checkins/<int:checkin_id>")
 def checkin_result(checkin_id: int) -> ResponseReturnValue:
-    with _services().sessions() as session:
+    with transaction(_services().sessions) as session:
         checkin = session.get(CheckIn, checkin_id)
         if checkin is None:
             return _problem(404, f"no check-in {checkin_id}")
+        _audit_read(session, "checkin", checkin_id)
         conversation = checkin.conversation
         return jsonify({
             "id": checkin.id, "status": checkin.status, "flow": checkin.episode.flow_id,

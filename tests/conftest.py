@@ -166,6 +166,14 @@ def signed_in_client(services: Services, username: str = "nora",
     return client
 
 
+def search(client: FlaskClient, query: str) -> str:
+    """The patient search, as the page sends it: by POST, nothing in the URL."""
+    response = client.post("/patients", data={"q": query,
+                                              "csrf_token": csrf_token(client, "/patients")})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 @pytest.fixture
 def coordinator(services: Services) -> FlaskClient:
     return signed_in_client(services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import search
 from tests.helpers import DOB_REPLY, start_checkin
 
 
@@ -58,9 +59,9 @@ def test_the_patient_record_holds_the_stay_the_answers_and_the_transcript(
 
 def test_patients_are_found_by_name_or_phone(services, coordinator) -> None:
     start_checkin(services)
-    assert "Alex Rivera" in coordinator.get("/patients?q=rivera").get_data(as_text=True)
-    assert "Alex Rivera" in coordinator.get("/patients?q=201-555-0123").get_data(as_text=True)
-    assert "No patient matches" in coordinator.get("/patients?q=zzz").get_data(as_text=True)
+    assert "Alex Rivera" in search(coordinator, "rivera")
+    assert "Alex Rivera" in search(coordinator, "201-555-0123")
+    assert "No patient matches" in search(coordinator, "zzz")
 
 
 def test_the_checkin_board_lists_upcoming_and_unreachable(services, coordinator,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_services, signed_in_client
+from tests.conftest import csrf_token, make_services, search, signed_in_client
 
 
 @pytest.fixture
@@ -35,8 +35,32 @@ def test_a_control_character_in_a_search_is_refused(coordinator_on_each_database
     assert coordinator_on_each_database.get(f"/patients?q={query}").status_code == 400
 
 
-def test_an_ordinary_search_still_works(coordinator) -> None:
-    assert coordinator.get("/patients?q=Rivera").status_code == 200
+@pytest.mark.parametrize("query", ["ab\x00cd", "\x1b[31m"])
+def test_a_control_character_in_a_posted_search_is_refused(coordinator, query: str) -> None:
+    token = csrf_token(coordinator, "/patients")
+    assert coordinator.post("/patients", data={"q": query, "csrf_token": token}
+                            ).status_code == 400
+
+
+def test_a_search_puts_no_patient_in_the_url_and_is_audited(services, coordinator) -> None:
+    from sqlalchemy import select
+
+    from assistant.records.models import AuditEvent
+    from tests.helpers import start_checkin
+
+    start_checkin(services)
+    page = coordinator.get("/patients").get_data(as_text=True)
+    assert 'method="post"' in page  # the browser never puts the words in the address
+    assert "Alex Rivera" in search(coordinator, "Rivera")
+    assert "Alex Rivera" not in coordinator.get("/patients?q=Rivera").get_data(as_text=True)
+    for path in ("/", "/checkins", "/alerts.json", "/tasks.json"):
+        assert coordinator.get(path).status_code == 200
+    with services.sessions() as session:
+        seen = [(e.subject, e.detail) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "viewed"))]
+    assert ("patient_search", "found patients 1") in seen
+    assert {"alert_queue", "checkin_board", "alert_feed", "task_feed"} <= {s for s, _ in seen}
+    assert not any("Rivera" in (detail or "") for _, detail in seen)
 
 
 def test_a_patients_text_with_a_nul_still_reaches_the_webhook(services, phone) -> None:

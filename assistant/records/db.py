@@ -11,6 +11,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,7 +104,31 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def pending_migrations(url: str) -> list[tuple[str, str]]:
+    """(revision, what it does) of each migration not yet applied, oldest first."""
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    pending = [(script.revision, (script.doc or "").splitlines()[0] if script.doc else "")
+               for script in scripts.walk_revisions("base", "heads")]
+    pending.reverse()  # walk_revisions goes newest first
+    if current is None:
+        return pending
+    revisions = [revision for revision, _ in pending]
+    return pending[revisions.index(current) + 1:] if current in revisions else pending
+
+
+def upgrade(url: str, revision: str = "head") -> list[tuple[str, str]]:
+    """Apply what is pending and say what that was. Nothing to apply touches nothing, so a
+    process connected as the application role (no right to change the schema) starts as
+    long as the owner has run the migrations."""
     if make_url(url).get_backend_name() == "sqlite":
         make_engine(url).dispose()  # creates the data folder before Alembic connects
-    command.upgrade(alembic_config(url), revision)
+    pending = pending_migrations(url)
+    if pending:
+        command.upgrade(alembic_config(url), revision)
+    return pending

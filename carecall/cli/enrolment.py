@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
@@ -110,7 +111,14 @@ def cancel(episode_id: int | None, phone: str | None, reason: str) -> None:
 def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: bool) -> None:
     """List check-ins with their due time (patient's clock) and TCM deadline."""
     from assistant.outreach.checkin_list import list_checkins
-    from assistant.records.db import make_engine, make_session_factory, upgrade
+    from assistant.records.audit import record
+    from assistant.records.db import (
+        make_engine,
+        make_session_factory,
+        transaction,
+        upgrade,
+        utc_now,
+    )
     from assistant.records.phones import InvalidPhone, to_e164
 
     settings = load_cli_settings()
@@ -121,8 +129,10 @@ def checkins(phone: str | None, status: str | None, by_deadline: bool, as_json: 
             fail(str(exc))
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
+    with transaction(make_session_factory(engine)) as session:
         rows = list_checkins(session, phone=phone, status=status, by_deadline=by_deadline)
+        record(session, actor=f"cli:{getpass.getuser()}", action="viewed", subject="checkins",
+               subject_id="*", now=utc_now(), detail=f"{len(rows)} check-ins")
     engine.dispose()
     if as_json:
         click.echo(json.dumps(rows))
