@@ -97,7 +97,7 @@ def serving(services: Services, port: int) -> Iterator[str]:
 
 def run_demo(settings: Settings, replies: list[str] | None, port: int,
              read: Callable[[str], str] = input, write: Callable[[str], None] = print,
-             channel: str = "sms") -> int:
+             channel: str = "sms", flow: str = "general", language: str = "en") -> int:
     folder = settings.data_dir / "demo"
     shutil.rmtree(folder, ignore_errors=True)
     url = f"sqlite:///{(folder / 'demo.db').as_posix()}"
@@ -122,7 +122,8 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
     services = build_services(settings, twilio_http=SimulatedTwilioHttp(network))
     try:
         with serving(services, port) as address:
-            return _run(services, address, phone_number, replies, read, write, channel, calls)
+            return _run(services, address, phone_number, replies, read, write, channel, calls,
+                        (flow, language))
     except KeyboardInterrupt:
         write("\nDemo stopped.")
         return 0
@@ -156,14 +157,15 @@ class SmtpSink:
 
 def _run(services: Services, address: str, phone_number: str, replies: list[str] | None,
          read: Callable[[str], str], write: Callable[[str], None], channel: str,
-         calls: queue.Queue[PlacedCall]) -> int:
+         calls: queue.Queue[PlacedCall], flow_and_language: tuple[str, str]) -> int:
     settings = services.settings
     write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator\n"
           f"  (sign in as {DEMO_NURSE['username']} / {DEMO_PASSWORD}; Ctrl-C to quit)")
-    _enroll_sample(services, channel)
+    flow, language = flow_and_language
+    _enroll_sample(services, channel, flow, language)
     how = "a phone call" if channel == "voice" else "text message"
-    write(f"Enrolled {SAMPLE_PATIENT['name']}, discharged 2 days ago; the first check-in, by "
-          f"{how}, is due now.\n")
+    write(f"Enrolled {SAMPLE_PATIENT['name']} in the {flow} flow ({language}), discharged 2 "
+          f"days ago; the first check-in, by {how}, is due now.\n")
     scheduler = BackgroundScheduler(job_defaults=job_defaults(settings.tick_seconds),
                                     timezone="UTC")
     schedule_jobs(scheduler, services, "demo")
@@ -239,15 +241,16 @@ class _Hangup(Exception):
     pass
 
 
-def _enroll_sample(services: Services, channel: str = "sms") -> None:
+def _enroll_sample(services: Services, channel: str = "sms", flow: str = "general",
+                   language: str = "en") -> None:
     now = services.clock()
     with transaction(services.sessions) as session:
         nurse = add_user(session, services.settings, role="coordinator", on_call="always",
                          now=now, actor="demo", **DEMO_NURSE)
         set_password(session, nurse, DEMO_PASSWORD, now, "demo")
     discharge = validate_discharge(
-        services.settings, services.flows, name=SAMPLE_PATIENT["name"],
-        dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow="general", lang="en",
+        services.settings, services.flows, now=now, name=SAMPLE_PATIENT["name"],
+        dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow=flow, lang=language,
         discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
         appointment=(now + timedelta(days=5)).isoformat(timespec="minutes") + "+00:00",
         medication_rows=[

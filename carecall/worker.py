@@ -99,17 +99,22 @@ def senders_line(services: Services) -> str:
         return describe_senders(session, services.senders)
 
 
+def startup_line(services: Services, simulated: bool = False) -> str:
+    """What this worker runs with, in one line for whoever reads the logs: never a secret."""
+    settings = services.settings
+    return (f"database {safe_url(settings.database_url)}, tick {settings.tick_seconds}s, "
+            f"lease {settings.claim_lease_seconds}s, senders {senders_line(services)}, "
+            + ("SIMULATED carrier (nothing reaches Twilio)" if simulated
+               else f"Twilio account {settings.twilio_account_sid[:6]}…"))
+
+
 def run_worker(services: Services, simulated: bool = False) -> None:
     worker_id = default_worker_id()
     services.worker_id = worker_id
     settings = services.settings
     scheduler = BlockingScheduler(job_defaults=job_defaults(settings.tick_seconds),
                                   timezone="UTC")
-    # One line with what this worker runs with (never a secret), for whoever reads the logs.
-    line = (f"database {safe_url(settings.database_url)}, tick {settings.tick_seconds}s, "
-            f"lease {settings.claim_lease_seconds}s, senders {senders_line(services)}, "
-            + ("SIMULATED carrier (nothing reaches Twilio)" if simulated
-               else f"Twilio account {settings.twilio_account_sid[:6]}…"))
+    line = startup_line(services, simulated)
     log.warning("worker %s starting: %s", worker_id, line)
     schedule_jobs(scheduler, services, worker_id, (services.clock(), line))
     try:

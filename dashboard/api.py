@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from assistant.foundation.local_time import local_iso
 from assistant.intake.cancellation import REASONS, cancel_episodes
-from assistant.intake.enrollment import EnrollmentError, enroll, validate_discharge
+from assistant.intake.enrollment import (
+    EnrollmentError,
+    enroll,
+    replaced_and_shared,
+    validate_discharge,
+)
 from assistant.outreach.checkin_list import list_checkins
 from assistant.records.accounts import token_owner
 from assistant.records.audit import record
@@ -86,7 +91,8 @@ def record_discharge() -> ResponseReturnValue:
     services = _services()
     try:
         discharge = validate_discharge(
-            services.settings, services.flows, name=str(body["name"]), dob=str(body["dob"]),
+            services.settings, services.flows, now=services.clock(),
+            name=str(body["name"]), dob=str(body["dob"]),
             phone=str(body["phone"]), discharged=str(body["discharged"]),
             flow=str(body["flow"]), lang=str(body.get("lang", "en")),
             time_zone=body.get("tz"), medication_rows=body.get("medications") or [],
@@ -98,6 +104,7 @@ def record_discharge() -> ResponseReturnValue:
         return _problem(400, str(exc))
     now = services.clock()
     with transaction(services.sessions) as session:
+        notes = [*discharge.warnings, *replaced_and_shared(session, discharge)]
         episode = enroll(session, services, discharge, now)
         record(session, actor=g.api_client, action="created", subject="episode",
                subject_id=episode.id, now=now)
@@ -108,6 +115,7 @@ def record_discharge() -> ResponseReturnValue:
             "checkins": [{"id": c.id, "due_at": local_iso(c.due_at, zone),
                           "channel": c.channel, "status": c.status}
                          for c in episode.checkins],
+            "warnings": notes,
         }
     return jsonify(result), 201
 

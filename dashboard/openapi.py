@@ -52,7 +52,9 @@ OPENAPI: dict[str, Any] = {
             "summary": "Record a discharge and schedule its check-ins",
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Discharge"}}}},
-            "responses": {"201": {"description": "The episode and its planned check-ins"},
+            "responses": {"201": {"description": "The episode, its planned check-ins, and "
+                                             "warnings (a late discharge, a landline, the "
+                                             "episode it replaces, a shared phone)"},
                           "400": _BAD, "401": _UNAUTHORISED}}},
         "/api/v1/episodes/{episode_id}/cancel": {"post": {
             "summary": "Cancel what is scheduled for an episode",

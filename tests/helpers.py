@@ -20,7 +20,7 @@ def enroll_patient(services: Services, phone: str = "+12015550123", name: str = 
                    flow: str = "general", days_ago: float = 2) -> int:
     now = services.clock()
     discharge = validate_discharge(
-        services.settings, services.flows, name=name, dob=DOB, phone=phone, flow=flow,
+        services.settings, services.flows, now=now, name=name, dob=DOB, phone=phone, flow=flow,
         discharged=(now - timedelta(days=days_ago)).isoformat() + "+00:00",
     )
     with transaction(services.sessions) as session:

@@ -290,7 +290,7 @@ def heart_failure_voice_checkin(services, language: str = "en") -> int:  # type:
 
     now = services.clock()
     discharge = validate_discharge(
-        services.settings, services.flows, name="Alex Rivera", dob="1950-03-14",
+        services.settings, services.flows, now=now, name="Alex Rivera", dob="1950-03-14",
         phone=PATIENT_PHONE, flow="heart_failure", lang=language,
         discharged=(now - timedelta(days=2)).isoformat() + "+00:00", baseline={"weight": 180})
     with transaction(services.sessions) as session:

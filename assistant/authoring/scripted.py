@@ -135,7 +135,8 @@ def run_script(box: Sandbox, script: Script, flow_id: str, channel: str = "sms",
     details = {**DEFAULT_PATIENT, **script.patient}
     language = language or str(details.get("language", "en"))
     discharge = validate_discharge(
-        services.settings, services.flows, name=str(details["name"]), dob=str(details["dob"]),
+        services.settings, services.flows, now=now, name=str(details["name"]),
+        dob=str(details["dob"]),
         phone=str(details["phone"]), flow=flow_id, lang=language,
         discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
         appointment=str(details["appointment"]) if details.get("appointment") else None,

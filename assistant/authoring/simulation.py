@@ -70,7 +70,7 @@ class Simulation:
             services.flows.flows[draft.id] = draft
         now = services.clock()
         discharge = validate_discharge(
-            services.settings, services.flows, name=SIMULATED_PATIENT["name"],
+            services.settings, services.flows, now=now, name=SIMULATED_PATIENT["name"],
             dob=SIMULATED_PATIENT["dob"], phone=SIMULATED_PATIENT["phone"], flow=flow_id,
             lang=language, discharged=(now - timedelta(days=2)).isoformat() + "+00:00")
         with transaction(services.sessions) as session:

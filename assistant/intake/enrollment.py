@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,12 +23,18 @@ from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
 from assistant.foundation.local_time import to_utc_naive
 from assistant.intake.cancellation import cancel_episodes
-from assistant.outreach.scheduling import plan_checkins, tcm_deadline
+from assistant.outreach.scheduling import PlannedCheckIn, plan_checkins, tcm_deadline
 from assistant.records.medicines import is_high_risk
 from assistant.records.models import Appointment, CheckIn, Episode, Medication, Patient
 from assistant.records.phones import InvalidPhone, time_zone_for, to_e164
 
 MEDICATION_CHANGES = ("new", "changed", "stopped", "held", "unchanged")
+MAX_AGE_YEARS = 110
+FOLLOW_UP_DAYS = 30  # past this, a discharge is not followed up: nothing would be sent
+FUTURE_MARGIN = timedelta(hours=1)  # clocks differ a little; a discharge hours ahead is a typo
+# Numbers that cannot take a text message: check-ins go by phone call instead.
+NO_SMS = {phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+          phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number"}
 
 
 class EnrollmentError(ValueError):
@@ -57,6 +64,8 @@ class Discharge:
     medications: tuple[MedicationEntry, ...] = ()
     appointment_at: datetime | None = None  # naive UTC
     baseline: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # accepted, but the person enrolling should know
+    voice_only: bool = False  # the number cannot take texts: every check-in is a call
 
 
 def parse_date(text: str, what: str) -> date:
@@ -125,12 +134,19 @@ def validate_discharge(
     meds: Path | None = None, medication_rows: list[Any] | None = None,
     appointment: str | None = None,
     baseline: dict[str, Any] | None = None, today: date | None = None,
+    now: datetime | None = None,
 ) -> Discharge:
     if not name.strip():
         raise EnrollmentError("name is empty; give the patient's full name")
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    today = today or now.date()
     birth = parse_date(dob, "date of birth")
-    if birth > (today or date.today()):
+    if birth > today:
         raise EnrollmentError(f"date of birth {dob} is in the future")
+    age = (today - birth).days // 365.25
+    if age > MAX_AGE_YEARS:
+        raise EnrollmentError(f"date of birth {dob} makes the patient {age:.0f} years old; "
+                              "check the year")
     try:
         e164 = to_e164(phone, settings.default_region)
     except InvalidPhone as exc:
@@ -148,19 +164,49 @@ def validate_discharge(
     except (ZoneInfoNotFoundError, ValueError):
         raise EnrollmentError(f"time zone {zone_name!r} is unknown; use an IANA name like "
                               "America/Chicago") from None
+    discharged_at = parse_moment(discharged, "discharge time", zone)
+    appointment_at = parse_moment(appointment, "appointment", zone) if appointment else None
+    warnings = list(_timing_problems(discharged_at, appointment_at, now, discharged))
+    voice_only = False
+    kind = NO_SMS.get(phonenumbers.number_type(phonenumbers.parse(e164)))
+    if kind and any(contact.channel == "sms" for contact in chosen_flow.schedule):
+        voice_only = True
+        warnings.append(f"phone {e164} is {kind}: it cannot take text messages, so every "
+                        "check-in will be a phone call")
     return Discharge(
         name=" ".join(name.split()),
         dob=birth,
         phone=e164,
-        discharged_at=parse_moment(discharged, "discharge time", zone),
+        discharged_at=discharged_at,
         flow_id=chosen_flow.id,
         language=lang,
         time_zone=zone_name,
         medications=(read_medications(meds) if meds else
                      parse_medications(medication_rows or [], "medications")),
-        appointment_at=parse_moment(appointment, "appointment", zone) if appointment else None,
+        appointment_at=appointment_at,
         baseline=normalise_baseline(baseline or {}),
+        warnings=tuple(warnings),
+        voice_only=voice_only,
     )
+
+
+def _timing_problems(discharged_at: datetime, appointment_at: datetime | None, now: datetime,
+                     discharged: str) -> list[str]:
+    """Refuses what cannot be right; returns warnings for what is late but still useful."""
+    if discharged_at > now + FUTURE_MARGIN:
+        raise EnrollmentError(f"discharge time {discharged} is in the future; give the time "
+                              "the patient actually left")
+    days_ago = (now - discharged_at).days
+    if days_ago > FOLLOW_UP_DAYS:
+        raise EnrollmentError(f"discharge time {discharged} was {days_ago} days ago, past the "
+                              f"{FOLLOW_UP_DAYS}-day follow-up: no check-in would be sent")
+    if appointment_at is not None and appointment_at < discharged_at:
+        raise EnrollmentError("the follow-up appointment is before the discharge; check its "
+                              "date")
+    if days_ago >= 2:
+        return [f"discharged {days_ago} days ago: check-ins already past are skipped, except "
+                "the latest, which goes out now"]
+    return []
 
 
 def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +221,38 @@ def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:
                                   "182 lb or 82.5 kg")
         result["weight_lb"] = reading.value
     return result
+
+
+def _still_useful(planned: list[PlannedCheckIn], now: datetime) -> list[PlannedCheckIn]:
+    """A late enrolment moves every past check-in to now; only the latest of them is still
+    worth asking (the patient would otherwise get the day-2 and day-7 questions at once)."""
+    due_now = [p for p in planned if p.due_at <= now]
+    return [p for p in planned if p.due_at > now or p is (due_now[-1] if due_now else None)]
+
+
+def replaced_and_shared(session: Session, discharge: Discharge) -> list[str]:
+    """What the person enrolling should be told about records already here: the episode a
+    new discharge replaces, and the same phone under another name."""
+    notes = []
+    patient = session.scalar(select(Patient).where(
+        Patient.phone == discharge.phone, Patient.dob == discharge.dob,
+        Patient.name == " ".join(discharge.name.split())))
+    if patient is not None:
+        for episode in session.scalars(select(Episode).where(Episode.patient_id == patient.id)
+                                       .order_by(Episode.id)):
+            pending = [c for c in episode.checkins if c.status in ("scheduled", "in_progress")]
+            if pending:
+                notes.append(f"replaces episode {episode.id} (discharged "
+                             f"{episode.discharged_at:%Y-%m-%d}): its {len(pending)} pending "
+                             "check-in(s) are cancelled")
+    others = session.scalars(select(Patient).where(
+        Patient.phone == discharge.phone,
+        (Patient.name != " ".join(discharge.name.split())) | (Patient.dob != discharge.dob)))
+    for other in others:
+        notes.append(f"phone {discharge.phone} also belongs to {other.name} (patient "
+                     f"{other.id}); both will get check-ins on it. If this is the same person, "
+                     "enrol with the same name and date of birth")
+    return notes
 
 
 def enroll(session: Session, services: Services, discharge: Discharge, now: datetime) -> Episode:
@@ -212,11 +290,16 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
     if discharge.appointment_at:
         session.add(Appointment(episode=episode, starts_at=discharge.appointment_at,
                                 description="Follow-up visit"))
-    for planned in plan_checkins(flow, discharge.discharged_at, patient.time_zone, calendar,
-                                 patient.contact_start_hour, patient.contact_end_hour,
-                                 not_before=now):
+    if discharge.voice_only:
+        patient.preferred_channel = "voice"
+    for planned in _still_useful(plan_checkins(
+            flow, discharge.discharged_at, patient.time_zone, calendar,
+            patient.contact_start_hour, patient.contact_end_hour, not_before=now), now):
+        channel, fallback = planned.channel, planned.fallback
+        if discharge.voice_only:
+            channel, fallback = "voice", None
         session.add(CheckIn(episode=episode, flow_version=version, label=planned.label,
-                            due_at=planned.due_at, channel=planned.channel,
-                            fallback_channel=planned.fallback, status="scheduled", attempt=0))
+                            due_at=planned.due_at, channel=channel,
+                            fallback_channel=fallback, status="scheduled", attempt=0))
     session.flush()
     return episode

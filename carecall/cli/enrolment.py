@@ -34,7 +34,11 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
     """Record a discharge and schedule its check-ins."""
     from zoneinfo import ZoneInfo
 
-    from assistant.intake.enrollment import EnrollmentError, validate_discharge
+    from assistant.intake.enrollment import (
+        EnrollmentError,
+        replaced_and_shared,
+        validate_discharge,
+    )
     from assistant.intake.enrollment import enroll as enroll_discharge
     from assistant.records.db import transaction, upgrade
 
@@ -42,7 +46,8 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
     services = build_cli_services(settings)
     try:
         discharge = validate_discharge(
-            settings, services.flows, name=name, dob=dob, phone=phone, discharged=discharged,
+            settings, services.flows, now=services.clock(),
+            name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
             baseline={"weight": discharge_weight} if discharge_weight else None,
         )
@@ -50,6 +55,8 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
         fail(str(exc))
     upgrade(settings.database_url)
     with transaction(services.sessions) as session:
+        for note in (*discharge.warnings, *replaced_and_shared(session, discharge)):
+            click.echo(f"warning: {note}", err=True)
         episode = enroll_discharge(session, services, discharge, services.clock())
         zone = ZoneInfo(episode.patient.time_zone)
         plan = [

@@ -74,9 +74,23 @@ def serve(host: str, port: int) -> None:
 @click.option("--port", default=0, help="Port for the local web app (default: any free one).")
 @click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True,
               help="Check in by text message or by phone call.")
-def demo(script_path: Path | None, port: int, channel: str) -> None:
+@click.option("--flow", "flow_id", default="general", show_default=True,
+              help="The flow to check in with (general, heart_failure, copd, pneumonia, "
+                   "diabetes, post_surgery).")
+@click.option("--lang", default="en", show_default=True, help="en or es.")
+def demo(script_path: Path | None, port: int, channel: str, flow_id: str, lang: str) -> None:
     """Everything in one process on SQLite with the simulated phone."""
+    from assistant.conversation.flow_loader import FlowLibrary
+    from assistant.conversation.prompts import PromptCatalogue
     from carecall.demo import load_demo_script, run_demo
+
+    settings = load_cli_settings()
+    library = FlowLibrary.load(settings.flows_dir, PromptCatalogue.load(settings.prompts_dir))
+    if flow_id not in library.flows:
+        fail(f"--flow {flow_id!r} is not a flow; choose one of {', '.join(sorted(library.flows))}")
+    if lang not in library.get(flow_id).languages:
+        fail(f"--lang {lang!r}: flow {flow_id} speaks "
+             f"{', '.join(library.get(flow_id).languages)}")
 
     replies = None
     if script_path is not None:
@@ -84,4 +98,4 @@ def demo(script_path: Path | None, port: int, channel: str) -> None:
             replies = load_demo_script(script_path)
         except (OSError, ValueError) as exc:
             fail(str(exc))
-    sys.exit(run_demo(load_cli_settings(), replies, port, channel=channel))
+    sys.exit(run_demo(settings, replies, port, channel=channel, flow=flow_id, language=lang))
