@@ -219,3 +219,26 @@ def test_a_stalled_postgresql_gives_way_to_the_spool_instead_of_hanging(
     assert len(replay_spool(services).replayed) == 1
     assert [severity for severity, _ in alerts(services)] == ["emergency"]
     services.close()
+
+
+def test_on_a_call_without_the_database_a_warning_sign_is_still_told_911(
+        services, network, phone) -> None:
+    from assistant.outreach.dispatch import dispatch_due
+    from carecall.simulator import Said, SimulatedCaller
+    from tests.test_voice import listener, voice_checkin
+
+    voice_checkin(services)
+    dispatch_due(services, "w1")
+    outage = Outage(services)
+
+    def listen(heard: list[str]) -> Said | None:
+        if "better" in heard[-1].lower():
+            outage.__enter__()  # the database goes away as the patient answers
+            return Said("worse, my chest hurts")
+        return listener({"date of birth": Said("03/14/1950")})(heard)
+
+    log = SimulatedCaller(phone).answer(network.calls[0], listen)
+    outage.__exit__()
+    assert log.hung_up
+    assert log.heard[-1].startswith("Please hang up and call 911 now")
+    assert not any("will review it" in said for said in log.heard)

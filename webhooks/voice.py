@@ -7,8 +7,10 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from assistant.conversation.turns import emergency_prompts
 from assistant.outreach.twiml import speak_then_hang_up
 from assistant.outreach.voice_calls import CallEvent, VoiceCalls
+from assistant.safety import assess
 from assistant.services import Services
 
 from .signature import is_signed_by_twilio
@@ -89,6 +91,13 @@ def never_500(error: Exception) -> Response:
         return Response("", status=error.code)  # type: ignore[attr-defined]
     log.exception("voice webhook failed", exc_info=error)
     services = _services()
-    sorry = services.prompts.render("holding_reply", "en", "voice",
-                                    callback=services.settings.callback_number)
-    return _twiml(speak_then_hang_up([sorry], "en"))
+    values = {"callback": services.settings.callback_number,
+              "provider": services.settings.provider_name}
+    # What was said is not stored (that is what failed): promise nothing, but what the
+    # patient just said is still read for warning signs.
+    emergencies = assess(request.values.get("SpeechResult", "")).emergencies
+    prompt_ids = [f"{prompt_id}_offline" for prompt_id in emergency_prompts(emergencies)] \
+        if emergencies else ["outage_call"]
+    return _twiml(speak_then_hang_up(
+        [services.prompts.render(prompt_id, "en", "voice", **values) for prompt_id in prompt_ids],
+        "en"))

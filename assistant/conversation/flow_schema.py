@@ -21,7 +21,7 @@ END_STATE_NAMES = ("completed", "handed_over", "opted_out", "expired", "in_progr
 # Alerts the dialogue raises whatever the flow says: red flags and what patients ask for.
 BUILT_IN_REASONS = {*RED_FLAG_IDS, "identity_not_confirmed", "opted_out", "asked_for_person",
                     "too_many_messages", "unreachable", "unclear_answer"}
-# The yes/no and reading questions about warning signs (../shared/clinical/REFERENCE.md): an
+# The yes/no and reading questions about warning signs (docs/CLINICAL.md): an
 # answer to one of them that stays unclear must reach a nurse, never be left blank.
 SYMPTOM_QUESTIONS = ("breathing", "chest_pain", "fever", "weight", "swelling", "orthopnea",
                      "sputum", "rescue_inhaler", "pain", "wound", "glucose", "side_effects",

@@ -62,7 +62,9 @@ class Condition:
 
     def _test(self, value: Any, understood: bool) -> bool:
         if self.op == "unclear":
-            return (not understood) == bool(self.operand)
+            # Not known either way: never understood, or skipped ("SKIP" to an optional
+            # reading: a fever with no thermometer is still a fever to follow up).
+            return (not understood or value is None) == bool(self.operand)
         if not understood or value is None:
             return False
         if self.op == "is":

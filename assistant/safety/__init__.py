@@ -1,7 +1,7 @@
 """The red-flag safety net: warning signs in any message, however they are phrased.
 
 Every inbound message (SMS or a call's speech) is read for the nine red flags of
-`../shared/clinical/REFERENCE.md`. A flag is a *concept* built from parts that combine (a
+`docs/CLINICAL.md`. A flag is a *concept* built from parts that combine (a
 body site and a sensation, a sign that stands alone), matched on stemmed words in English and
 Spanish with typo and sound-alike tolerance, then weighed in its context the ConText way
 (negation, the past, hypotheticals and questions, another person). The result has tiers:
