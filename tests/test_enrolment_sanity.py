@@ -68,8 +68,8 @@ def test_a_late_enrolment_sends_only_the_latest_past_checkin_and_says_so(cli,
                                                                           services) -> None:
     result = cli(discharged="2026-11-14T10:00")  # ten days before START
     assert result.exit_code == 0, result.output
-    assert "warning: discharged 10 days ago: check-ins already past are skipped" in \
-        result.stderr
+    assert "warning: discharged 10 days ago: 1 check-in(s) already past are skipped (first); " \
+        "day_7 goes out now" in result.stderr
     with services.sessions() as session:
         due = session.scalars(select(CheckIn.due_at).order_by(CheckIn.due_at)).all()
     assert sum(moment <= START for moment in due) == 1  # one goes now, not a pile of them

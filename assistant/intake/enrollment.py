@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 from assistant.conversation.flow_loader import FlowLibrary
+from assistant.conversation.flows import Flow
 from assistant.conversation.understanding import interpret_number
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
@@ -166,7 +167,8 @@ def validate_discharge(
                               "America/Chicago") from None
     discharged_at = parse_moment(discharged, "discharge time", zone)
     appointment_at = parse_moment(appointment, "appointment", zone) if appointment else None
-    warnings = list(_timing_problems(discharged_at, appointment_at, now, discharged))
+    _refuse_impossible_times(discharged_at, appointment_at, now, discharged)
+    warnings = _late_checkins(chosen_flow, discharged_at, zone_name, settings, now)
     voice_only = False
     kind = NO_SMS.get(phonenumbers.number_type(phonenumbers.parse(e164)))
     if kind and any(contact.channel == "sms" for contact in chosen_flow.schedule):
@@ -190,9 +192,8 @@ def validate_discharge(
     )
 
 
-def _timing_problems(discharged_at: datetime, appointment_at: datetime | None, now: datetime,
-                     discharged: str) -> list[str]:
-    """Refuses what cannot be right; returns warnings for what is late but still useful."""
+def _refuse_impossible_times(discharged_at: datetime, appointment_at: datetime | None,
+                             now: datetime, discharged: str) -> None:
     if discharged_at > now + FUTURE_MARGIN:
         raise EnrollmentError(f"discharge time {discharged} is in the future; give the time "
                               "the patient actually left")
@@ -203,10 +204,18 @@ def _timing_problems(discharged_at: datetime, appointment_at: datetime | None, n
     if appointment_at is not None and appointment_at < discharged_at:
         raise EnrollmentError("the follow-up appointment is before the discharge; check its "
                               "date")
-    if days_ago >= 2:
-        return [f"discharged {days_ago} days ago: check-ins already past are skipped, except "
-                "the latest, which goes out now"]
-    return []
+
+
+def _late_checkins(flow: Flow, discharged_at: datetime, zone: str, settings: Settings,
+                   now: datetime) -> list[str]:
+    """A late enrolment: which planned check-ins are already past, and what happens."""
+    planned = plan_checkins(flow, discharged_at, zone, BusinessCalendar(settings.holiday_calendar))
+    past = [p.label for p in planned if p.due_at <= now]
+    if len(past) < 2:
+        return []  # at most one, which simply goes out now
+    days_ago = (now - discharged_at).days
+    return [f"discharged {days_ago} days ago: {len(past) - 1} check-in(s) already past are "
+            f"skipped ({', '.join(past[:-1])}); {past[-1]} goes out now"]
 
 
 def normalise_baseline(baseline: dict[str, Any]) -> dict[str, Any]:

@@ -61,5 +61,7 @@ def _grant(url: str, role: str) -> None:
         fail(f"could not grant {role}: {str(exc.orig).splitlines()[0]}")
     finally:
         engine.dispose()
-    click.echo(f"granted {role} its rights on {len(statements) - 2} tables "
+    tables = sum(statement.startswith("GRANT") and " ON SCHEMA " not in statement
+                 and " ON ALL SEQUENCES " not in statement for statement in statements)
+    click.echo(f"granted {role} its rights on {tables} tables "
                "(audit_event: SELECT and INSERT only)")

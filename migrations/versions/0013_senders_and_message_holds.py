@@ -1,5 +1,6 @@
-"""senders shared by every worker, holds on outbound messages while they are being sent, and
-workers' signs of life
+"""senders shared by every worker, holds on messages being sent, workers' signs of life
+
+Also the raw fields of an inbound text that had to be cleaned to be stored.
 
 Revision ID: 0013
 Revises: 0012
