@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from assistant.conversation.chart import ChartCache
@@ -55,9 +56,14 @@ class Services:
         self.engine.dispose()
 
 
+# Far below the claim lease: a request cannot still be in flight when its hold expires and a
+# reconciler takes the message over.
+TWILIO_TIMEOUT_SECONDS = 10
+
+
 def twilio_client(settings: Settings, http_client: HttpClient | None = None) -> Client:
     return Client(settings.twilio_account_sid, settings.twilio_auth_token,
-                  http_client=http_client)
+                  http_client=http_client or TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS))
 
 
 def build_services(

@@ -46,7 +46,10 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     and get alerts to coordinators."""
     if started is not None:
         beat(services, worker_id, started)
-    replay_spool(services)
+    try:
+        replay_spool(services)
+    except OSError:
+        log.exception("the spool could not be read; sending goes on")
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
@@ -77,8 +80,8 @@ def dispatch_for_a_tick(services: Services, worker_id: str) -> DispatchReport:
         report = dispatch_due(services, worker_id)
         for name in ("claimed", "sent", "cancelled", "deferred", "failed"):
             getattr(total, name).extend(getattr(report, name))
-        if not report.claimed or report.deferred:
-            return total
+        if not report.claimed or report.deferred or not report.sent:
+            return total  # nothing due, or nothing could go: the next tick tries again
         if time.monotonic() - started >= services.settings.tick_seconds:
             return total
 

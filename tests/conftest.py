@@ -90,6 +90,7 @@ def settings(tmp_path: Path) -> Settings:
         provider_name="Riverside Hospital",
         callback_number="+12015550100",
         send_rate_per_second=10_000,  # the limiter has its own tests; no waiting here
+        spool_replay_seconds=0,  # tests replay the spool themselves (one test turns it on)
     )
 
 

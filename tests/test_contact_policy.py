@@ -60,11 +60,12 @@ def test_outside_the_patients_hours_the_checkin_waits(services, clock) -> None:
         assert session.get_one(CheckIn, checkin_id).due_at == datetime(2026, 11, 25, 13, 0)
 
 
-def test_every_attempt_is_recorded_with_its_outcome(services, network) -> None:
+def test_every_attempt_is_recorded_with_its_outcome(services, network, clock) -> None:
     (checkin_id,) = due_now(services, enroll_patient(services), 1)
     network.fail_with = (429, 20429, "Too Many Requests")
     dispatch_due(services, "w1")
     network.fail_with = None
+    clock.advance(minutes=1)  # the backoff after a 429
     dispatch_due(services, "w1")
     with services.sessions() as session:
         outcomes = session.scalars(select(ContactAttempt.outcome).where(

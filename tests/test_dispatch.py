@@ -44,13 +44,16 @@ def test_an_opted_out_patient_is_not_contacted(services, network) -> None:
     assert network.outbox == []
 
 
-def test_a_rate_limited_send_goes_back_in_the_queue_and_is_sent_later(services,
-                                                                      network) -> None:
+def test_a_rate_limited_send_goes_back_in_the_queue_and_is_sent_later(services, network,
+                                                                      clock) -> None:
     checkin_id = make_first_checkin_due(services, enroll_patient(services))
     network.fail_with = (429, 20429, "Too Many Requests")
     assert dispatch_due(services, "w1").failed == [checkin_id]
     assert checkin_status(services, checkin_id) == "scheduled"
     network.fail_with = None
+    # Not claimed again at once (a worker would spin on it): after a backoff.
+    assert dispatch_due(services, "w1").claimed == []
+    clock.advance(minutes=1)
     assert dispatch_due(services, "w1").sent == [checkin_id]
     assert len(network.outbox) == 2 and "Riverside" in network.outbox[0].body
 

@@ -55,7 +55,10 @@ def test_four_worker_processes_send_2000_checkins_exactly_once(postgres_url: str
     upgrade(postgres_url)
     phones = seed_due_checkins(postgres_url, 2000)
     journal = tmp_path / "carrier.jsonl"
-    workers = [start_worker(postgres_url, f"worker-{n}", journal) for n in range(4)]
+    # A 30 s lease: should a worker leave something held, another settles it well inside
+    # the wait below.
+    workers = [start_worker(postgres_url, f"worker-{n}", journal, "--lease", "30")
+               for n in range(4)]
     for worker in workers:
         assert worker.wait(timeout=300) == 0
     assert_each_sent_once(postgres_url, journal, phones)

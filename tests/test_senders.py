@@ -192,3 +192,65 @@ def test_a_message_still_queued_at_the_carrier_is_found_and_not_sent_again(servi
     assert services.sms.sent_matching(PATIENT_PHONE, "hello", since.replace(day=26)) == []
     moment[0] += 5
     assert services.sms.client.messages.list(to=PATIENT_PHONE)[0].status == "delivered"
+
+
+def test_a_worker_that_stalls_mid_checkin_past_its_lease_sends_nothing_more(
+        services, network, clock) -> None:
+    """The fence is checked before every send, not once per batch: a worker that stalls
+    after the greeting (a hung request, a paused VM) while a reconciler takes its messages
+    over does not send the question a second time when it wakes."""
+    checkin_id = make_first_checkin_due(services, enroll_patient(services))
+    taken_over = []
+
+    def stall_then_reconcile(message) -> None:  # type: ignore[no-untyped-def]
+        if not taken_over:
+            taken_over.append(True)
+            clock.advance(minutes=6)  # the worker stalls past its hold
+            reconcile(services, "r1")  # finds the greeting at the carrier, sends the question
+
+    network.listeners.append(stall_then_reconcile)
+    dispatch_due(services, "w1")
+    network.listeners.clear()
+    assert [m.body[:9] for m in network.outbox] == ["Hi Alex, ", "First, to"]
+    reconcile(services, "r2")
+    assert checkin_status(services, checkin_id) == "sent"
+
+
+def test_a_question_refused_with_429_after_the_greeting_waits_and_goes_later(
+        services, network, clock) -> None:
+    checkin_id = make_first_checkin_due(services, enroll_patient(services))
+    calls = [0]
+
+    def slow_down_after_the_greeting(message) -> None:  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:
+            network.fail_with = (429, 20429, "Too Many Requests")
+
+    network.listeners.append(slow_down_after_the_greeting)
+    assert dispatch_due(services, "w1").failed == [checkin_id]
+    network.listeners.clear()
+    network.fail_with = None
+    assert checkin_status(services, checkin_id) == "sent"  # the greeting is out
+    with services.sessions() as session:
+        waiting = session.scalars(select(Message).where(Message.status == "pending")).one()
+    assert waiting.body.startswith("First, to")  # kept, not dropped as failed
+    assert reconcile(services, "r1").resent == []  # during the backoff: nothing
+    clock.advance(minutes=2)
+    assert reconcile(services, "r1").resent == [waiting.id]
+    assert [m.body[:9] for m in network.outbox] == ["Hi Alex, ", "First, to"]
+
+
+def test_with_no_sender_a_worker_does_not_spin_on_the_same_checkin(services, network,
+                                                                    settings) -> None:
+    from carecall.worker import dispatch_for_a_tick
+
+    add_sender(services, SERVICE_NUMBER, 1)
+    with transaction(services.sessions) as session:
+        session.scalars(select(Sender)).one().active = False
+    checkin_id = make_first_checkin_due(services, enroll_patient(services))
+    report = dispatch_for_a_tick(services, "w1")
+    assert report.claimed == [checkin_id]  # once, not again and again within the tick
+    with services.sessions() as session:
+        checkin = session.get_one(CheckIn, checkin_id)
+        assert checkin.status == "scheduled" and checkin.due_at > services.clock()
+        assert checkin.attempt == 1

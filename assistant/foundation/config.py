@@ -44,6 +44,7 @@ class Settings:
     send_rate_per_second: float = 1.0
     claim_lease_seconds: int = 300
     db_timeout_ms: int = 5000
+    spool_replay_seconds: int = 5
     tcm_warning_hours: int = 12
     contact_hours: str = "8-21"
     nurse_line: str = ""
@@ -205,6 +206,13 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
         int,
         "Longest a database statement, lock wait or pool checkout may take (Twilio waits 15 s "
         "for a webhook; past this a text goes to the spool)",
+    ),
+    (
+        "CARECALL_SPOOL_REPLAY_SECONDS",
+        "spool_replay_seconds",
+        int,
+        "How often a web process retries its spool of texts kept while the database was "
+        "away (0: only the worker's tick and 'carecall spool replay')",
     ),
     (
         "CARECALL_TCM_WARNING_HOURS",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from assistant.conversation.turns import Turn
 from assistant.outreach.contact_policy import earliest_contact, recent_contacts
 from assistant.outreach.outbox import (
-    UNSETTLED,
+    RETRY_BACKOFF,
     Delivery,
     default_worker_id,
     deliver,
@@ -97,8 +97,10 @@ class Heartbeat:
     """Renews a worker's claims and holds while it sends, so a batch slowed by the carrier
     (or by other workers sharing its senders) is not taken for a dead worker's."""
 
-    def __init__(self, services: Services, worker_id: str, checkin_ids: list[int]) -> None:
+    def __init__(self, services: Services, worker_id: str, checkin_ids: list[int],
+                 message_ids: list[int]) -> None:
         self.services, self.worker_id, self.checkin_ids = services, worker_id, checkin_ids
+        self.message_ids = message_ids  # this batch's only: older unknown ones get settled
         self.every = services.settings.claim_lease_seconds / 4
         self.last = time.monotonic()
 
@@ -111,8 +113,8 @@ class Heartbeat:
                 CheckIn.id.in_(self.checkin_ids), CheckIn.claimed_by == self.worker_id,
                 CheckIn.status == "claimed").values(claimed_at=now))
             session.execute(update(Message).where(
-                Message.held_by == self.worker_id, Message.status.in_(UNSETTLED))
-                .values(held_until=hold_expiry(self.services, now)))
+                Message.id.in_(self.message_ids), Message.held_by == self.worker_id,
+                Message.status == "pending").values(held_until=hold_expiry(self.services, now)))
         self.last = time.monotonic()
 
 
@@ -149,7 +151,8 @@ def dispatch_due(services: Services, worker_id: str | None = None,
                               "reconciler", checkin_id)
                 report.failed.append(checkin_id)
     texted = []
-    heartbeat = Heartbeat(services, holder, report.claimed)
+    heartbeat = Heartbeat(services, holder, report.claimed,
+                          [message_id for item in prepared for message_id, _ in item.messages])
     for item in prepared:
         heartbeat.beat()
         if item.channel == "voice":
@@ -274,7 +277,8 @@ def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Del
         attempts = {a.id: a for a in session.scalars(
             select(ContactAttempt).where(
                 ContactAttempt.id.in_([item.attempt_id for item, _, _ in sent])))}
-        save(session, [delivery for _, _, deliveries in sent for delivery in deliveries])
+        now = services.clock()
+        save(session, [delivery for _, _, deliveries in sent for delivery in deliveries], now)
         for item, status, deliveries in sent:
             checkin = checkins[item.checkin_id]
             if status == "taken":
@@ -293,6 +297,13 @@ def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Del
             # reconciliation, because sending it again could text the patient twice.
             checkin.status = {"retry": "scheduled", "failed": "unreachable"}.get(status,
                                                                                "claimed")
+            if status == "retry":
+                # Nothing went out: the check-in starts afresh after a backoff (no worker
+                # claims it again at once), and its unsent messages are not sent on their own.
+                checkin.due_at, checkin.claimed_by = now + RETRY_BACKOFF, None
+                session.execute(update(Message).where(
+                    Message.id.in_([d.message_id for d in deliveries]))
+                    .values(status="failed", error="not sent: the check-in was rescheduled"))
             report.failed.append(checkin.id)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from assistant.outreach.outbox import record_outbound, send_recorded
+from assistant.outreach.outbox import conversation_sender, record_outbound, send_recorded
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, Conversation
 
@@ -37,6 +37,7 @@ def expire_quiet_conversations(services: Services) -> list[int]:
             patient = conversation.patient
             messages = record_outbound(session, services, patient, conversation.id,
                                        turn.replies, now)
-        send_recorded(services, patient.phone, messages)
+            sender = conversation_sender(session, conversation.id)
+        send_recorded(services, patient.phone, messages, prefer=sender)
         expired.append(conversation_id)
     return expired

@@ -33,11 +33,13 @@ __all__ = ["InboundSms", "keep_for_review", "receive_sms", "take_turn"]
 def receive_sms(services: Services, sms: InboundSms) -> list[str]:
     """The replies to send back (as TwiML); never raises for a patient's message. Without
     the database, the text goes to the spool and is answered from the text alone."""
+    committing = False
     try:
         with transaction(services.sessions) as session:
             now = services.clock()
             replies, inbound = take_turn(services, session, sms, now)
             _store_replies(session, sms, inbound, replies, now)
+            committing = True  # a failure from here on may have been committed after all
             return replies
     except IntegrityError:
         # Another delivery of the same SID committed first: answer as it did.
@@ -48,16 +50,16 @@ def receive_sms(services: Services, sms: InboundSms) -> list[str]:
             return answer_and_spool(services, sms)
     except DATABASE_AWAY:
         log.error("database away: inbound SMS %s kept in the spool", sms.sid)
-        return answer_and_spool(services, sms)
+        return answer_and_spool(services, sms, maybe_stored=committing)
     except Exception:
         log.exception("inbound SMS %s could not be processed; keeping it for review", sms.sid)
         return keep_for_review(services, sms)
 
 
 def take_turn(services: Services, session: Session, sms: InboundSms,
-              now: datetime) -> tuple[list[str], Message]:
+              now: datetime, outside: bool = False) -> tuple[list[str], Message]:
     """Store the text (claiming its SID) and take the turn it starts; the caller stores or
-    sends the replies."""
+    sends the replies. `outside`: read it as a text between check-ins, whatever is open."""
     # No look-up of the SID first: storing the inbound message claims it, and a repeat
     # delivery fails there (IntegrityError) before anything else is written.
     coordinator = _coordinator(services, session, sms.from_number)
@@ -66,6 +68,8 @@ def take_turn(services: Services, session: Session, sms: InboundSms,
         inbound = _store_inbound(session, sms, now, None, None)
         return (answer(session, coordinator, sms.body, now) if coordinator else []), inbound
     conversation, patient = _find_conversation(services, session, sms.from_number)
+    if outside and conversation is not None:
+        conversation = None
     inbound = _store_inbound(session, sms, now, patient, conversation)
     if conversation is not None:
         replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",

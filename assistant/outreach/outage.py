@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -37,7 +36,9 @@ class InboundSms:
     raw: str | None = None  # the fields as received, when cleaning had to change them
 
 
-def answer_and_spool(services: Services, sms: InboundSms) -> list[str]:
+def answer_and_spool(services: Services, sms: InboundSms, maybe_stored: bool = False) -> list[str]:
+    """`maybe_stored`: the database failed while committing the text's turn, which may have
+    taken effect (the replay then sends the answers it stored instead of taking it again)."""
     language = "es" if len(SPANISH.findall(sms.body)) >= 2 else "en"
     emergencies = assess(sms.body).emergencies
     # The usual emergency words say the team has been alerted; without the database that
@@ -50,12 +51,24 @@ def answer_and_spool(services: Services, sms: InboundSms) -> list[str]:
                for prompt_id in prompt_ids]
     try:
         services.spool.keep(Spooled(sms.sid, sms.from_number, sms.to_number, sms.body,
-                                    datetime.now(UTC).replace(tzinfo=None).isoformat(),
-                                    tuple(replies)))
+                                    services.clock().isoformat(),
+                                    tuple(replies), sms.raw, maybe_stored))
     except OSError:
-        # Nowhere to keep it: the patient must not be promised an answer that will not come.
+        # Nowhere to keep it: the patient must not be promised an answer, nor that the team
+        # will see the message.
         log.critical("inbound SMS %s from %s lost: neither the database nor the spool "
                      "could take it", sms.sid, sms.from_number[-4:])
-        if not emergencies:
-            replies = [services.prompts.render("outage_lost", language, "sms", **values)]
+        prompt_ids = [f"{prompt_id}_lost" for prompt_id in emergency_prompts(emergencies)] \
+            if emergencies else ["outage_lost"]
+        return [services.prompts.render(prompt_id, language, "sms", **values)
+                for prompt_id in prompt_ids]
+    watch_spool(services)
     return replies
+
+
+def watch_spool(services: Services) -> None:
+    """Have this process replay its spool once the database answers (a web host's spool is
+    its own: no other process will)."""
+    from assistant.outreach.replay import keep_replaying
+
+    keep_replaying(services)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,12 +31,16 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
 
 log = logging.getLogger(__name__)
 UNSETTLED = ("pending", "unknown")
-# A 429 means the carrier's own limit was reached: take a new slot and try again, a few times.
+# A 429 means the carrier's own limit was reached: take a new slot and try again, a few times;
+# after that the message waits (pending) this long and the reconciler sends it.
 RETRIES_ON_429 = 3
+RETRY_BACKOFF = timedelta(minutes=1)
 
 
 def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Unique per process start: host and pid repeat across containers and restarts, and two
+    processes sharing an id would pass each other's fences."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def hold_expiry(services: Services, now: datetime) -> datetime:
@@ -85,11 +90,14 @@ def deliver(services: Services, to: str, messages: list[tuple[int, str]],
     """Send recorded messages in order, each in its slot, stopping at the first that is not
     sent; the caller saves the deliveries (in the transaction it writes its own outcome in).
 
-    The overall outcome is "sent", "retry" (nothing more went out: safe to try again later),
-    "failed" (refused), "unknown" (may or may not have gone: never resend blindly) or
-    "taken" (another process holds these messages now and settles them). Should the process
-    die before the deliveries are saved, the messages stay pending and, once their hold
-    expires, the reconciler looks them up at Twilio.
+    The overall outcome is "sent", "retry" (not sent now but safe to send later: the carrier
+    asked us to slow down, or no sender is active; `save` keeps such messages pending, held
+    until a backoff, for the reconciler), "failed" (refused), "unknown" (may or may not have
+    gone: never resend blindly) or "taken" (another process holds these messages now and
+    settles them). Right before each send the hold is renewed (the fence): a process that
+    stalled past its lease finds its messages taken over and sends nothing more. Should the
+    process die before the deliveries are saved, the messages stay pending and, once their
+    hold expires, the reconciler looks them up at Twilio.
     """
     holder = holder or services.worker_id
     if not messages:
@@ -97,32 +105,32 @@ def deliver(services: Services, to: str, messages: list[tuple[int, str]],
     try:
         with transaction(services.sessions) as session:
             mine = renew_holds(session, services, holder, [mid for mid, _ in messages])
-            sendable = []
-            for message_id, body in messages:
-                if message_id not in mine:
-                    break
-                sendable.append((message_id, body))
-            if not sendable:
+            if messages[0][0] not in mine:
                 return "taken", []
             # A message resent after a crash goes from the number its conversation began on.
-            slots = services.senders.reserve(session, len(sendable), services.clock(),
-                                             prefer=mine[sendable[0][0]] or prefer)
+            slots = services.senders.reserve(session, len(messages), services.clock(),
+                                             prefer=mine[messages[0][0]] or prefer)
             session.execute(update(Message).where(
-                Message.id.in_([mid for mid, _ in sendable])).values(from_number=slots.sender))
+                Message.id.in_(list(mine)), Message.held_by == holder)
+                .values(from_number=slots.sender))
     except NoSender as exc:
         log.error("cannot send: %s", exc)
-        return "retry", [Delivery(mid, "skipped", None, str(exc)) for mid, _ in messages]
+        return "retry", [Delivery(mid, "retry", None, str(exc)) for mid, _ in messages]
     deliveries: list[Delivery] = []
-    for index, (message_id, body) in enumerate(sendable):
-        delivery = _attempt(services, message_id, to, body, slots, index)
+    for index, (message_id, body) in enumerate(messages):
+        delivery = _attempt(services, holder, message_id, to, body, slots, index)
+        if delivery.outcome == "taken":
+            return "taken", deliveries
         deliveries.append(delivery)
         if delivery.outcome != "sent":
-            if delivery.outcome in ("retry", "failed"):
-                # Later messages make no sense without this one: they are not sent either.
-                deliveries += [Delivery(mid, "skipped", None, "an earlier message failed")
-                               for mid, _ in sendable[index + 1:]]
+            # Later messages make no sense without this one: they wait with it (a 429) or
+            # are not sent at all (a refusal).
+            follow = "retry" if delivery.outcome == "retry" else "skipped"
+            if delivery.outcome != "unknown":
+                deliveries += [Delivery(mid, follow, None, "an earlier message was not sent")
+                               for mid, _ in messages[index + 1:]]
             return delivery.outcome, deliveries
-    return ("sent" if len(sendable) == len(messages) else "taken"), deliveries
+    return "sent", deliveries
 
 
 def renew_holds(session: Session, services: Services, holder: str,
@@ -138,14 +146,19 @@ def renew_holds(session: Session, services: Services, holder: str,
         .returning(Message.id, Message.from_number))}
 
 
-def save(session: Session, deliveries: list[Delivery]) -> None:
+def save(session: Session, deliveries: list[Delivery], now: datetime | None = None) -> None:
+    """Outcomes onto the messages. One not sent for a passing reason ("retry") stays pending,
+    held until a backoff, and the reconciler sends it then: it is never silently dropped."""
     messages = {m.id: m for m in session.scalars(
         select(Message).where(Message.id.in_([d.message_id for d in deliveries])))}
     for delivery in deliveries:
         message = messages[delivery.message_id]
-        message.status = {"retry": "failed", "skipped": "failed"}.get(delivery.outcome,
-                                                                       delivery.outcome)
         message.provider_sid, message.error = delivery.sid, delivery.error
+        if delivery.outcome == "retry":
+            message.status = "pending"
+            message.held_until = (now or message.created_at) + RETRY_BACKOFF
+            continue
+        message.status = {"skipped": "failed"}.get(delivery.outcome, delivery.outcome)
         if delivery.sender:
             message.from_number = delivery.sender
 
@@ -156,15 +169,20 @@ def send_recorded(services: Services, to: str, messages: list[tuple[int, str]],
     outcome, deliveries = deliver(services, to, messages, holder, prefer)
     if deliveries:
         with transaction(services.sessions) as session:
-            save(session, deliveries)
+            save(session, deliveries, services.clock())
     return outcome
 
 
-def _attempt(services: Services, message_id: int, to: str, body: str, slots: Slots,
-             index: int) -> Delivery:
+def _attempt(services: Services, holder: str, message_id: int, to: str, body: str,
+             slots: Slots, index: int) -> Delivery:
     sender, moment = slots.sender, slots.time_of(index)
     for _ in range(RETRIES_ON_429 + 1):
         services.senders.wait_for(moment)
+        # The fence, as late as possible: after the wait, just before the request.
+        with transaction(services.sessions) as session:
+            if not renew_holds(session, services, holder, [message_id]):
+                log.warning("SMS %s was taken over by a reconciler: not sent here", message_id)
+                return Delivery(message_id, "taken", None, None)
         outcome, sid, error = outcome_of(
             lambda s=sender: services.sms.send(to, body, sender=s), "sent")  # type: ignore[misc]
         if outcome != "retry":
@@ -180,3 +198,12 @@ def _attempt(services: Services, message_id: int, to: str, body: str, slots: Slo
         log.warning("SMS %s not sent (%s): %s", message_id, outcome, error)
     may_have_gone = outcome in ("sent", "unknown")
     return Delivery(message_id, outcome, sid, error, sender if may_have_gone else None)
+
+
+def conversation_sender(session: Session, conversation_id: int | None) -> str | None:
+    """The number a conversation's messages went from, so later ones go from it too."""
+    if conversation_id is None:
+        return None
+    return session.scalar(select(Message.from_number).where(
+        Message.conversation_id == conversation_id, Message.direction == "out",
+        Message.from_number.is_not(None)).order_by(Message.id.desc()).limit(1))

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 
-from assistant.outreach.outbox import UNSETTLED, hold_expiry, send_recorded
+from assistant.outreach.outbox import (
+    UNSETTLED,
+    conversation_sender,
+    hold_expiry,
+    send_recorded,
+)
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, ContactAttempt, Message
 from assistant.telephony.channels import SendOutcomeUnknown
@@ -77,12 +82,8 @@ def _settle(services: Services, message_ids: list[int], me: str,
                        Message.conversation_id)).all())
         if not taken:
             return  # settled meanwhile, or another reconciler holds them
-        conversation_id = taken[0].conversation_id
         # A resend goes from the number the conversation already uses.
-        sender = session.scalar(select(Message.from_number).where(
-            Message.conversation_id == conversation_id, Message.direction == "out",
-            Message.from_number.is_not(None)).order_by(Message.id.desc()).limit(1)) \
-            if conversation_id is not None else None
+        sender = conversation_sender(session, taken[0].conversation_id)
     to = taken[0].to_number or ""
     unsent = []
     for row in taken:

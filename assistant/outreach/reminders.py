@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.outreach.contact_policy import next_contact_time
-from assistant.outreach.outbox import deliver, record_outbound, save
+from assistant.outreach.outbox import conversation_sender, deliver, record_outbound, save
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, ContactAttempt
 
@@ -59,9 +59,10 @@ def _remind(services: Services, checkin_id: int) -> bool:
         conversation_id = checkin.conversation.id if checkin.conversation else None
         messages = record_outbound(session, services, patient, conversation_id, [text], now)
         to, patient_id = patient.phone, patient.id
-    outcome, deliveries = deliver(services, to, messages)
+        sender = conversation_sender(session, conversation_id)
+    outcome, deliveries = deliver(services, to, messages, prefer=sender)
     with transaction(services.sessions) as session:
-        save(session, deliveries)
+        save(session, deliveries, services.clock())
         session.add(ContactAttempt(checkin_id=checkin_id, patient_id=patient_id,
                                    kind="reminder", channel="sms", started_at=now,
                                    outcome=outcome))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from assistant.records.operations import Sender
@@ -90,11 +92,14 @@ class SenderPool:
         if not self.configured:
             raise NoSender("no sender: set CARECALL_TWILIO_FROM_NUMBER or add one with "
                            "'carecall senders add'")
-        sender = Sender(address=self.configured, per_second=self.per_second, next_slot=0.0,
-                        active=True, created_at=created_at)
-        session.add(sender)
-        session.flush()
-        return sender.id, sender.address, sender.per_second
+        # Two workers may do this at once: the second one's insert does nothing.
+        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" \
+            else sqlite_insert
+        session.execute(dialect_insert(Sender).values(
+            address=self.configured, per_second=self.per_second, next_slot=0.0, active=True,
+            created_at=created_at).on_conflict_do_nothing(index_elements=["address"]))
+        return session.execute(select(Sender.id, Sender.address, Sender.per_second)
+                               .where(Sender.address == self.configured)).one()
 
 
 def describe_senders(session: Session, pool: SenderPool) -> str:

@@ -32,6 +32,8 @@ class Spooled:
     body: str
     received_at: str  # ISO 8601, UTC
     replies: tuple[str, ...]  # what the patient was told at once
+    raw: str | None = None  # the fields as received, when cleaning changed them
+    maybe_stored: bool = False  # the database failed while committing it: it may be stored
 
 
 class Spool:
@@ -48,9 +50,15 @@ class Spool:
         line = (json.dumps(entry.__dict__ | {"replies": list(entry.replies)},
                            ensure_ascii=True) + "\n").encode()
         with self._locked():
-            descriptor = os.open(self.current, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            descriptor = os.open(self.current, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(descriptor, line)
+                # A line torn by a crash or a full disk must not swallow this one: start on a
+                # line of its own.
+                size = os.fstat(descriptor).st_size
+                if size and os.pread(descriptor, 1, size - 1) != b"\n":
+                    line = b"\n" + line
+                while line:  # a short write (disk nearly full) writes the rest, or raises
+                    line = line[os.write(descriptor, line):]
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)

@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -47,7 +48,7 @@ def make_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": seconds}, hide_parameters=True)
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "connect", partial(_tune_sqlite, busy_ms=int(seconds * 1000)))
         _WRITERS[engine] = threading.RLock()
         return engine
     return create_engine(
@@ -57,12 +58,12 @@ def make_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
                                  f"-c lock_timeout={statement_timeout_ms}"})
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _tune_sqlite(dbapi_connection, _record, busy_ms: int) -> None:  # type: ignore[no-untyped-def]
     # WAL lets readers run beside the one writer; the busy timeout queues writers instead of
     # failing them; SQLite leaves foreign keys off unless asked.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -228,7 +228,7 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     # out: pending → sent | failed | unknown; in: received | error
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
     # For a voice turn: the TwiML answered, so a repeated webhook gets exactly the same.
     twiml: Mapped[str | None] = mapped_column(Text)

@@ -94,9 +94,13 @@ class TwilioSms:
             recent = self.client.messages.list(to=to, limit=200)
         except (TwilioException, OSError) as exc:
             raise SendOutcomeUnknown(f"could not list messages: {exc}") from exc
-        margin = since - timedelta(days=1)
-        return [str(m.sid) for m in recent if m.body == body and (
-            m.date_created is None or m.date_created.replace(tzinfo=None) >= margin)]
+        # Only what our API requests created (not TwiML replies, direction "outbound-reply"),
+        # from one of our numbers, since shortly before the message was recorded: the same
+        # question asked on another day is not this message.
+        margin = since - timedelta(minutes=10)
+        return [str(m.sid) for m in recent if m.body == body
+                and m.direction in (None, "outbound-api")
+                and (m.date_created is None or m.date_created.replace(tzinfo=None) >= margin)]
 
 
 class TwilioVoice:

@@ -9,6 +9,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     flows,
     processes,
     senders,
+    spool,
     team,
 )
 from carecall.cli.root import main

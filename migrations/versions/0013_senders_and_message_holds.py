@@ -40,10 +40,13 @@ def upgrade() -> None:
         table.add_column(sa.Column("held_until", sa.DateTime()))
         table.add_column(sa.Column("raw", sa.Text()))
         table.create_index("ix_message_held_by", ["held_by"])
+        # Every worker's reconciler looks for unsettled messages at every tick.
+        table.create_index("ix_message_status", ["status"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("message") as table:
+        table.drop_index("ix_message_status")
         table.drop_index("ix_message_held_by")
         table.drop_column("raw")
         table.drop_column("held_until")
