@@ -13,12 +13,8 @@ from sqlalchemy.orm import Session
 
 from assistant.foundation.local_time import local_iso
 from assistant.intake.cancellation import REASONS, cancel_episodes
-from assistant.intake.enrollment import (
-    EnrollmentError,
-    enroll,
-    replaced_and_shared,
-    validate_discharge,
-)
+from assistant.intake.enrollment import EnrollmentError, validate_discharge
+from assistant.intake.stays import record_stay
 from assistant.outreach.checkin_list import list_checkins
 from assistant.records.accounts import token_owner
 from assistant.records.audit import record
@@ -31,15 +27,16 @@ from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
-                    "appointment", "discharge_weight"}
+                    "appointment", "discharge_weight", "mrn", "mrn_authority", "visit_number"}
 
 
 def _services() -> Services:
     return current_app.extensions["carecall"]
 
 
-def _problem(status: int, message: str) -> ResponseReturnValue:
-    return jsonify({"error": message}), status
+def _problem(status: int, message: str, problems: list[str] | None = None) -> ResponseReturnValue:
+    """`error` says it in one line; `problems` lists each problem of the request, all at once."""
+    return jsonify({"error": message, "problems": problems or [message]}), status
 
 
 @bp.before_request
@@ -81,43 +78,56 @@ def _json_body() -> dict[str, Any]:
 @bp.post("/discharges")
 def record_discharge() -> ResponseReturnValue:
     body = _json_body()
-    unknown = sorted(set(body) - DISCHARGE_FIELDS)
-    if not body or unknown:
-        return _problem(400, f"unknown fields {unknown}" if unknown else
-                        "send a JSON object with name, dob, phone, discharged and flow")
-    missing = [f for f in ("name", "dob", "phone", "discharged", "flow") if not body.get(f)]
-    if missing:
-        return _problem(400, f"missing {', '.join(missing)}")
+    if not body:
+        return _problem(400, "send a JSON object with name, dob, phone, discharged and flow")
+    problems = [f"unknown field {name!r}" for name in sorted(set(body) - DISCHARGE_FIELDS)]
+    problems += [f"missing {name}" for name in ("name", "dob", "phone", "discharged", "flow")
+                 if not body.get(name)]
     services = _services()
+    discharge = None
     try:
         discharge = validate_discharge(
             services.settings, services.flows, now=services.clock(),
-            name=str(body["name"]), dob=str(body["dob"]),
-            phone=str(body["phone"]), discharged=str(body["discharged"]),
-            flow=str(body["flow"]), lang=str(body.get("lang", "en")),
+            name=str(body.get("name") or ""), dob=str(body.get("dob") or ""),
+            phone=str(body.get("phone") or ""), discharged=str(body.get("discharged") or ""),
+            flow=str(body.get("flow") or ""), lang=str(body.get("lang", "en")),
             time_zone=body.get("tz"), medication_rows=body.get("medications") or [],
             appointment=body.get("appointment"),
             baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")
-            else None,
+            else None, mrn=_text(body.get("mrn")), mrn_authority=_text(body.get("mrn_authority")),
+            visit_number=_text(body.get("visit_number")),
         )
     except EnrollmentError as exc:
-        return _problem(400, str(exc))
+        # An empty field's own complaint ("phone '' is not …") repeats "missing phone".
+        problems += [p for p in exc.problems if "''" not in p and p != _NAME_EMPTY]
+    if problems or discharge is None:
+        return _problem(400, "; ".join(problems), problems)
     now = services.clock()
     with transaction(services.sessions) as session:
-        notes = [*discharge.warnings, *replaced_and_shared(session, discharge)]
-        episode = enroll(session, services, discharge, now)
-        record(session, actor=g.api_client, action="created", subject="episode",
-               subject_id=episode.id, now=now)
+        recorded = record_stay(session, services, discharge, now)
+        episode = recorded.episode
+        if recorded.outcome != "unchanged":
+            record(session, actor=g.api_client, action=recorded.outcome, subject="episode",
+                   subject_id=episode.id, now=now, detail="; ".join(recorded.changes) or None)
         zone = episode.patient.time_zone
         result = {
+            "outcome": recorded.outcome, "changes": recorded.changes,
             "episode_id": episode.id, "phone": episode.patient.phone, "flow": episode.flow_id,
+            "mrn": episode.patient.mrn, "visit_number": episode.visit_number,
             "tcm_deadline": local_iso(episode.tcm_deadline, zone),
             "checkins": [{"id": c.id, "due_at": local_iso(c.due_at, zone),
                           "channel": c.channel, "status": c.status}
                          for c in episode.checkins],
-            "warnings": notes,
+            "warnings": recorded.notes,
         }
-    return jsonify(result), 201
+    return jsonify(result), 201 if recorded.outcome == "created" else 200
+
+
+_NAME_EMPTY = "name is empty; give the patient's full name"
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 @bp.post("/episodes/<int:episode_id>/cancel")

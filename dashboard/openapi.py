@@ -34,6 +34,12 @@ OPENAPI: dict[str, Any] = {
                     "tz": {"type": "string"},
                     "appointment": {"type": "string"},
                     "discharge_weight": {"type": "string"},
+                    "mrn": {"type": "string", "description": "The hospital's medical record "
+                            "number: with visit_number, a resend is recognised"},
+                    "mrn_authority": {"type": "string",
+                                      "description": "Who assigned the MRN (PID-3.4)"},
+                    "visit_number": {"type": "string",
+                                     "description": "The stay's encounter number (PV1-19)"},
                     "medications": {"type": "array", "items": {
                         "type": "object", "required": ["name", "change"],
                         "properties": {"name": {"type": "string"},
@@ -52,9 +58,13 @@ OPENAPI: dict[str, Any] = {
             "summary": "Record a discharge and schedule its check-ins",
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Discharge"}}}},
-            "responses": {"201": {"description": "The episode, its planned check-ins, and "
-                                             "warnings (a late discharge, a landline, the "
-                                             "episode it replaces, a shared phone)"},
+            "responses": {"201": {"description": "A new stay: the episode, its planned "
+                                             "check-ins, and warnings (a late discharge, a "
+                                             "landline, the episode it replaces, a shared "
+                                             "phone)"},
+                          "200": {"description": "The same MRN and visit again: `outcome` is "
+                                                 "`unchanged`, or `updated` with `changes` "
+                                                 "(what is still to come is re-planned)"},
                           "400": _BAD, "401": _UNAUTHORISED}}},
         "/api/v1/episodes/{episode_id}/cancel": {"post": {
             "summary": "Cancel what is scheduled for an episode",

@@ -153,8 +153,9 @@ def test_bad_discharges_are_a_clear_400_and_write_nothing(services) -> None:
     for bad, message in ((DISCHARGE | {"phone": "12"}, "phone '12'"),
                          (DISCHARGE | {"flow": "cardio"}, "unknown flow 'cardio'"),
                          (DISCHARGE | {"dob": "07/02/1948"}, "write it as YYYY-MM-DD"),
-                         (DISCHARGE | {"colour": "blue"}, "unknown fields ['colour']"),
-                         ({"name": "X"}, "missing dob, phone, discharged, flow")):
+                         (DISCHARGE | {"colour": "blue"}, "unknown field 'colour'"),
+                         ({"name": "X"}, "missing dob; missing phone; missing discharged; "
+                                         "missing flow")):
         response = client.post("/api/v1/discharges", json=bad, headers=headers)
         assert response.status_code == 400 and message in response.get_json()["error"]
     assert client.post("/api/v1/discharges", data="not json", headers=headers).status_code == 400

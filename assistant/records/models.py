@@ -30,8 +30,12 @@ class Base(DeclarativeBase):
 
 class Patient(Base):
     __tablename__ = "patient"
+    # The hospital's medical record number is unique within the authority that assigned it.
+    __table_args__ = (UniqueConstraint("mrn_authority", "mrn", name="uq_patient_mrn"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str | None] = mapped_column(String(64))
+    mrn_authority: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     dob: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(20), index=True)
@@ -54,9 +58,11 @@ class Episode(Base):
     """One hospital stay, from discharge until its follow-up ends."""
 
     __tablename__ = "episode"
+    __table_args__ = (UniqueConstraint("patient_id", "visit_number", name="uq_episode_visit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    visit_number: Mapped[str | None] = mapped_column(String(64))  # the hospital's encounter
     discharged_at: Mapped[datetime] = mapped_column(DateTime)
     facility: Mapped[str | None] = mapped_column(String(200))
     diagnoses: Mapped[list[Any]] = mapped_column(default=list)

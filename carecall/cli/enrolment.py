@@ -28,18 +28,19 @@ from carecall.cli.root import (
 @click.option("--appointment", help="Follow-up visit, ISO 8601 date-time.")
 @click.option("--tz", "time_zone", help="Patient's IANA time zone (default: from the phone).")
 @click.option("--discharge-weight", help="Weight at discharge, e.g. '182 lb' or '82.5 kg'.")
+@click.option("--mrn", help="The hospital's medical record number (with --visit, a second "
+                            "enrolment of the same stay changes nothing).")
+@click.option("--mrn-authority", help="Who assigned the MRN, when there are several.")
+@click.option("--visit", "visit_number", help="The stay's visit (encounter) number.")
 def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
            meds: Path | None, appointment: str | None, time_zone: str | None,
-           discharge_weight: str | None) -> None:
+           discharge_weight: str | None, mrn: str | None, mrn_authority: str | None,
+           visit_number: str | None) -> None:
     """Record a discharge and schedule its check-ins."""
     from zoneinfo import ZoneInfo
 
-    from assistant.intake.enrollment import (
-        EnrollmentError,
-        replaced_and_shared,
-        validate_discharge,
-    )
-    from assistant.intake.enrollment import enroll as enroll_discharge
+    from assistant.intake.enrollment import EnrollmentError, validate_discharge
+    from assistant.intake.stays import record_stay
     from assistant.records.db import transaction, upgrade
 
     settings = load_cli_settings()
@@ -50,19 +51,30 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
             name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
             baseline={"weight": discharge_weight} if discharge_weight else None,
+            mrn=mrn, mrn_authority=mrn_authority, visit_number=visit_number,
         )
     except EnrollmentError as exc:
-        fail(str(exc))
+        for problem in exc.problems[:-1]:
+            click.echo(f"error: {problem}", err=True)
+        fail(exc.problems[-1])
     upgrade(settings.database_url)
     with transaction(services.sessions) as session:
-        for note in (*discharge.warnings, *replaced_and_shared(session, discharge)):
+        recorded = record_stay(session, services, discharge, services.clock())
+        for note in recorded.notes:
             click.echo(f"warning: {note}", err=True)
-        episode = enroll_discharge(session, services, discharge, services.clock())
+        episode = recorded.episode
+        if recorded.outcome == "unchanged":
+            click.echo(f"unchanged: episode {episode.id} (MRN {episode.patient.mrn}, visit "
+                       f"{episode.visit_number}) is already recorded as given")
+            services.close()
+            return
+        if recorded.outcome == "updated":
+            click.echo(f"updated episode {episode.id}: " + "; ".join(recorded.changes))
         zone = ZoneInfo(episode.patient.time_zone)
         plan = [
             f"{c.label} {c.due_at.replace(tzinfo=ZoneInfo('UTC')).astimezone(zone):%Y-%m-%d %H:%M}"
             f" by {c.channel}"
-            for c in episode.checkins
+            for c in episode.checkins if c.status != "cancelled"
         ]
         click.echo(f"enrolled {episode.patient.name} ({episode.patient.phone}) in flow "
                    f"{episode.flow_id}, episode {episode.id}; check-ins ({zone.key}): "
