@@ -21,6 +21,7 @@ from dashboard import auth
 from dashboard.admin import bp as admin_bp
 from dashboard.alerts import bp as dashboard_bp
 from dashboard.api import bp as api_bp
+from dashboard.integrations import bp as integrations_bp
 from dashboard.openapi import OPENAPI
 from dashboard.simulator import bp as simulator_bp
 from webhooks.sms import bp as twilio_bp
@@ -64,6 +65,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(integrations_bp)
     app.register_blueprint(simulator_bp)
     auth.init_app(app)
     app.before_request(_refuse_control_characters)

@@ -2,7 +2,8 @@
 
 from alembic import context
 
-import assistant.records.operations  # noqa: F401  (its tables belong to the schema too)
+import assistant.records.interfaces
+import assistant.records.operations  # noqa: F401
 from assistant.records.db import make_engine
 from assistant.records.models import Base
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from assistant.conversation.dialogue import Dialogue
 from assistant.records.models import CheckIn, Conversation
 
-REASONS = ("manual", "readmitted", "death")
+# hospital_cancelled: the hospital withdrew the admission or discharge (ADT A11, A13).
+REASONS = ("manual", "readmitted", "death", "hospital_cancelled")
 
 
 def cancel_episodes(session: Session, dialogue: Dialogue, episode_ids: list[int], reason: str,

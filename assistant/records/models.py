@@ -63,6 +63,8 @@ class Episode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     visit_number: Mapped[str | None] = mapped_column(String(64))  # the hospital's encounter
+    disposition: Mapped[str | None] = mapped_column(String(32))  # home, home_health, ...
+    next_of_kin: Mapped[list[Any] | None] = mapped_column(JSON)  # for the caregiver feature
     discharged_at: Mapped[datetime] = mapped_column(DateTime)
     facility: Mapped[str | None] = mapped_column(String(200))
     diagnoses: Mapped[list[Any]] = mapped_column(default=list)

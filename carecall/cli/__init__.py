@@ -7,6 +7,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     database,
     enrolment,
     flows,
+    hl7_feed,
     processes,
     senders,
     spool,

@@ -1,0 +1,167 @@
+"""Reading the fields of an HL7 v2 ADT message that a discharge needs (parsed by `hl7`).
+
+Positions are the standard's, 1-based as written in the specification (PID-3.4 is field 3,
+component 4). A field that is absent reads as "": HL7 senders leave out what they do not use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import hl7
+
+# PV1-36 (UB-04 patient discharge status, as HL7 table 0112 is commonly filled).
+DISPOSITIONS = {"01": "home", "1": "home", "06": "home_health", "6": "home_health",
+                "03": "snf", "3": "snf", "50": "hospice", "51": "hospice", "20": "expired",
+                "02": "other_hospital", "2": "other_hospital", "07": "left_ama",
+                "62": "rehabilitation", "63": "long_term_care", "04": "intermediate_care"}
+FOLLOWED_UP = ("home", "home_health")
+# PID-15, ISO 639 or the HL7 three-letter codes.
+LANGUAGES = {"en": "en", "eng": "en", "english": "en", "es": "es", "spa": "es",
+             "spanish": "es", "español": "es"}
+
+
+def value(message: hl7.Message, segment: str, field_number: int, component: int = 1,
+          repetition: int = 1, occurrence: int = 0) -> str:
+    """The text at SEG-field.component of the `occurrence`th such segment, or ""."""
+    try:
+        text = message.extract_field(segment, occurrence + 1, field_number, repetition,
+                                     component)
+    except (KeyError, IndexError):
+        return ""
+    return str(text).strip()
+
+
+def repetitions(message: hl7.Message, segment: str, field_number: int) -> int:
+    """How many repetitions the field has (0 when absent)."""
+    count = 0
+    while count < 20:
+        try:
+            message.extract_field(segment, 1, field_number, count + 1, 1)
+        except (KeyError, IndexError):
+            break
+        count += 1
+    return count
+
+
+def hl7_time(text: str) -> datetime | None:
+    """YYYYMMDD[HHMM[SS[.S]]][+/-ZZZZ] → a datetime (aware when an offset is given)."""
+    match = re.fullmatch(r"(\d{8})(\d{4})?(\d{2})?(?:\.\d+)?([+-]\d{4})?", text)
+    if not match:
+        return None
+    day, hhmm, seconds, offset = match.groups()
+    try:
+        moment = datetime.strptime(day + (hhmm or "0000") + (seconds or "00"), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    if offset:
+        sign = 1 if offset[0] == "+" else -1
+        hours, minutes = int(offset[1:3]), int(offset[3:5])
+        moment = moment.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    return moment
+
+
+@dataclass
+class AdtFields:
+    """What we take from an ADT message, as text (validated later like any discharge)."""
+
+    event: str
+    mrn: str = ""
+    mrn_authority: str = ""
+    name: str = ""
+    dob: str = ""  # YYYY-MM-DD, or the text as sent when it is not a date
+    phone: str = ""
+    language: str = "en"
+    visit_number: str = ""
+    disposition: str = ""  # our word for PV1-36, "" when not sent
+    disposition_code: str = ""
+    discharged: str = ""  # ISO 8601, or the text as sent
+    diagnoses: list[str] = field(default_factory=list)
+    has_procedures: bool = False
+    next_of_kin: list[dict[str, str]] = field(default_factory=list)
+
+
+def read_adt(message: hl7.Message) -> AdtFields:
+    event = value(message, "MSH", 9, 2) or value(message, "EVN", 1)
+    fields = AdtFields(event=event.upper())
+    fields.mrn, fields.mrn_authority = _mrn(message)
+    family, given, middle = (value(message, "PID", 5, n) for n in (1, 2, 3))
+    fields.name = _readable(" ".join(part for part in (given, middle, family) if part))
+    birth = value(message, "PID", 7)
+    parsed = hl7_time(birth)
+    fields.dob = parsed.date().isoformat() if parsed else birth
+    fields.phone = _mobile(message)
+    language = value(message, "PID", 15).lower() or value(message, "PID", 15, 2).lower()
+    fields.language = LANGUAGES.get(language, "en")
+    fields.visit_number = value(message, "PV1", 19)
+    fields.disposition_code = value(message, "PV1", 36)
+    fields.disposition = DISPOSITIONS.get(fields.disposition_code, "") if \
+        fields.disposition_code else ""
+    discharged = value(message, "PV1", 45) or value(message, "EVN", 6) or value(message, "EVN", 2)
+    moment = hl7_time(discharged)
+    fields.discharged = moment.isoformat(timespec="minutes") if moment else discharged
+    fields.diagnoses = [code for n in range(len(_all(message, "DG1")))
+                        if (code := value(message, "DG1", 3, occurrence=n))]
+    fields.has_procedures = bool(_all(message, "PR1"))
+    fields.next_of_kin = [
+        {"name": _readable(" ".join(p for p in (value(message, "NK1", 2, 2, occurrence=n),
+                                                value(message, "NK1", 2, 1, occurrence=n))
+                                    if p)),
+         "relationship": value(message, "NK1", 3, 2, occurrence=n)
+         or value(message, "NK1", 3, occurrence=n),
+         "phone": _number(message, "NK1", 5, 1, occurrence=n)}
+        for n in range(len(_all(message, "NK1")))]
+    return fields
+
+
+def _readable(name: str) -> str:
+    """Many feeds send names in capitals: "Hi Grace", not "Hi GRACE"."""
+    return name.title() if name.isupper() else name
+
+
+def _all(message: hl7.Message, segment: str) -> list:
+    try:
+        return list(message.segments(segment))
+    except KeyError:
+        return []
+
+
+def _mrn(message: hl7.Message) -> tuple[str, str]:
+    """PID-3: the repetition typed MR (medical record number), else the first."""
+    count = repetitions(message, "PID", 3)
+    chosen = 1
+    for repetition in range(1, count + 1):
+        if value(message, "PID", 3, 5, repetition).upper() == "MR":
+            chosen = repetition
+            break
+    return value(message, "PID", 3, 1, chosen), value(message, "PID", 3, 4, chosen)
+
+
+def _mobile(message: hl7.Message) -> str:
+    """PID-13 then PID-14: the number whose equipment type (XTN-3) is CP (a cell phone),
+    else the first number given."""
+    numbers = []
+    for field_number in (13, 14):
+        for repetition in range(1, repetitions(message, "PID", field_number) + 1):
+            number = _number(message, "PID", field_number, repetition)
+            if number:
+                kind = value(message, "PID", field_number, 3, repetition).upper()
+                numbers.append((kind, number))
+    mobiles = [number for kind, number in numbers if kind == "CP"]
+    return (mobiles or [number for _, number in numbers] or [""])[0]
+
+
+def _number(message: hl7.Message, segment: str, field_number: int, repetition: int,
+            occurrence: int = 0) -> str:
+    """XTN: the unformatted number (12), else country+area+local (5, 6, 7), else the legacy
+    text (1)."""
+    def part(component: int) -> str:
+        return value(message, segment, field_number, component, repetition, occurrence)
+
+    if unformatted := part(12):
+        return unformatted
+    if part(6) and part(7):
+        return f"+{part(5) or '1'}{part(6)}{part(7)}".replace("-", "")
+    return part(1)
