@@ -12,6 +12,7 @@ from typing import Any
 
 from .common import DEFAULT_POSTGRES, Options, postgres_reachable
 from .dispatch import dispatch_speed
+from .importing import import_speed
 from .interpret import interpret_speed
 from .memory import memory_use
 from .sms_turn import sms_turn
@@ -21,6 +22,7 @@ MEASURES: dict[str, Callable[[Options], dict[str, Any]]] = {
     "dispatch": dispatch_speed,
     "sms_turn": sms_turn,
     "memory": memory_use,
+    "import": import_speed,
 }
 
 

@@ -16,7 +16,8 @@ def test_python_m_bench_quick_prints_one_json_object_with_every_figure() -> None
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240, check=True)
     figures = json.loads(result.stdout)
     assert set(figures) == {"quick", "postgresql", "interpret", "dispatch", "sms_turn",
-                            "memory"}
+                            "memory", "import"}
+    assert figures["import"]["sqlite"]["rows_per_second"] > 0
     assert figures["postgresql"] is False
     assert figures["interpret"]["replies_per_second"] > 0
     assert figures["dispatch"]["sqlite"]["sent"] == figures["dispatch"]["due"]

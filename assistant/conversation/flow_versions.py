@@ -28,7 +28,8 @@ class FlowVersions:
         """The version new check-ins run: an admin's published version while it is the
         latest, else the flow file's (published anew when the file changed)."""
         latest = self.latest(session, file_flow.id)
-        if latest is not None and latest.origin == "editor":
+        if latest is not None and (latest.origin == "editor"
+                                   or latest.checksum == file_flow.checksum):
             return latest
         return self.publish(session, file_flow, now)
 

@@ -7,7 +7,7 @@ Friday-evening discharge before a Monday holiday is first contacted on Tuesday.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache
 
 import holidays
 
@@ -19,15 +19,8 @@ class BusinessCalendar:
     def __init__(self, calendar: str = "US") -> None:
         self.calendar = calendar
 
-    @cached_property
-    def _holidays(self) -> holidays.HolidayBase | dict:
-        if not self.calendar:
-            return {}
-        country, _, subdivision = self.calendar.partition("-")
-        return holidays.country_holidays(country, subdiv=subdivision or None)
-
     def is_holiday(self, day: date) -> bool:
-        return day in self._holidays
+        return _is_holiday(self.calendar, day)
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_holiday(day)
@@ -58,3 +51,18 @@ def check_calendar(calendar: str) -> None:
         raise ValueError(f"holiday calendar {calendar!r} is unknown; use a country code such "
                          "as US, optionally with a subdivision such as US-CA, or leave it "
                          "empty for weekends only") from exc
+
+
+@cache
+def _is_holiday(calendar: str, day: date) -> bool:
+    """Shared by every calendar object: building the holidays of a year is slow, and an
+    import of thousands of discharges asks about the same few weeks again and again."""
+    return day in _holidays(calendar)
+
+
+@cache
+def _holidays(calendar: str) -> holidays.HolidayBase | dict:
+    if not calendar:
+        return {}
+    country, _, subdivision = calendar.partition("-")
+    return holidays.country_holidays(country, subdiv=subdivision or None)

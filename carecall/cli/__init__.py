@@ -8,6 +8,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     enrolment,
     flows,
     hl7_feed,
+    importing,
     processes,
     senders,
     spool,
