@@ -40,6 +40,7 @@ from assistant.records.accounts import set_password
 from assistant.records.db import transaction, upgrade
 from assistant.records.models import Alert, CheckIn
 from assistant.services import Services, build_services
+from carecall.demo_feed import start_feed
 from carecall.simulator import (
     Delivered,
     PlacedCall,
@@ -110,6 +111,8 @@ def run_demo(settings: Settings, replies: list[str] | None, port: int,
             write(f"  📱 Carecall: {message.body}")
         elif message.to == DEMO_NURSE["phone"]:
             write(f"  📟 To the on-call nurse's phone: {message.body}")
+        else:  # a patient who arrived through the HL7 feed
+            write(f"  📨 Carecall to {message.to}: {message.body}")
 
     network.listeners.append(show)
     calls: queue.Queue[PlacedCall] = queue.Queue()
@@ -162,6 +165,10 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
     write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator\n"
           f"  (sign in as {DEMO_NURSE['username']} / {DEMO_PASSWORD}; Ctrl-C to quit)")
     flow, language = flow_and_language
+    feed_port, feed_sample = start_feed(services, services.settings.data_dir / "demo")
+    write(f"HL7 ADT feed: listening on 127.0.0.1:{feed_port} (MLLP). From another terminal, "
+          f"send a discharge:\n  .venv/bin/mllp_send --loose --port {feed_port} --file "
+          f"{feed_sample} localhost")
     _enroll_sample(services, channel, flow, language)
     how = "a phone call" if channel == "voice" else "text message"
     write(f"Enrolled {SAMPLE_PATIENT['name']} in the {flow} flow ({language}), discharged 2 "

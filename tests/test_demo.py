@@ -43,3 +43,31 @@ def test_the_voice_demo_rings_the_phone_and_listens(tmp_path: Path) -> None:
     assert "Carecall: Please hang up and call 911 now" in output
     assert "ALERT for the care team [EMERGENCY] Reports chest pain or pressure" in output
     assert "The call has ended." in output
+
+
+def test_the_demo_listens_for_the_hospitals_adt_feed(tmp_path: Path) -> None:
+    """The demo prints its MLLP port and a ready message; sent while the demo runs, the
+    discharge is acknowledged (AA): committed as a stay."""
+    import re
+
+    import hl7
+    from hl7.client import MLLPClient
+
+    lines: list[str] = []
+    acks: list[str] = []
+
+    def write(line: str) -> None:
+        lines.append(line)
+        found = re.search(r"--port (\d+) --file (\S+) localhost", line)
+        if found:
+            text = Path(found[2]).read_text(encoding="utf-8").strip().replace("\n", "\r")
+            with MLLPClient("127.0.0.1", int(found[1])) as client:
+                reply = hl7.parse(client.send_message(text).decode())
+            acks.append(str(reply.segment("MSA")(1)))
+
+    settings = Settings(data_dir=tmp_path, tick_seconds=1)
+    code = run_demo(settings, [DOB_REPLY, "worse", "yes"], port=0, write=write)
+    output = "\n".join(lines)
+    assert code == 0, output
+    assert "HL7 ADT feed: listening on 127.0.0.1:" in output
+    assert acks == ["AA"]
