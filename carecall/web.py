@@ -21,6 +21,7 @@ from dashboard import auth
 from dashboard.admin import bp as admin_bp
 from dashboard.alerts import bp as dashboard_bp
 from dashboard.api import bp as api_bp
+from dashboard.fhir import bp as fhir_bp
 from dashboard.integrations import bp as integrations_bp
 from dashboard.openapi import OPENAPI
 from dashboard.simulator import bp as simulator_bp
@@ -58,11 +59,12 @@ def create_app(services: Services) -> Flask:
     app.extensions["carecall.voice"] = VoiceCalls(services)
     csrf = CSRFProtect(app)
     # Twilio's requests are signed and the API uses tokens: neither carries a CSRF token.
-    for blueprint in (twilio_bp, voice_bp, api_bp):
+    for blueprint in (twilio_bp, voice_bp, api_bp, fhir_bp):
         csrf.exempt(blueprint)
     app.register_blueprint(twilio_bp)
     app.register_blueprint(voice_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(fhir_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(integrations_bp)

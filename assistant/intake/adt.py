@@ -49,6 +49,7 @@ class Outcome:
     outcome: str  # applied | unchanged | ignored | refused | failed
     detail: str
     episode_id: int | None = None
+    stay: str = ""  # for a discharge: created | updated | unchanged
 
 
 def receive_adt(services: Services, raw: str, table: FlowTable) -> tuple[Outcome, str]:
@@ -131,7 +132,7 @@ def _event(session: Session, services: Services, fields: AdtFields, table: FlowT
            now: datetime) -> Outcome:
     event = fields.event
     if event == "A03":
-        return _discharge(session, services, fields, table, now)
+        return apply_discharge(session, services, fields, table, now)
     if event in IGNORED_EVENTS or event not in ("A01", "A04", "A08", "A11", "A13"):
         return Outcome("AA", "ignored", f"{event}: nothing to do for follow-up")
     patient = session.scalar(select(Patient).where(
@@ -154,37 +155,41 @@ def _event(session: Session, services: Services, fields: AdtFields, table: FlowT
                                     f"{count} scheduled check-in(s)", episode.id)
 
 
-def _discharge(session: Session, services: Services, fields: AdtFields, table: FlowTable,
-               now: datetime) -> Outcome:
+def apply_discharge(session: Session, services: Services, fields: AdtFields, table: FlowTable,
+                    now: datetime) -> Outcome:
+    """A discharge from the hospital (ADT A03 or a FHIR Encounter), in the caller's
+    transaction: a stay with check-ins for home and home health, none otherwise, and all
+    follow-up cancelled for a patient who died."""
     if fields.disposition == "expired":
         patient = session.scalar(select(Patient).where(
             Patient.mrn_authority == fields.mrn_authority, Patient.mrn == fields.mrn))
         if patient is None:
-            return Outcome("AA", "ignored", "A03, expired: no patient with this MRN here")
+            return Outcome("AA", "ignored",
+                           f"{fields.event}, expired: no patient with this MRN here")
         episodes = [e.id for e in patient.episodes]
         count = cancel_episodes(session, services.dialogue, episodes, "death", now)
-        return Outcome("AA", "applied", f"A03, expired: all follow-up cancelled ({count} "
-                                        "check-in(s))")
+        return Outcome("AA", "applied",
+                       f"{fields.event}, expired: all follow-up cancelled ({count} check-in(s))")
     if fields.disposition and fields.disposition not in FOLLOWED_UP:
-        return Outcome("AA", "ignored", f"A03 to {fields.disposition} (PV1-36 "
+        return Outcome("AA", "ignored", f"{fields.event} to {fields.disposition} (disposition "
                                         f"{fields.disposition_code}): no check-ins")
     flow = table.choose(fields.diagnoses, fields.has_procedures)
     discharge = validate_discharge(
         services.settings, services.flows, now=now, name=fields.name, dob=fields.dob,
         phone=fields.phone, discharged=fields.discharged, flow=flow, lang=fields.language,
         mrn=fields.mrn, mrn_authority=fields.mrn_authority,
-        visit_number=fields.visit_number or None)
+        visit_number=fields.visit_number or None, appointment=fields.appointment or None)
     recorded = record_stay(session, services, discharge, now)
     episode = recorded.episode
     episode.disposition = fields.disposition or "home"
     episode.diagnoses = fields.diagnoses
     episode.next_of_kin = fields.next_of_kin
-    said = {"created": f"A03: stay {episode.id} recorded, flow {flow}",
-            "unchanged": f"A03: stay {episode.id} already recorded as sent",
-            "updated": f"A03: stay {episode.id} updated: " + "; ".join(recorded.changes)}
+    said = {"created": f"{fields.event}: stay {episode.id} recorded, flow {flow}",
+            "unchanged": f"{fields.event}: stay {episode.id} already recorded as sent",
+            "updated": f"{fields.event}: stay {episode.id} updated: " + "; ".join(recorded.changes)}
     detail = " | ".join([said[recorded.outcome], *recorded.notes])
     outcome = "unchanged" if recorded.outcome == "unchanged" else "applied"
-    return Outcome("AA", outcome, detail, episode.id)
+    return Outcome("AA", outcome, detail, episode.id, recorded.outcome)
 
 
 def _readmission(session: Session, services: Services, patient: Patient, event: str,

@@ -65,7 +65,8 @@ def hl7_time(text: str) -> datetime | None:
 
 @dataclass
 class AdtFields:
-    """What we take from an ADT message, as text (validated later like any discharge)."""
+    """What a discharge message carries (HL7 ADT or FHIR), as text, validated later like any
+    discharge."""
 
     event: str
     mrn: str = ""
@@ -81,6 +82,7 @@ class AdtFields:
     diagnoses: list[str] = field(default_factory=list)
     has_procedures: bool = False
     next_of_kin: list[dict[str, str]] = field(default_factory=list)
+    appointment: str = ""  # ISO 8601 (FHIR Appointment); ADT A03 carries none
 
 
 def read_adt(message: hl7.Message) -> AdtFields:

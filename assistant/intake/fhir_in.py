@@ -1,0 +1,127 @@
+"""A discharge as FHIR R4 resources (validated with `fhir.resources`, its R4B models): a
+transaction, message or collection Bundle with a Patient, a finished Encounter, Conditions
+and Appointments. It becomes the same fields an ADT A03 gives, and goes the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields
+
+BUNDLE_TYPES = ("transaction", "message", "collection", "batch")
+# http://terminology.hl7.org/CodeSystem/discharge-disposition → our words.
+DISPOSITIONS = {"home": "home", "alt-home": "home", "exp": "expired", "snf": "snf",
+                "hosp": "other_hospital", "long": "long_term_care", "rehab": "rehabilitation",
+                "aadvice": "left_ama", "psy": "other_hospital", "other-hcf": "other",
+                "oth": "other"}
+ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+
+__all__ = ["FOLLOWED_UP", "FhirProblem", "read_bundle"]
+
+
+class FhirProblem(ValueError):
+    """The Bundle is not valid FHIR R4, or lacks what a discharge needs: each problem in
+    `problems`, for an OperationOutcome."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def read_bundle(document: Any) -> AdtFields:
+    """The discharge's fields (with the first booked appointment)."""
+    try:
+        bundle = Bundle.model_validate(document)
+    except ValidationError as exc:
+        raise FhirProblem([f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+                           for error in exc.errors()[:20]]) from None
+    if bundle.type not in BUNDLE_TYPES:
+        raise FhirProblem([f"Bundle.type {bundle.type!r}: send a transaction or a message"])
+    resources: dict[str, list[Any]] = {}
+    for entry in bundle.entry or []:
+        if entry.resource is not None:
+            resources.setdefault(entry.resource.get_resource_type(), []).append(entry.resource)
+    problems = [f"the Bundle has no {kind}" for kind in ("Patient", "Encounter")
+                if kind not in resources]
+    if problems:
+        raise FhirProblem(problems)
+    patient, encounter = resources["Patient"][0], resources["Encounter"][0]
+    if encounter.status != "finished":
+        raise FhirProblem([f"Encounter.status is {encounter.status!r}: a discharge is "
+                           "'finished'"])
+    fields = AdtFields(event="Encounter")
+    fields.mrn, fields.mrn_authority = _mrn(patient)
+    fields.name = _name(patient)
+    fields.dob = patient.birthDate.isoformat() if patient.birthDate else ""
+    fields.phone = _phone(patient)
+    fields.language = _language(patient)
+    fields.visit_number = (encounter.identifier[0].value or "") if encounter.identifier else ""
+    end = encounter.period.end if encounter.period else None
+    fields.discharged = end.isoformat() if end else ""
+    code = _disposition_code(encounter)
+    fields.disposition_code, fields.disposition = code, DISPOSITIONS.get(code, "other" if code
+                                                                         else "")
+    fields.diagnoses = [coding.code for condition in resources.get("Condition", [])
+                        for coding in (condition.code.coding if condition.code else []) or []
+                        if coding.code and (coding.system in ICD10 or coding.system is None)]
+    fields.has_procedures = "Procedure" in resources
+    starts = sorted(a.start for a in resources.get("Appointment", [])
+                    if a.start and a.status in ("booked", "pending", "proposed"))
+    fields.appointment = starts[0].isoformat() if starts else ""
+    return fields
+
+
+def _mrn(patient: Any) -> tuple[str, str]:
+    """The identifier typed MR (v2-0203), else the first; its system is the authority."""
+    identifiers = patient.identifier or []
+    for identifier in identifiers:
+        codes = [c.code for c in (identifier.type.coding or [])] if identifier.type else []
+        if "MR" in codes:
+            return identifier.value or "", _authority(identifier.system)
+    if identifiers:
+        return identifiers[0].value or "", _authority(identifiers[0].system)
+    return "", ""
+
+
+def _authority(system: str | None) -> str:
+    """A system URI, shortened to what fits an identifier (its last path part)."""
+    if not system:
+        return ""
+    return system.rstrip("/").rsplit("/", 1)[-1].replace("urn:oid:", "")[:64]
+
+
+def _name(patient: Any) -> str:
+    names = patient.name or []
+    chosen = next((n for n in names if n.use == "official"), names[0] if names else None)
+    if chosen is None:
+        return ""
+    if chosen.text:
+        return chosen.text
+    return " ".join([*(chosen.given or []), chosen.family or ""]).strip()
+
+
+def _phone(patient: Any) -> str:
+    phones = [t for t in patient.telecom or [] if t.system in ("phone", "sms") and t.value]
+    mobile = [t.value for t in phones if t.use == "mobile" or t.system == "sms"]
+    return (mobile or [t.value for t in phones] or [""])[0]
+
+
+def _language(patient: Any) -> str:
+    for communication in patient.communication or []:
+        for coding in communication.language.coding or []:
+            if (coding.code or "").lower().startswith("es"):
+                return "es"
+            if (coding.code or "").lower().startswith("en"):
+                return "en"
+    return "en"
+
+
+def _disposition_code(encounter: Any) -> str:
+    stay = encounter.hospitalization
+    if stay is None or stay.dischargeDisposition is None:
+        return ""
+    codings = stay.dischargeDisposition.coding or []
+    return (codings[0].code or "") if codings else ""

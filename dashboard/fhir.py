@@ -1,0 +1,70 @@
+"""FHIR R4 in: `POST /fhir/r4/Bundle` takes a discharge as a Bundle (Patient, finished
+Encounter, Conditions, Appointment), with the same API tokens and the same result as the ADT
+feed. Answers are OperationOutcomes, as FHIR clients expect."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+
+from assistant.intake.adt import apply_discharge
+from assistant.intake.fhir_in import FhirProblem, read_bundle
+from assistant.intake.flow_choice import FlowTable
+from assistant.intake.validation import EnrollmentError
+from assistant.records.accounts import token_owner
+from assistant.records.audit import record
+from assistant.records.db import transaction
+from assistant.services import Services
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")
+FHIR_JSON = "application/fhir+json"
+
+
+def _services() -> Services:
+    return current_app.extensions["carecall"]
+
+
+def _outcome(status: int, severity: str, code: str, texts: list[str]) -> Response:
+    body = {"resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": code, "diagnostics": text}
+                      for text in texts]}
+    return Response(json.dumps(body), status, mimetype=FHIR_JSON)
+
+
+@bp.before_request
+def require_token() -> Response | None:
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    with _services().sessions() as session:
+        owner = token_owner(session, token) if token else None
+    if owner is None:
+        return _outcome(401, "error", "login", ["a valid API token is required: "
+                                                "Authorization: Bearer <token>"])
+    g.api_client = f"token:{owner.name}"
+    return None
+
+
+@bp.post("/Bundle")
+def post_bundle() -> Response:
+    document: Any = request.get_json(silent=True, force=True)
+    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
+        return _outcome(400, "error", "structure", ["send a FHIR R4 Bundle as JSON"])
+    try:
+        fields = read_bundle(document)
+    except FhirProblem as exc:
+        return _outcome(422, "error", "invalid", exc.problems)
+    services = _services()
+    table: FlowTable = current_app.extensions.setdefault(
+        "carecall.flow_table", FlowTable.load(known_flows=set(services.flows.flows)))
+    now = services.clock()
+    try:
+        with transaction(services.sessions) as session:
+            outcome = apply_discharge(session, services, fields, table, now)
+            record(session, actor=g.api_client, action="received", subject="fhir_bundle",
+                   subject_id=outcome.episode_id or "-", now=now, detail=outcome.detail)
+    except EnrollmentError as exc:
+        return _outcome(422, "error", "invalid", exc.problems)
+    return _outcome(201 if outcome.stay == "created" else 200, "information", "informational",
+                    [outcome.detail])
