@@ -6,6 +6,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     conversation,
     database,
     enrolment,
+    exporting,
     flows,
     hl7_feed,
     importing,
