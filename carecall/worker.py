@@ -20,6 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from assistant.care_team.mailer import Mailer
 from assistant.care_team.notifications import Notifier
+from assistant.care_team.webhooks_out import deliver_due
 from assistant.outreach.dispatch import DispatchReport, default_worker_id, dispatch_due
 from assistant.outreach.expiry import expire_quiet_conversations
 from assistant.outreach.health import beat
@@ -70,6 +71,9 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     sent = (notifier or Notifier(services, Mailer(services.settings))).run()
     if sent.notified or sent.renotified or sent.escalated:
         log.info("notifications: %s", sent)
+    told = deliver_due(services)
+    if any(told.values()):
+        log.info("alert webhooks: %s", told)
 
 
 def dispatch_for_a_tick(services: Services, worker_id: str) -> DispatchReport:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from assistant.care_team.webhooks_out import enqueue
 from assistant.records.audit import record
 from assistant.records.models import Alert, AlertEvent, User
 
@@ -20,7 +21,9 @@ class LifecycleError(ValueError):
 
 def add_event(session: Session, alert: Alert, action: str, actor: str, now: datetime,
               detail: str | None = None) -> None:
+    """Record a step; subscribed hospital systems are told of it in the same transaction."""
     session.add(AlertEvent(alert=alert, action=action, actor=actor, detail=detail, at=now))
+    enqueue(session, alert, action, now)
 
 
 def acknowledge(session: Session, alert: Alert, user: User, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     senders,
     spool,
     team,
+    webhooks,
 )
 from carecall.cli.root import main
 
