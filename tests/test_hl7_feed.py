@@ -103,6 +103,9 @@ def test_adt_messages_over_mllp_are_acknowledged_and_applied_once(listener) -> N
     assert rows(url, CheckIn, CheckIn.status == "scheduled") == []
     assert [a.reason for a in rows(url, Alert, Alert.kind == "alert")] == ["readmitted"]
 
+    # A11: the readmission's admission is withdrawn; it was never a stay we follow.
+    code, _, text = ack(client, sample("a11_cancel_admit.hl7"))
+    assert code == "AA" and "no stay with visit V778201-02" in text
     # A13: the discharge is withdrawn.
     code, _, text = ack(client, sample("a13_cancel_discharge.hl7"))
     assert code == "AA" and "cancelled" in text
@@ -123,7 +126,10 @@ def test_adt_messages_over_mllp_are_acknowledged_and_applied_once(listener) -> N
     stored = {(m.control_id, m.ack_code, m.outcome) for m in rows(url, Hl7Message)}
     assert ("RIV000106", "AE", "failed") in stored and ("LAB000001", "AR", "refused") in stored
     assert ("RIV000105", "AA", "ignored") in stored
-    assert len(rows(url, Hl7Message)) == 10  # every message kept, each control id once
+    assert len(rows(url, Hl7Message)) == 11  # every message kept, each control id once
+    assert rows(url, Episode)[0].id == episode.id
+    assert rows(url, CheckIn, CheckIn.episode_id == episode.id,
+                CheckIn.status == "scheduled") == []
 
 
 def test_refused_and_failed_messages_are_listed_for_the_interface_team(services,
