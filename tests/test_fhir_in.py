@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from assistant.records.models import Appointment, Episode, Patient
+from assistant.records.models import Appointment, Episode, Medication, Patient
 from tests.conftest import START
 from tests.test_web_security import api, token_for
 
@@ -50,6 +50,12 @@ def test_a_discharge_bundle_becomes_a_stay_once(services, post) -> None:
     assert (episode.visit_number, episode.flow_id) == ("V884410-03", "copd")
     assert episode.diagnoses == ["J44.1"] and episode.disposition == "home"
     assert appointment.starts_at == START + timedelta(days=5)
+    with services.sessions() as session:
+        medicines = {m.name: (m.change, m.dose) for m in session.scalars(select(Medication))}
+    assert medicines == {
+        "Prednisone 40 mg oral tablet": ("new", "40 mg once a day for 5 days"),
+        "Tiotropium 18 mcg inhalation capsule": ("changed", "1 capsule inhaled once a day"),
+        "Theophylline 300 mg extended-release tablet": ("stopped", None)}
 
 
 def test_the_same_bundle_again_changes_nothing(services, post) -> None:

@@ -178,7 +178,8 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
         services.settings, services.flows, now=now, name=fields.name, dob=fields.dob,
         phone=fields.phone, discharged=fields.discharged, flow=flow, lang=fields.language,
         mrn=fields.mrn, mrn_authority=fields.mrn_authority,
-        visit_number=fields.visit_number or None, appointment=fields.appointment or None)
+        visit_number=fields.visit_number or None, appointment=fields.appointment or None,
+        medication_rows=fields.medications)
     recorded = record_stay(session, services, discharge, now)
     episode = recorded.episode
     episode.disposition = fields.disposition or "home"

@@ -1,6 +1,7 @@
 """A discharge as FHIR R4 resources (validated with `fhir.resources`, its R4B models): a
-transaction, message or collection Bundle with a Patient, a finished Encounter, Conditions
-and Appointments. It becomes the same fields an ADT A03 gives, and goes the same way."""
+transaction, message or collection Bundle with a Patient, a finished Encounter, Conditions,
+MedicationRequests and Appointments. It becomes the same fields an ADT A03 gives (with the
+medication list ADT does not carry), and goes the same way."""
 
 from __future__ import annotations
 
@@ -71,7 +72,30 @@ def read_bundle(document: Any) -> AdtFields:
     starts = sorted(a.start for a in resources.get("Appointment", [])
                     if a.start and a.status in ("booked", "pending", "proposed"))
     fields.appointment = starts[0].isoformat() if starts else ""
+    fields.medications = [row for request in resources.get("MedicationRequest", [])
+                          if (row := _medication(request))]
     return fields
+
+
+def _medication(request: Any) -> dict[str, str] | None:
+    """A discharge medication list entry: stopped and on-hold requests say so; an active one
+    that replaces an earlier prescription (`priorPrescription`) is a change; any other active
+    one is new. Completed, cancelled or entered-in-error requests are not the list."""
+    concept = request.medicationCodeableConcept
+    name = (concept.text or next((c.display for c in concept.coding or [] if c.display), "")
+            ) if concept else ""
+    if not name:
+        return None
+    change = {"stopped": "stopped", "on-hold": "held"}.get(request.status or "")
+    if change is None:
+        if request.status not in ("active", "draft"):
+            return None
+        change = "changed" if request.priorPrescription else "new"
+    dosage = (request.dosageInstruction or [None])[0]
+    row = {"name": name, "change": change}
+    if dosage is not None and dosage.text:
+        row["dose"] = dosage.text
+    return row
 
 
 def _mrn(patient: Any) -> tuple[str, str]:

@@ -83,6 +83,7 @@ class AdtFields:
     has_procedures: bool = False
     next_of_kin: list[dict[str, str]] = field(default_factory=list)
     appointment: str = ""  # ISO 8601 (FHIR Appointment); ADT A03 carries none
+    medications: list[dict[str, str]] = field(default_factory=list)  # rows, as for enroll
 
 
 def read_adt(message: hl7.Message) -> AdtFields:
