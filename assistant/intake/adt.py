@@ -253,6 +253,8 @@ def _write(session: Session, header: dict[str, str] | None, text: str, outcome: 
             Hl7Message.sending_application == header["sending_application"],
             Hl7Message.sending_facility == header["sending_facility"],
             Hl7Message.control_id == header["control_id"]))
+    if row is not None and row.ack_code in ("AA", "AR"):
+        return  # settled already (a copy sent at the same moment got there first): kept as is
     if row is None:  # a first arrival; an earlier AE of the same id is tried again in place
         row = Hl7Message(**{key: header[key][:limit] if header.get(key) else None
                             for key, limit in COLUMN_LIMITS.items()})
