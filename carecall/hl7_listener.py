@@ -12,7 +12,7 @@ import hl7.mllp
 
 from assistant.intake.adt import receive_adt
 from assistant.intake.flow_choice import FlowTable
-from assistant.outreach.outage import DATABASE_AWAY
+from assistant.records.db import DATABASE_AWAY
 from assistant.services import Services
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -12,6 +11,7 @@ from flask import Flask, Response, abort, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from assistant.foundation.text import CONTROL_CHARACTERS
 from assistant.outreach.health import health
 from assistant.outreach.voice_calls import VoiceCalls
 from assistant.records.models import MAX_ROW_ID
@@ -84,7 +84,6 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'se
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # Twilio's webhooks keep every character: a patient's text with a NUL in it is still stored.
 SIGNED_BY_TWILIO = frozenset({"twilio", "twilio_voice"})
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _health(services: Services) -> Response:
@@ -103,7 +102,7 @@ def _refuse_control_characters() -> None:
     values = [*request.args.values(), request.path]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += request.form.values()
-    if any(CONTROL.search(value) for value in values):
+    if any(CONTROL_CHARACTERS.search(value) for value in values):
         message = "control characters are not allowed"
         if request.path.startswith("/api/"):  # the API answers in JSON, as documented
             abort(Response(json.dumps({"error": message}), 400, mimetype="application/json"))

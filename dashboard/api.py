@@ -16,13 +16,13 @@ from assistant.intake.cancellation import REASONS, cancel_episodes
 from assistant.intake.enrollment import EnrollmentError, validate_discharge
 from assistant.intake.stays import record_stay
 from assistant.outreach.checkin_list import list_checkins
-from assistant.records.accounts import token_owner
 from assistant.records.audit import record
 from assistant.records.db import transaction
 from assistant.records.models import Alert, CheckIn, Episode
 from assistant.records.phones import InvalidPhone, to_e164
 from assistant.services import Services
 
+from .bearer import signed_in_system
 from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -41,13 +41,8 @@ def _problem(status: int, message: str, problems: list[str] | None = None) -> Re
 
 @bp.before_request
 def require_token() -> ResponseReturnValue | None:
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    with _services().sessions() as session:
-        owner = token_owner(session, token) if token else None
-        if owner is None:
-            return _problem(401, "a valid API token is required: Authorization: Bearer <token>")
-        g.api_client = f"token:{owner.name}"
+    if not signed_in_system():
+        return _problem(401, "a valid API token is required: Authorization: Bearer <token>")
     problem = _query_problem()
     return _problem(400, problem) if problem else None
 

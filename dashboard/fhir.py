@@ -17,10 +17,11 @@ from assistant.intake.fhir_in import FhirProblem, read_bundle
 from assistant.intake.fhir_out import TYPES, changed_since
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.validation import EnrollmentError
-from assistant.records.accounts import token_owner
 from assistant.records.audit import record
 from assistant.records.db import transaction
 from assistant.services import Services
+
+from .bearer import signed_in_system
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")
 FHIR_JSON = "application/fhir+json"
@@ -39,15 +40,10 @@ def _outcome(status: int, severity: str, code: str, texts: list[str]) -> Respons
 
 @bp.before_request
 def require_token() -> Response | None:
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    with _services().sessions() as session:
-        owner = token_owner(session, token) if token else None
-    if owner is None:
-        return _outcome(401, "error", "login", ["a valid API token is required: "
-                                                "Authorization: Bearer <token>"])
-    g.api_client = f"token:{owner.name}"
-    return None
+    if signed_in_system():
+        return None
+    return _outcome(401, "error", "login", ["a valid API token is required: "
+                                            "Authorization: Bearer <token>"])
 
 
 @bp.post("/Bundle")

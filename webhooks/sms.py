@@ -11,7 +11,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from assistant.outreach.inbound import InboundSms, receive_sms
 from assistant.outreach.inbound_cleaning import cleaned
 from assistant.outreach.outage import answer_and_spool
-from assistant.outreach.replay import keep_replaying
 from assistant.records.db import transaction
 from assistant.records.models import Message
 from assistant.services import Services
@@ -56,9 +55,7 @@ def sms() -> Response:
     if services.spool.has_waiting():
         # Texts from the outage come first: this one joins them, in order, and the answers
         # go out by SMS as the spool is replayed.
-        replies = answer_and_spool(services, text)
-        keep_replaying(services)
-        return _twiml(replies)
+        return _twiml(answer_and_spool(services, text))  # which starts the replay
     return _twiml(receive_sms(services, text))
 
 

@@ -25,12 +25,10 @@ from assistant.intake.cancellation import cancel_episodes
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields, read_adt, value
 from assistant.intake.stays import record_stay
-from assistant.intake.validation import EnrollmentError, validate_discharge
-from assistant.outreach.outage import DATABASE_AWAY
-from assistant.records.db import transaction
+from assistant.intake.validation import EnrollmentError, phone_number, validate_discharge
+from assistant.records.db import DATABASE_AWAY, transaction
 from assistant.records.interfaces import Hl7Message
 from assistant.records.models import CheckIn, Episode, Patient
-from assistant.records.phones import InvalidPhone, to_e164
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -214,10 +212,7 @@ def _readmission(session: Session, services: Services, patient: Patient, event: 
 def _demographics(patient: Patient, fields: AdtFields, services: Services) -> Outcome:
     changes = []
     if fields.phone:
-        try:
-            phone = to_e164(fields.phone, services.settings.default_region)
-        except InvalidPhone as exc:
-            raise EnrollmentError(str(exc)) from None
+        phone = phone_number(fields.phone, services.settings.default_region)
         if phone != patient.phone:
             changes.append(f"phone {patient.phone} → {phone}")
             patient.phone = phone

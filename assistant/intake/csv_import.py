@@ -83,16 +83,14 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         columns = [name.strip().lower() for name in reader.fieldnames or []]
         if not columns:
             raise ImportFileError(f"{path} is empty: the first row must name the columns")
-        unknown = sorted(set(columns) - set(REQUIRED) - set(OPTIONAL))
-        missing = [name for name in REQUIRED if name not in columns]
-        if unknown or missing or ("flow" not in columns and "diagnoses" not in columns):
-            raise ImportFileError(
-                f"{path}: " + "; ".join(
-                    [f"unknown column {name!r}" for name in unknown]
-                    + [f"missing column {name!r}" for name in missing]
-                    + ([] if "flow" in columns or "diagnoses" in columns else
-                       ["give a 'flow' or a 'diagnoses' column"]))
-                + f" (columns: {', '.join(REQUIRED + OPTIONAL)})")
+        problems = [f"unknown column {name!r}" for name in columns
+                    if name not in REQUIRED + OPTIONAL]
+        problems += [f"missing column {name!r}" for name in REQUIRED if name not in columns]
+        if "flow" not in columns and "diagnoses" not in columns:
+            problems.append("give a 'flow' or a 'diagnoses' column")
+        if problems:
+            raise ImportFileError(f"{path}: {'; '.join(problems)} (columns: "
+                                  f"{', '.join(REQUIRED + OPTIONAL)})")
         reader.fieldnames = columns
         for number, row in enumerate(reader, start=2):  # row 1 is the header
             yield number, {key: (value or "").strip() for key, value in row.items() if key}

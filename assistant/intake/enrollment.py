@@ -41,21 +41,28 @@ def _still_useful(planned: list[PlannedCheckIn], now: datetime) -> list[PlannedC
     return [p for p in planned if p.due_at > now or p is (due_now[-1] if due_now else None)]
 
 
+def replaced_episodes(session: Session, patient: Patient | None) -> list[str]:
+    """A line for each of the patient's stays still being followed up, which a new stay ends."""
+    if patient is None:
+        return []
+    notes = []
+    for episode in session.scalars(select(Episode).where(Episode.patient_id == patient.id)
+                                   .order_by(Episode.id)):
+        pending = [c for c in episode.checkins if c.status in ("scheduled", "in_progress")]
+        if pending:
+            visit = f", visit {episode.visit_number}" if episode.visit_number else ""
+            notes.append(f"replaces episode {episode.id} (discharged "
+                         f"{episode.discharged_at:%Y-%m-%d}{visit}): its {len(pending)} "
+                         "pending check-in(s) are cancelled")
+    return notes
+
+
 def replaced_and_shared(session: Session, discharge: Discharge) -> list[str]:
     """What the person enrolling should be told about records already here: the episode a
     new discharge replaces, and the same phone under another name."""
-    notes = []
-    patient = session.scalar(select(Patient).where(
+    notes = replaced_episodes(session, session.scalar(select(Patient).where(
         Patient.phone == discharge.phone, Patient.dob == discharge.dob,
-        Patient.name == " ".join(discharge.name.split())))
-    if patient is not None:
-        for episode in session.scalars(select(Episode).where(Episode.patient_id == patient.id)
-                                       .order_by(Episode.id)):
-            pending = [c for c in episode.checkins if c.status in ("scheduled", "in_progress")]
-            if pending:
-                notes.append(f"replaces episode {episode.id} (discharged "
-                             f"{episode.discharged_at:%Y-%m-%d}): its {len(pending)} pending "
-                             "check-in(s) are cancelled")
+        Patient.name == " ".join(discharge.name.split()))))
     others = session.scalars(select(Patient).where(
         Patient.phone == discharge.phone,
         (Patient.name != " ".join(discharge.name.split())) | (Patient.dob != discharge.dob)))

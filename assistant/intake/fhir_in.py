@@ -10,7 +10,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields
+from assistant.intake.hl7_fields import AdtFields
 
 BUNDLE_TYPES = ("transaction", "message", "collection", "batch")
 # http://terminology.hl7.org/CodeSystem/discharge-disposition → our words.
@@ -19,9 +19,6 @@ DISPOSITIONS = {"home": "home", "alt-home": "home", "exp": "expired", "snf": "sn
                 "aadvice": "left_ama", "psy": "other_hospital", "other-hcf": "other",
                 "oth": "other"}
 ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
-
-__all__ = ["FOLLOWED_UP", "FhirProblem", "read_bundle"]
-
 
 class FhirProblem(ValueError):
     """The Bundle is not valid FHIR R4, or lacks what a discharge needs: each problem in

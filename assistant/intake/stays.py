@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from assistant.foundation.business_days import BusinessCalendar
-from assistant.intake.enrollment import enroll, replaced_and_shared, schedule
+from assistant.intake.enrollment import enroll, replaced_and_shared, replaced_episodes, schedule
 from assistant.intake.validation import Discharge
 from assistant.outreach.scheduling import tcm_deadline
 from assistant.records.models import Appointment, CheckIn, Episode, Patient
@@ -43,7 +43,7 @@ def record_stay(session: Session, services: Services, discharge: Discharge,
         episode = session.scalar(select(Episode).where(
             Episode.patient_id == patient.id, Episode.visit_number == discharge.visit_number))
     if patient is None or episode is None:
-        notes = [*discharge.warnings, *_replaced(session, patient)]
+        notes = [*discharge.warnings, *replaced_episodes(session, patient)]
         return Recorded("created", enroll(session, services, discharge, now, patient),
                         notes=notes)
     changes = _differences(patient, episode, discharge)
@@ -62,19 +62,6 @@ def _patient(session: Session, discharge: Discharge) -> Patient | None:
             Patient.mrn.is_(None), Patient.name == discharge.name,
             Patient.dob == discharge.dob, Patient.phone == discharge.phone))
     return found
-
-
-def _replaced(session: Session, patient: Patient | None) -> list[str]:
-    if patient is None:
-        return []
-    notes = []
-    for episode in session.scalars(select(Episode).where(Episode.patient_id == patient.id)):
-        pending = [c for c in episode.checkins if c.status in ("scheduled", "in_progress")]
-        if pending:
-            notes.append(f"replaces episode {episode.id} (visit "
-                         f"{episode.visit_number or 'not given'}): its {len(pending)} pending "
-                         "check-in(s) are cancelled")
-    return notes
 
 
 def _differences(patient: Patient, episode: Episode, discharge: Discharge) -> list[str]:

@@ -156,7 +156,7 @@ def validate_discharge(
     if not name.strip():
         problems.append("name is empty; give the patient's full name")
     birth = attempt(_birth, dob, today)
-    e164 = attempt(_phone, phone, settings.default_region)
+    e164 = attempt(phone_number, phone, settings.default_region)
     chosen_flow = attempt(_flow, flows, flow, lang)
     zone_name = time_zone or (time_zone_for(e164) if e164 else None) or \
         settings.default_timezone
@@ -200,7 +200,8 @@ def _birth(dob: str, today: date) -> date:
     return birth
 
 
-def _phone(phone: str, region: str) -> str:
+def phone_number(phone: str, region: str) -> str:
+    """E.164, or an EnrollmentError saying how to write it."""
     try:
         return to_e164(phone, region)
     except InvalidPhone as exc:

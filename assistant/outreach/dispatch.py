@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from assistant.conversation.turns import Turn
@@ -29,7 +28,7 @@ from assistant.outreach.outbox import (
     pending_messages,
     save,
 )
-from assistant.records.db import is_sqlite, transaction
+from assistant.records.db import DATABASE_AWAY, is_sqlite, transaction
 from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode, Message
 from assistant.telephony.channels import outcome_of
 
@@ -37,8 +36,6 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
-# The database cannot be reached: no point preparing check-ins one at a time.
-DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 # A first SMS check-in sends the greeting and the identity question.
@@ -134,7 +131,7 @@ def dispatch_due(services: Services, worker_id: str | None = None,
     try:
         prepared = _prepare(services, report.claimed, report, holder)
     except DATABASE_AWAY:
-        raise  # everything stays claimed for the reconciler
+        raise  # no point preparing them one at a time: all stay claimed for the reconciler
     except Exception:
         # One bad check-in must not hold up the others: prepare them one at a time.
         log.exception("Preparing a batch of %d check-ins failed; retrying one by one",

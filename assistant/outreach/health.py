@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, text
 
-from assistant.outreach.outage import DATABASE_AWAY
-from assistant.records.db import transaction
+from assistant.records.db import DATABASE_AWAY, transaction
 from assistant.records.operations import WorkerBeat
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module

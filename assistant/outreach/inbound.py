@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
-from assistant.outreach.outage import DATABASE_AWAY, InboundSms, answer_and_spool
-from assistant.records.db import transaction
+from assistant.outreach.outage import InboundSms, answer_and_spool
+from assistant.records.db import DATABASE_AWAY, transaction
 from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient, User
 from assistant.records.phones import InvalidPhone, to_e164
 

@@ -6,12 +6,11 @@ beside it, escaped as JSON, rather than failing and losing what the patient wrot
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 
+from assistant.foundation.text import CONTROL_CHARACTERS
 from assistant.outreach.outage import InboundSms
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LIMITS = {"sid": 64, "from_number": 40, "to_number": 40}
 
 
@@ -19,7 +18,7 @@ def cleaned(sms: InboundSms) -> InboundSms:
     fields = {"sid": sms.sid, "from_number": sms.from_number, "to_number": sms.to_number,
               "body": sms.body}
     # In words a control character becomes a space ("chest\x00pain" reads "chest pain").
-    tidy = {name: CONTROL.sub(" " if name == "body" else "", value)
+    tidy = {name: CONTROL_CHARACTERS.sub(" " if name == "body" else "", value)
             for name, value in fields.items()}
     for name, limit in LIMITS.items():
         tidy[name] = tidy[name].strip()[:limit]

@@ -9,9 +9,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from assistant.conversation.turns import emergency_prompts
 from assistant.outreach.spool import Spooled
 from assistant.safety import assess
@@ -20,8 +17,6 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
-# Unreachable, cut off, too slow (statement or connect timeout), or no connection to be had.
-DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
 # Without the patient's record there is no language on file: a few words tell Spanish apart.
 SPANISH = re.compile(r"[ñ¿¡áéíóú]|\b(tengo|estoy|siento|dolor|pecho|puedo|ayuda|muy|mucho|"
                      r"mi|me|el|la|los|las|que|pero|hoy|ayer|gracias|bien|mal)\b", re.I)

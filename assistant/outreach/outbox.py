@@ -35,7 +35,6 @@ UNSETTLED = ("pending", "unknown")
 # after that the message waits (pending) this long and the reconciler sends it.
 RETRIES_ON_429 = 3
 RETRY_BACKOFF = timedelta(minutes=1)
-FENCE_AFTER = timedelta(seconds=1) / 4  # × the lease in seconds: a quarter of the lease
 
 
 def default_worker_id() -> str:
@@ -118,9 +117,9 @@ def deliver(services: Services, to: str, messages: list[tuple[int, str]],
         log.error("cannot send: %s", exc)
         return "retry", [Delivery(mid, "retry", None, str(exc)) for mid, _ in messages]
     deliveries: list[Delivery] = []
-    renewed = [services.clock()]
+    fence = _Fence(services, holder)
     for index, (message_id, body) in enumerate(messages):
-        delivery = _attempt(services, holder, message_id, to, body, slots, index, renewed)
+        delivery = _attempt(services, fence, message_id, to, body, slots, index)
         if delivery.outcome == "taken":
             return "taken", deliveries
         deliveries.append(delivery)
@@ -175,21 +174,34 @@ def send_recorded(services: Services, to: str, messages: list[tuple[int, str]],
     return outcome
 
 
-def _attempt(services: Services, holder: str, message_id: int, to: str, body: str,
-             slots: Slots, index: int, renewed: list[datetime]) -> Delivery:
+class _Fence:
+    """Checked as late as possible: after the wait for a slot, just before the request. A
+    hold renewed less than a quarter of a lease ago cannot have expired (a reconciler takes
+    over only after a whole lease), so the check is skipped then: it costs a commit."""
+
+    def __init__(self, services: Services, holder: str) -> None:
+        self.services, self.holder = services, holder
+        self.renewed = services.clock()  # `deliver` has just renewed the holds
+        self.fresh_for = timedelta(seconds=services.settings.claim_lease_seconds) / 4
+
+    def still_held(self, message_id: int) -> bool:
+        if self.services.clock() - self.renewed < self.fresh_for:
+            return True
+        with transaction(self.services.sessions) as session:
+            if not renew_holds(session, self.services, self.holder, [message_id]):
+                return False
+        self.renewed = self.services.clock()
+        return True
+
+
+def _attempt(services: Services, fence: _Fence, message_id: int, to: str, body: str,
+             slots: Slots, index: int) -> Delivery:
     sender, moment = slots.sender, slots.time_of(index)
     for _ in range(RETRIES_ON_429 + 1):
         services.senders.wait_for(moment)
-        # The fence, as late as possible: after the wait, just before the request. A hold
-        # renewed less than a quarter of a lease ago cannot have expired (a reconciler takes
-        # over only after a whole lease), so the check is skipped then: it costs a commit.
-        if services.clock() - renewed[0] >= FENCE_AFTER * services.settings.claim_lease_seconds:
-            with transaction(services.sessions) as session:
-                if not renew_holds(session, services, holder, [message_id]):
-                    log.warning("SMS %s was taken over by a reconciler: not sent here",
-                                message_id)
-                    return Delivery(message_id, "taken", None, None)
-            renewed[0] = services.clock()
+        if not fence.still_held(message_id):
+            log.warning("SMS %s was taken over by a reconciler: not sent here", message_id)
+            return Delivery(message_id, "taken", None, None)
         outcome, sid, error = outcome_of(
             lambda s=sender: services.sms.send(to, body, sender=s), "sent")  # type: ignore[misc]
         if outcome != "retry":

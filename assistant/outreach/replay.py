@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.conversation.turns import latest_episode
 from assistant.outreach.inbound import take_turn
-from assistant.outreach.outage import DATABASE_AWAY, InboundSms
+from assistant.outreach.outage import InboundSms
 from assistant.outreach.outbox import (
     conversation_sender,
     hold_expiry,
@@ -31,7 +31,7 @@ from assistant.outreach.outbox import (
     send_recorded,
 )
 from assistant.outreach.spool import Spooled
-from assistant.records.db import transaction
+from assistant.records.db import DATABASE_AWAY, transaction
 from assistant.records.models import Message, Patient
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module

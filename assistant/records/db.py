@@ -16,6 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.foundation.config import PROJECT_ROOT
@@ -28,6 +30,9 @@ _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDi
 
 
 CONNECT_TIMEOUT_SECONDS = 3
+# The database is away: unreachable, cut off, too slow (statement or connect timeout), or no
+# connection to be had from the pool.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def utc_now() -> datetime:

@@ -41,11 +41,9 @@ def import_file(path: Path) -> None:
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
     outcomes = report.outcomes
+    refused = f", {report.refused_rows} refused (listed above)" if report.refused_rows else ""
     click.echo(f"{report.rows} rows: {outcomes['created']} new stays, {outcomes['updated']} "
-               f"updated, {outcomes['unchanged']} already recorded, {report.refused_rows} "
-               "refused (listed above)" if report.refused_rows else
-               f"{report.rows} rows: {outcomes['created']} new stays, {outcomes['updated']} "
-               f"updated, {outcomes['unchanged']} already recorded")
+               f"updated, {outcomes['unchanged']} already recorded{refused}")
     if report.refused_rows:
         sys.exit(1)
 
