@@ -132,3 +132,29 @@ def test_a_plain_http_address_elsewhere_is_refused(services, monkeypatch) -> Non
     monkeypatch.setenv("CARECALL_DATABASE_URL", services.settings.database_url)
     result = CliRunner().invoke(main, ["webhooks", "add", "http://ehr.example.org/hook"])
     assert result.exit_code == 2 and "give an https:// address" in result.stderr
+
+
+def test_a_delivery_in_flight_is_not_claimed_by_a_second_worker(services, phone, receiver,
+                                                                monkeypatch) -> None:
+    """Worker B listed a delivery while it was still pending; by the time B claims it, worker
+    A is sending it. B must not send it too (only after a whole lease: A then died)."""
+    from datetime import timedelta
+
+    from assistant.care_team import webhooks_out
+
+    subscribe(services, receiver, monkeypatch, "--events", "raised")
+    raise_an_alert(services, phone)
+    lease = timedelta(seconds=services.settings.claim_lease_seconds)
+    second_worker: list[str | None] = []
+
+    def slow_receiver(url: str, body: bytes, headers: dict[str, str]) -> int:
+        delivery_id = json.loads(body)["delivery_id"]
+        if not second_worker:  # B's claim of what A is sending right now
+            second_worker.append(webhooks_out._send_one(
+                services, delivery_id, slow_receiver, services.clock(), lease))
+        receiver.received.append((headers, body))
+        return 204
+
+    assert deliver_due(services, post=slow_receiver)["delivered"] == 2
+    assert second_worker == [None]  # B got nothing to send
+    assert len(receiver.received) == 2  # each event once

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistant.records.db import transaction
@@ -90,24 +90,28 @@ def deliver_due(services: Services, post: Poster | None = None, limit: int = 50)
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
     with services.sessions() as session:
-        due = session.scalars(select(WebhookDelivery.id).where(
-            or_(WebhookDelivery.status == "pending",
-                (WebhookDelivery.status == "sending") & (WebhookDelivery.next_attempt_at
-                                                         <= now - lease)),
-            WebhookDelivery.next_attempt_at <= now).order_by(WebhookDelivery.id)
-            .limit(limit)).all()
+        due = session.scalars(select(WebhookDelivery.id).where(_due(now, lease))
+                              .order_by(WebhookDelivery.id).limit(limit)).all()
     for delivery_id in due:
-        outcome = _send_one(services, delivery_id, post, now)
+        outcome = _send_one(services, delivery_id, post, now, lease)
         if outcome:
             counts[outcome] += 1
     return counts
 
 
-def _send_one(services: Services, delivery_id: int, post: Poster, now: datetime) -> str | None:
+def _due(now: datetime, lease: timedelta):  # type: ignore[no-untyped-def]
+    """Pending and due, or claimed by a worker that has not finished within a lease (it died
+    mid-request). The same condition claims it, so a delivery in flight is never taken."""
+    return or_(and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
+               and_(WebhookDelivery.status == "sending",
+                    WebhookDelivery.next_attempt_at <= now - lease))
+
+
+def _send_one(services: Services, delivery_id: int, post: Poster, now: datetime,
+              lease: timedelta) -> str | None:
     with transaction(services.sessions) as session:
         claimed = session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.next_attempt_at <= now,
-            WebhookDelivery.status.in_(("pending", "sending")))
+            WebhookDelivery.id == delivery_id, _due(now, lease))
             .values(status="sending", claimed_by=services.worker_id, next_attempt_at=now)
         ).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
