@@ -153,3 +153,39 @@ def test_a_simulator_conversation_raises_an_alert(browser_page, live) -> None:
     alerts = page.inner_text("ul.sim-alerts")
     assert "Reports chest pain or pressure" in alerts and "Feels worse" in alerts
     page.screenshot(path=str(SCREENSHOTS / "simulator.png"), full_page=True)
+
+
+def sign_in(page, address: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{address}/login")
+    page.fill("input[name=username]", "nora")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Alerts for the care team")
+
+
+def test_a_search_and_the_hl7_feed_page_at_desktop_and_phone_width(browser_page, live) -> None:
+    """The search is sent by POST (the name never reaches the address bar), and the interface
+    team's page of refused and failed HL7 messages reads on a phone too."""
+    from assistant.intake.adt import receive_adt
+    from assistant.intake.flow_choice import FlowTable
+
+    address, services = live
+    table = FlowTable.load()
+    receive_adt(services, (PROJECT_ROOT / "tests/data/hl7/oru_result.hl7").read_text()
+                .replace("\n", "\r"), table)
+    receive_adt(services, (PROJECT_ROOT / "tests/data/hl7/not_hl7.txt").read_text(), table)
+    page = browser_page
+    sign_in(page, address)
+    for width, suffix in ((1200, ""), (390, "-phone")):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{address}/patients")
+        page.fill("input[name=q]", "Rivera")
+        page.click("button:has-text('Search')")
+        page.wait_for_selector("text=Alex Rivera")
+        assert "Rivera" not in page.url
+        page.screenshot(path=str(SCREENSHOTS / f"patient-search{suffix}.png"), full_page=True)
+        page.click("text=HL7 feed")
+        page.wait_for_selector("text=LAB000001")
+        page.screenshot(path=str(SCREENSHOTS / f"hl7-feed{suffix}.png"), full_page=True)
+    page.goto(f"{address}/")
+    page.screenshot(path=str(SCREENSHOTS / "alerts-phone.png"), full_page=True)
