@@ -17,7 +17,7 @@ from assistant.outreach.voice_calls import VoiceCalls
 from assistant.records.models import MAX_ROW_ID
 from assistant.safety import warm_up
 from assistant.services import Services
-from dashboard import auth
+from dashboard import auth, layout
 from dashboard.admin import bp as admin_bp
 from dashboard.alerts import bp as dashboard_bp
 from dashboard.api import bp as api_bp
@@ -70,6 +70,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(integrations_bp)
     app.register_blueprint(simulator_bp)
     auth.init_app(app)
+    layout.init_app(app)
     app.before_request(_refuse_control_characters)
     app.after_request(partial(_security_headers, https=settings.public_base_url.startswith(
         "https://")))
@@ -78,8 +79,8 @@ def create_app(services: Services) -> Flask:
     return app
 
 
-# Pages send no script at all, so none may run; styles are the pages' own, inline.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' "
+# Scripts only from our own files (vendored, under /assets): none inline, none from elsewhere.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' "
                            "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # Twilio's webhooks keep every character: a patient's text with a NUL in it is still stored.

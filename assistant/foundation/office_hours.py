@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.foundation.business_days import BusinessCalendar
@@ -25,6 +25,24 @@ class OfficeHours:
         local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
         return (local.weekday() in self.days and not calendar.is_holiday(local.date())
                 and self.opens <= local.time() < self.closes)
+
+    def next_open(self, moment: datetime, zone: str, calendar: BusinessCalendar,
+                  at_least: timedelta = timedelta(0), within_days: int = 21) -> datetime | None:
+        """The first moment at or after `moment` (naive UTC) when these hours are open with
+        `at_least` still to run before they close, as naive UTC; None if they do not open
+        within `within_days`."""
+        tz = ZoneInfo(zone)
+        local = moment.replace(tzinfo=UTC).astimezone(tz)
+        for offset in range(within_days + 1):
+            day = local.date() + timedelta(days=offset)
+            if day.weekday() not in self.days or calendar.is_holiday(day):
+                continue
+            opens = datetime.combine(day, self.opens, tz)
+            closes = datetime.combine(day, self.closes, tz)
+            start = max(opens, local)
+            if start < closes and start + at_least <= closes:
+                return start.astimezone(UTC).replace(tzinfo=None)
+        return None
 
 
 def parse_office_hours(text: str) -> OfficeHours:

@@ -70,6 +70,8 @@ class Episode(Base):
     diagnoses: Mapped[list[Any]] = mapped_column(default=list)
     flow_id: Mapped[str] = mapped_column(String(64))
     baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The patient's PCP and pharmacy: {"pcp": {"name", "phone"}, "pharmacy": {...}}.
+    care_contacts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Medicare TCM: an interactive human contact is due by the end of the second business day.
     # Indexed: every worker tick looks for deadlines coming up, among all episodes ever.
     tcm_deadline: Mapped[datetime | None] = mapped_column(DateTime, index=True)
@@ -109,6 +111,9 @@ class Appointment(Base):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     description: Mapped[str | None] = mapped_column(String(200))
+    clinician: Mapped[str | None] = mapped_column(String(200))  # "Dr. Lee"
+    location: Mapped[str | None] = mapped_column(String(200))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)  # the day-before reminder
 
     episode: Mapped[Episode] = relationship(back_populates="appointments")
 
@@ -209,6 +214,8 @@ class Conversation(Base):
     # On a call, an answer read back and waiting for the patient's "yes, that's right".
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     identity_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A caregiver answering on the patient's behalf (None: the patient).
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)

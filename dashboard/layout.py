@@ -1,0 +1,50 @@
+"""What every page shares: the stylesheet and vendored scripts (served from here, nothing
+from outside), and the header's "on call now"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app
+from flask_login import current_user
+
+from assistant.care_team.promises import on_duty
+from assistant.foundation.local_time import local_iso
+from assistant.services import Services
+
+# Open to everyone: the sign-in page is styled too. Nothing here is about a patient.
+assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/assets")
+
+
+def _services() -> Services:
+    return current_app.extensions["carecall"]
+
+
+def _header() -> dict[str, Any]:
+    """Who is on duty now, for the header of every signed-in page."""
+    if not current_user.is_authenticated:
+        return {}
+    services = _services()
+    with services.sessions() as session:
+        people = [(user.name, user.phone) for user in on_duty(session, services.settings,
+                                                                services.clock())]
+    return {"on_call_now": people}
+
+
+def local_time(moment: object, zone: str | None = None) -> str:
+    """A stored (UTC) time as local time with its zone's abbreviation, e.g. "2026-11-27
+    10:05 EST": every time on a page says which clock it is."""
+    if not isinstance(moment, datetime):
+        return ""
+    zone = zone or _services().settings.default_timezone
+    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(assets)
+    app.context_processor(_header)
+    app.add_template_filter(local_time, "local")
+    app.add_template_global(local_iso, "local_iso")
