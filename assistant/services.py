@@ -16,6 +16,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from assistant.care_team.promises import Promises
 from assistant.conversation.chart import ChartCache
 from assistant.conversation.dialogue import Dialogue
 from assistant.conversation.flow_loader import FlowLibrary
@@ -89,7 +90,7 @@ def build_services(
         prompts=prompts,
         flows=flows,
         versions=versions,
-        dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache(),
+        dialogue=Dialogue(Wording(prompts, settings), versions, ChartCache(), Promises(settings),
                           max_replies=settings.max_replies_per_conversation),
         sms=sms,
         voice=TwilioVoice(client, from_number=settings.twilio_from_number),

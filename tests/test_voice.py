@@ -169,8 +169,36 @@ def test_asking_for_a_nurse_after_hours_promises_a_call_instead(services, networ
     log = caller.answer(network.calls[0], listener({
         "date of birth": Said("03/14/1950"), "better": Said("can I talk to a nurse")}))
     assert log.transferred_to is None and log.hung_up
+    # Nobody is on call before tomorrow morning: the request waits for the next business
+    # day's queue (no page at night), and the patient hears exactly that.
     assert "not available right now" in log.heard[-1]
-    assert ("urgent", "asked_for_person") in alerts(services)
+    assert "will call you tomorrow" in log.heard[-1]
+    assert ("routine", "asked_for_person") in alerts(services)
+
+
+def test_pressing_0_for_a_nurse_is_quoted_as_the_key_not_as_words(services, network,
+                                                                 caller, clock) -> None:
+    """The nurse reads what the patient did ("pressed 0"), and the promise of a call is the
+    one the on-call roster keeps, the same in the turn and after the line has closed."""
+    from assistant.care_team.roster import add_user
+    from assistant.records.models import Alert
+
+    with transaction(services.sessions) as session:
+        add_user(session, services.settings, username="nina", name="Nina", role="coordinator",
+                 phone=None, email=None, on_call="Mon-Fri 08:00-20:00", now=clock.now,
+                 actor="test")
+    checkin_id = voice_checkin(services)
+    clock.now = datetime(2026, 11, 24, 23, 30)  # 18:30 in New York: the line is closed,
+    with transaction(services.sessions) as session:  # the on-call nurse is not
+        session.get_one(CheckIn, checkin_id).due_at = clock.now
+    dispatch_due(services, "w1")
+    log = caller.answer(network.calls[0], listener({
+        "date of birth": Said("03/14/1950"), "better": Said("", digits="0")}))
+    assert "will call you today" in log.heard[-1]
+    with services.sessions() as session:
+        alert = session.scalars(select(Alert).where(Alert.reason == "asked_for_person")).one()
+        assert alert.severity == "urgent"
+        assert alert.evidence[-1]["raw"] == "pressed 0"
 
 
 def test_a_machine_gets_a_message_without_health_information(services, network,

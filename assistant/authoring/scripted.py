@@ -24,7 +24,7 @@ from assistant.conversation.flows import Flow
 from assistant.foundation.config import Settings
 from assistant.intake.enrollment import enroll, validate_discharge
 from assistant.records.db import make_engine, transaction
-from assistant.records.models import Alert, Base, CheckIn, Conversation
+from assistant.records.models import Alert, Base, CheckIn, Conversation, User
 from assistant.services import Services, build_services
 
 MAX_TURNS = 300
@@ -119,6 +119,11 @@ def sandbox(settings: Settings, twilio_http: HttpClient | None = None,
         Base.metadata.create_all(engine)
         services = build_services(settings.with_overrides(database_url=url), engine=engine,
                                   twilio_http=twilio_http)
+        with transaction(services.sessions) as session:
+            # A nurse on call round the clock, so a rehearsal's promises ("a nurse will call
+            # you today") read the same whatever the hour it runs at.
+            session.add(User(username="rehearsal", name="Rehearsal nurse", role="coordinator",
+                             on_call="always", active=True, created_at=services.clock()))
         try:
             yield Sandbox(services, network)
         finally:

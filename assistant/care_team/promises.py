@@ -21,10 +21,6 @@ from assistant.foundation.config import Settings
 from assistant.foundation.office_hours import parse_office_hours
 from assistant.records.models import User
 
-# A flow rule may ask for this: urgent while a nurse can call the same day, else routine
-# (a patient's own request for a call should not page a nurse at night).
-URGENT_WHEN_ON_DUTY = "urgent_when_on_duty"
-
 
 @dataclass(frozen=True)
 class CallPromise:
@@ -42,16 +38,17 @@ class Promises:
         self.office_hours = parse_office_hours(settings.office_hours)
 
     def for_severity(self, session: Session, severity: str, patient_zone: str,
-                     now: datetime) -> CallPromise:
-        """`severity` may be URGENT_WHEN_ON_DUTY: it becomes urgent or routine here."""
-        if severity in ("urgent", URGENT_WHEN_ON_DUTY):
-            start = self.next_urgent_call(session, now)
-            if severity == "urgent" or (start is not None
-                                        and _local_day(start, patient_zone)
-                                        == _local_day(now, patient_zone)):
-                return CallPromise("urgent", start, self._day_word(start, patient_zone, now))
+                     now: datetime, off_duty: str | None = None) -> CallPromise:
+        """`off_duty="routine"`: an urgent alert that becomes routine when no nurse can call
+        the same day (the patient's own request for a call, at night)."""
         if severity == "emergency":
             return CallPromise("emergency", now, "today")
+        if severity == "urgent":
+            start = self.next_urgent_call(session, now)
+            same_day = start is not None and (_local_day(start, patient_zone)
+                                              == _local_day(now, patient_zone))
+            if off_duty != "routine" or same_day:
+                return CallPromise("urgent", start, self._day_word(start, patient_zone, now))
         start = self.next_business_day_opening(now)
         return CallPromise("routine", start, self._day_word(start, patient_zone, now))
 

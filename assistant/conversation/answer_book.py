@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from assistant.conversation.answer_facts import facts, medicines_for
 from assistant.conversation.escalation import evidence
-from assistant.conversation.flows import AnswerView, ItemAnswer
+from assistant.conversation.flows import AnswerView, ItemAnswer, Rule
+from assistant.conversation.question_words import answer_in_words, asked_question
 from assistant.conversation.turns import (
     id_of,
 )
@@ -66,10 +67,42 @@ class AnswerBook:
     def answers(self) -> dict[str, AnswerView]:
         return facts(self.session, self.conversation, self.now)
 
-    def current_answer(self) -> dict[str, Any]:
-        key = self.answer_key()
-        answer = next(a for a in self.conversation.answers if a.question_id == key)
-        return evidence(self.question.id, answer.value, answer.raw, answer.message_id, self.now)
+    def rule_evidence(self, rule: Rule) -> list[dict[str, Any]]:
+        """Each answer the rule looked at, in the flow's order: "more short of breath: yes"
+        before "at rest: no", not only the answer that happened to come last. For a question
+        asked per medicine, only this medicine's answer."""
+        wanted = rule.when.questions()
+        current = self.answer_key()
+        chosen = []
+        for question_id in self.flow.questions:
+            if question_id not in wanted:
+                continue
+            for answer in self.conversation.answers:
+                base, _, medicine = answer.question_id.partition(":")
+                if base != question_id or (medicine and question_id == self.question.id
+                                           and answer.question_id != current):
+                    continue
+                chosen.append(answer)
+        chosen.sort(key=lambda answer: answer.question_id == current)  # the deciding one last
+        return [self.answer_evidence(answer) for answer in chosen] or [self.said_evidence()]
+
+    def answer_evidence(self, answer: Answer) -> dict[str, Any]:
+        asked = asked_question(self.dialogue.wording, self.flow, answer.question_id,
+                               self.episode)
+        return evidence(answer.question_id, answer.value, answer.raw, answer.message_id,
+                        self.now, asked=asked.text if asked else None,
+                        medicine=asked.medicine if asked else None,
+                        answer=answer_in_words(answer.value, answer.unit, answer.is_change,
+                                               answer.understood),
+                        channel=self.channel)
+
+    def said_evidence(self, raw: str | None = None) -> dict[str, Any]:
+        """This reply as evidence, with the question it answered."""
+        asked = asked_question(self.dialogue.wording, self.flow, self.answer_key(),
+                               self.episode)
+        return evidence(self.answer_key(), None, raw if raw is not None else self.said,
+                        id_of(self.message), self.now, asked=asked.text if asked else None,
+                        medicine=asked.medicine if asked else None, channel=self.channel)
 
     def unclear_replies(self) -> list[str]:
         """The patient's replies to the question left unclear, oldest first (the last one
@@ -81,4 +114,4 @@ class AnswerBook:
             select(Message.body).where(Message.conversation_id == self.conversation.id,
                                        Message.direction == "in", Message.id > since)
             .order_by(Message.id)).all())
-        return replies if replies and replies[-1] == self.text else [self.text]
+        return replies if replies and replies[-1] == self.said else [self.said]

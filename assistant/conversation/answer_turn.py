@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.promises import CallPromise
 from assistant.conversation.answer_book import AnswerBook
 from assistant.conversation.answer_facts import medicines_for, prompt_values
 from assistant.conversation.chart import END_STATES
-from assistant.conversation.escalation import evidence, raise_alert, triggered_rules
+from assistant.conversation.escalation import raise_alert, triggered_rules
 from assistant.conversation.flows import Question, Rule
 from assistant.conversation.keywords import asks_for_person, keyword
 from assistant.conversation.reading_dates import interpret_date
@@ -23,7 +24,6 @@ from assistant.conversation.turns import (
     Turn,
     emergency_prompts,
     finish_conversation,
-    id_of,
     number_text,
     opt_out_alert,
     person_alert,
@@ -38,6 +38,7 @@ from assistant.conversation.understanding import (
     interpret_yes_no,
     is_skip,
 )
+from assistant.conversation.wording import Later
 from assistant.records.consent import opt_out
 from assistant.records.models import Conversation, Message
 from assistant.safety import SUMMARIES, Assessment, assess, symptom_words
@@ -60,6 +61,9 @@ class AnswerTurn(AnswerBook):
         self.episode = self.checkin.episode
         self.patient = conversation.patient
         self.text = text
+        # What the patient did, as a nurse should read it: their words, or on a call the key
+        # they pressed ("pressed 0"), never the meaning we gave the key.
+        self.said = message.body if message is not None and message.body else text
         self.message = message
         self.channel = channel
         self.now = now
@@ -68,10 +72,26 @@ class AnswerTurn(AnswerBook):
                                                             state_field="state")
         self.question = self.flow.questions[conversation.state or ""]
         self.sign_to_check = False  # the safety net already sent this reply to a nurse
+        self._promises: dict[tuple[str, str | None], CallPromise] = {}
 
     def say(self, prompt_id: str, **extra: object) -> str:
+        """{when}, unless given, is when a nurse will call about an urgent alert."""
+        extra.setdefault("when", self.when(self.promise("urgent")))
         return self.dialogue.wording.say(prompt_id, self.patient, self.channel, self.flow,
                                          **extra)
+
+    def promise(self, severity: str, off_duty: str | None = None) -> CallPromise:
+        """What an alert of this severity will deliver: the one source of "a nurse will call
+        you today" (or tomorrow, or on Monday). Worked out once per turn."""
+        key = (severity, off_duty)
+        if key not in self._promises:
+            self._promises[key] = self.dialogue.promises.for_severity(
+                self.session, severity, self.patient.time_zone, self.now, off_duty)
+        return self._promises[key]
+
+    def when(self, promise: CallPromise | None = None) -> Later:
+        return Later(lambda: self.dialogue.wording.when_words(
+            promise or self.promise("urgent"), self.patient))
 
     @property
     def state(self) -> str:
@@ -92,7 +112,8 @@ class AnswerTurn(AnswerBook):
         # patient hears what to do if it is happening now, first.
         for flag, summary in to_check:
             self.alert(flag, "urgent", summary, None)
-        words = self.dialogue.safety_check_words(to_check, self.patient, self.channel)
+        words = self.dialogue.safety_check_words(to_check, self.patient, self.channel,
+                                                 self.when(self.promise("urgent")))
         if self.state == "handed_over":  # an emergency rule's 911 stays first
             return Turn([*turn.replies, words], turn.state, turn.transfer)
         return Turn([words, *turn.replies], turn.state, turn.transfer)
@@ -125,7 +146,7 @@ class AnswerTurn(AnswerBook):
         elif self.needs_read_back():
             return self.read_back(interpretation)
         self.conversation.clarifications = 0
-        self.record(interpretation, self.text)
+        self.record(interpretation, self.said)
         return self.advance()
 
     def needs_read_back(self) -> bool:
@@ -139,7 +160,7 @@ class AnswerTurn(AnswerBook):
     def read_back(self, interpretation: Interpretation) -> Turn:
         self.conversation.pending = {
             "value": interpretation.value, "unit": interpretation.unit,
-            "change": interpretation.change, "raw": self.text,
+            "change": interpretation.change, "raw": self.said,
         }
         heard = spoken_value(self.question, interpretation, self.patient.language)
         return Turn([self.say("read_back", heard=heard)], self.state)
@@ -183,14 +204,14 @@ class AnswerTurn(AnswerBook):
         if flags and not self.question.identity:
             interpretation = self.interpret()
             if interpretation.understood:  # the answer is kept, whatever else was said
-                self.record(interpretation, self.text)
+                self.record(interpretation, self.said)
                 rules = rules or triggered_rules(self.flow, self.question.id, self.answers())
         for flag in flags:
             self.alert(flag, "emergency", SUMMARIES[flag], None)
         for flag, summary in safety_check_alerts_and_words(assessment or Assessment()):
             self.alert(flag, "urgent", summary, None)
         for rule in rules:
-            self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
+            self.alert(rule.id, rule.severity, rule.summary, self.rule_evidence(rule))
         prompts = emergency_prompts(flags) if flags else []
         prompts += [rule.say for rule in rules if rule.severity == "emergency" and rule.say]
         self.machine.send("escalate")
@@ -215,19 +236,22 @@ class AnswerTurn(AnswerBook):
     def opt_out(self) -> Turn:
         opt_out(self.session, self.patient, self.now)
         opt_out_alert(self.session, self.patient, self.checkin.episode, self.conversation.id,
-                       self.text, self.message, self.now)
+                       self.said, self.message, self.now)
         self.machine.send("opt_out")
         self.finish()
         return Turn([self.say("opted_out")], self.state)
 
     def hand_over_on_request(self, interpretation: Interpretation) -> Turn:
         if interpretation.understood and not self.question.identity:
-            self.record(interpretation, self.text)
+            self.record(interpretation, self.said)
+        promise = self.promise("urgent", "routine")  # no page at night for a request
         person_alert(self.session, self.patient, self.checkin.episode, self.conversation.id,
-                      self.question.id, self.text, self.message, self.now)
+                      self.answer_key(), self.said, self.message, self.now, promise.severity,
+                      self.said_evidence())
         self.machine.send("escalate")
         self.finish()
-        return Turn([self.say("nurse_callback")], self.state, transfer=True)
+        return Turn([self.say("nurse_callback", when=self.when(promise))], self.state,
+                    transfer=True)
 
     def check_identity(self, interpretation: Interpretation) -> Turn:
         """Nothing about health or the stay before the date of birth matches. A reply that is
@@ -248,7 +272,7 @@ class AnswerTurn(AnswerBook):
             return Turn([*shown, self.say(again)], self.state)
         self.alert("identity_not_confirmed", "urgent",
                    "Date of birth not confirmed after two tries; call to confirm identity",
-                   evidence(self.question.id, None, self.text, id_of(self.message), self.now))
+                   self.said_evidence())
         self.machine.send("escalate")
         self.finish()
         return Turn([*shown, self.say("identity_failed")], self.state)
@@ -266,11 +290,13 @@ class AnswerTurn(AnswerBook):
         if any(rule.severity == "emergency" for rule in rules):
             return self.emergency([], rules)
         said_before = self.instructions_given()
+        promises = {rule.id: self.promise(rule.severity, rule.off_duty) for rule in rules}
         for rule in rules:
-            self.alert(rule.id, rule.severity, rule.summary, self.current_answer())
+            self.alert(rule.id, promises[rule.id].severity, rule.summary,
+                       self.rule_evidence(rule))
         # "A nurse will call you today" once is enough; saying it again adds nothing.
-        instructions = unique([self.say(rule.say) for rule in rules
-                                if rule.say and rule.say not in said_before]
+        instructions = unique([self.say(rule.say, when=self.when(promises[rule.id]))
+                               for rule in rules if rule.say and rule.say not in said_before]
                                + [self.say(p) for p in self.review_unclear(rules)])
         if self.conversation.item_index + 1 < len(medicines_for(self.question, self.episode)):
             self.conversation.item_index += 1
@@ -305,7 +331,7 @@ class AnswerTurn(AnswerBook):
             return []
         quoted = ", ".join(f'"{reply}"' for reply in self.unclear_replies())
         self.alert("unclear_answer", "urgent", f"Unclear answer to {self.question.id}: {quoted}",
-                   evidence(self.question.id, None, quoted, id_of(self.message), self.now))
+                   self.said_evidence(quoted))
         return ["unclear_review"]
 
     def next_prompt(self, before: list[str]) -> Turn:
@@ -320,13 +346,12 @@ class AnswerTurn(AnswerBook):
     # -- bookkeeping ------------------------------------------------------------------------
 
     def alert(self, reason: str, severity: str, summary: str,
-              details: dict[str, Any] | None) -> None:
+              details: dict[str, Any] | list[dict[str, Any]] | None) -> None:
         raise_alert(
             self.session, patient_id=self.patient.id, episode_id=self.checkin.episode_id,
             conversation_id=self.conversation.id, reason=reason, severity=severity,
             summary=summary, question_id=self.question.id,
-            evidence=details or evidence(self.question.id, None, self.text, id_of(self.message),
-                                         self.now),
+            evidence=details or self.said_evidence(),
             now=self.now,
         )
 
@@ -337,7 +362,7 @@ class AnswerTurn(AnswerBook):
         if interpretation.hedged and interpretation.value in (True, False, "yes", "no"):
             # Confirmed before it is stored: "yes, that's right" keeps it, "no" asks again.
             self.conversation.pending = {"value": interpretation.value, "unit": None,
-                                         "change": False, "raw": self.text, "hedge": True}
+                                         "change": False, "raw": self.said, "hedge": True}
             leaning = interpretation.value in (True, "yes")
             return [self.say("confirm_yes" if leaning else "confirm_no")]
         hint = self.say(f"clarify_{question.kind}", minimum=number_text(question.minimum),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.promises import CallPromise, Promises
 from assistant.conversation.answer_facts import prompt_values
 from assistant.conversation.answer_turn import AnswerTurn
 from assistant.conversation.chart import END_STATES, ChartCache
@@ -35,7 +36,7 @@ from assistant.conversation.turns import (
     skip_questions_that_do_not_apply,
     spoken_list,
 )
-from assistant.conversation.wording import Wording
+from assistant.conversation.wording import Later, Wording
 from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
 from assistant.safety import SUMMARIES, assess
@@ -43,8 +44,9 @@ from assistant.safety import SUMMARIES, assess
 
 class Dialogue:
     def __init__(self, wording: Wording, versions: FlowVersions, charts: ChartCache,
-                 max_replies: int = 40) -> None:
+                 promises: Promises, max_replies: int = 40) -> None:
         self.wording = wording
+        self.promises = promises
         self.versions = versions
         self.charts = charts
         self.max_replies = max_replies
@@ -122,6 +124,7 @@ class Dialogue:
         word = keyword(text)
         to_check = safety_check_alerts_and_words(assessment)
         if assessment.findings:
+            when = self.when_words(session, patient, "urgent", now)
             if patient and episode:
                 for flag in assessment.emergencies:
                     raise_alert(session, patient_id=patient.id, episode_id=episode.id,
@@ -138,7 +141,7 @@ class Dialogue:
                     assessment.emergencies)]
             if patient is None:  # nobody to call back: the safest words we have
                 return [say("emergency_911", None, channel)]
-            return [self.safety_check_words(to_check, patient, channel)]
+            return [self.safety_check_words(to_check, patient, channel, when)]
         if patient is None:
             if word == "help":
                 return [say("help", None, channel)]
@@ -155,17 +158,34 @@ class Dialogue:
         if word == "help":
             return [say("help", patient, channel)]
         if asks_for_person(text) and episode:
-            person_alert(session, patient, episode, None, None, text, message, now)
-            return [say("nurse_callback", patient, channel)]
+            promise = self.person_promise(session, patient, now)
+            person_alert(session, patient, episode, None, None, text, message, now,
+                         promise.severity)
+            return [say("nurse_callback", patient, channel,
+                        when=self.wording.when_words(promise, patient))]
         return self._unless_said_lately(session, message,
                                         say("conversation_closed", patient, channel), now)
 
     def safety_check_words(self, to_check: list[tuple[str, str]], patient: Patient | None,
-                           channel: str) -> str:
-        """What to do if it is happening now, and the nurse's call today, for the signs."""
+                           channel: str, when: object) -> str:
+        """What to do if it is happening now, and when the nurse will call, for the signs."""
         signs = [self.wording.say(f"sign_{flag}", patient, channel) for flag, _ in to_check]
-        return self.wording.say("safety_check", patient, channel,
+        return self.wording.say("safety_check", patient, channel, when=when,
                                 sign=spoken_list(signs, patient.language if patient else "en"))
+
+    # -- promises ---------------------------------------------------------------------------
+
+    def person_promise(self, session: Session, patient: Patient, now: datetime) -> CallPromise:
+        """A patient asking for a nurse: urgent while a nurse can call the same day, else
+        the next business day's queue (no page at night), and the patient is told which."""
+        return self.promises.for_severity(session, "urgent", patient.time_zone, now, "routine")
+
+    def when_words(self, session: Session, patient: Patient | None, severity: str,
+                   now: datetime) -> Later:
+        """{when} for a prompt, worked out only if the prompt says it."""
+        zone = patient.time_zone if patient else self.wording.settings.default_timezone
+        return Later(lambda: self.wording.when_words(
+            self.promises.for_severity(session, severity, zone, now), patient))
 
     @staticmethod
     def _unless_said_lately(session: Session, message: Message | None, text: str,

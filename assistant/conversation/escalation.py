@@ -35,14 +35,16 @@ def raise_alert(
     severity: str,
     summary: str,
     question_id: str | None,
-    evidence: dict[str, Any],
+    evidence: dict[str, Any] | list[dict[str, Any]],
     now: datetime,
     due_at: datetime | None = None,
 ) -> Alert:
     """Open an alert, or add the evidence to the open one for the same episode and reason.
+    `evidence` is one item or several (each answer a rule looked at, the deciding one last).
 
     A problem found before the episode's TCM deadline also opens the coordinator's task to
     call the patient by then."""
+    items = evidence if isinstance(evidence, list) else [evidence]
     alert = session.scalar(
         select(Alert).where(
             Alert.episode_id == episode_id, Alert.reason == reason, Alert.status != "resolved"
@@ -57,7 +59,7 @@ def raise_alert(
             reason=reason,
             question_id=question_id,
             summary=summary,
-            evidence=[evidence],
+            evidence=list(items),
             status="open",
             created_at=now,
             updated_at=now,
@@ -67,12 +69,7 @@ def raise_alert(
         session.add(alert)
         add_event(session, alert, "raised", "carecall", now, summary)
     else:
-        message_id = evidence.get("message_id")
-        repeated = message_id is not None and any(
-            item.get("message_id") == message_id for item in alert.evidence)
-        if not repeated:  # the same message seen by two rules is one piece of evidence
-            alert.evidence = [*alert.evidence, evidence]
-            add_event(session, alert, "evidence_added", "carecall", now, evidence.get("raw"))
+        add_evidence(session, alert, items, now)
         if SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]:
             alert.severity = severity
         alert.updated_at = now
@@ -80,6 +77,23 @@ def raise_alert(
     if reason not in (TCM_TASK, "opted_out"):
         open_tcm_task(session, episode_id, "a problem was found in a check-in", now)
     return alert
+
+
+def add_evidence(session: Session, alert: Alert, items: list[dict[str, Any]],
+                 now: datetime) -> None:
+    """More of what the patient said, on an alert already raised. The same message seen by
+    two rules (or twice by one) is one piece of evidence."""
+    def key(item: dict[str, Any]) -> tuple[Any, ...]:
+        return item.get("message_id"), item.get("question"), item.get("raw")
+
+    seen = {key(item) for item in alert.evidence}
+    fresh = [item for item in items if key(item) not in seen]
+    if not fresh:
+        return
+    alert.evidence = [*alert.evidence, *fresh]
+    alert.updated_at = now
+    for item in fresh:
+        add_event(session, alert, "evidence_added", "carecall", now, item.get("raw"))
 
 
 TCM_TASK = "tcm_contact"
@@ -106,12 +120,18 @@ def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) ->
 
 
 def evidence(question_id: str | None, value: Any, raw: str, message_id: int | None,
-             now: datetime) -> dict[str, Any]:
-    """What a coordinator sees beside an alert: the answer and the message behind it."""
-    return {
+             now: datetime, *, asked: str | None = None, medicine: str | None = None,
+             answer: str | None = None, channel: str | None = None) -> dict[str, Any]:
+    """What a coordinator sees beside an alert: the patient's own words (or the key pressed
+    on a call), the question as it was asked and the medicine it was about, and the answer
+    as it was read."""
+    item: dict[str, Any] = {
         "question": question_id,
         "value": value,
         "raw": raw,
         "message_id": message_id,
         "at": now.isoformat(timespec="seconds"),
     }
+    extra = {"asked": asked, "medicine": medicine, "answer": answer, "channel": channel}
+    item.update({key: value for key, value in extra.items() if value is not None})
+    return item

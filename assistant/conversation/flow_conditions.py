@@ -126,7 +126,8 @@ class ConditionParsing:
             if not isinstance(raw, dict):
                 self.problem(raw_rules, None, "each rule must be a mapping")
                 continue
-            self._unknown_keys(raw, {"id", "when", "severity", "say", "summary"}, "rule")
+            self._unknown_keys(raw, {"id", "when", "severity", "say", "summary", "off_duty"},
+                               "rule")
             rule_id = raw.get("id")
             if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
                 self.problem(raw, "id", "rule: id must be lower_snake_case")
@@ -142,11 +143,17 @@ class ConditionParsing:
             if "say" not in raw and severity != "routine":
                 self.problem(raw, None, f"{where}: an {severity} rule must say what the patient "
                              "is told (say: a prompt id)")
+            off_duty = raw.get("off_duty")
+            if off_duty is not None and (off_duty != "routine" or severity != "urgent"):
+                self.problem(raw, "off_duty", f"{where}: off_duty: routine is the only choice, "
+                             "and only for an urgent rule (it becomes routine when no nurse "
+                             "can call the same day)")
+                off_duty = None
             when = self._condition(raw.get("when"), raw, "when", where, questions)
             if when is None or severity not in SEVERITIES:
                 continue
             rules.append(Rule(rule_id, when, severity, str(raw.get("say", "")),
-                              str(raw.get("summary", rule_id.replace("_", " ")))))
+                              str(raw.get("summary", rule_id.replace("_", " "))), off_duty))
         for question in questions.values():
             for branch in question.branches:
                 if branch.when is not None:

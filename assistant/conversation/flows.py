@@ -128,6 +128,10 @@ class Rule:
     severity: str
     say: str
     summary: str
+    # "routine": an urgent rule that becomes routine when no nurse can call the same day (a
+    # patient's own request for a call should not page a nurse at night); the patient is
+    # told the day the call will really come.
+    off_duty: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from assistant.conversation.wording import Wording
 from assistant.records.models import Episode
 
 # The answering instructions ("Reply YES or NO.") are for the patient, not the nurse.
-_INSTRUCTION = re.compile(r"^(please |if you can.t check it, |if it changed, )?(reply|for example|you can write)\b", re.I)
+_INSTRUCTION = re.compile(
+    r"^(please |if you can.t check it, |if it changed, )?(reply|for example|you can write)\b",
+    re.I)
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 
 

@@ -113,11 +113,14 @@ def opt_out_alert(session: Session, patient: Patient, episode: Episode,
 
 def person_alert(session: Session, patient: Patient, episode: Episode,
                   conversation_id: int | None, question_id: str | None, text: str,
-                  message: Message | None, now: datetime) -> None:
+                  message: Message | None, now: datetime, severity: str = "urgent",
+                  details: dict[str, Any] | None = None) -> None:
+    """`severity`: urgent, or routine when no nurse can call the same day."""
     raise_alert(session, patient_id=patient.id, episode_id=episode.id,
-                conversation_id=conversation_id, reason="asked_for_person", severity="urgent",
+                conversation_id=conversation_id, reason="asked_for_person", severity=severity,
                 summary="Patient asked to speak to a nurse", question_id=question_id,
-                evidence=evidence(question_id, None, text, id_of(message), now), now=now)
+                evidence=details or evidence(question_id, None, text, id_of(message), now),
+                now=now)
 
 
 def spoken_list(items: list[str], language: str) -> str:

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from assistant.care_team.promises import CallPromise
 from assistant.conversation.flows import Flow
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.foundation.config import Settings
 from assistant.records.models import Patient
+
+
+class Later:
+    """Text worked out only if a prompt uses it: the day a nurse will call needs the roster,
+    and most messages do not say it."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
 
 
 class Wording:
@@ -34,3 +51,12 @@ class Wording:
             callback=self.settings.callback_number,
             **extra,
         )
+
+    def when_words(self, promise: CallPromise, patient: Patient | None) -> str:
+        """ "today", "tomorrow", "on Monday" (or "hoy", "mañana", "el lunes"): the day a
+        nurse will really call, for {when} in a prompt."""
+        if promise.day in ("today", "tomorrow"):
+            return self.say(f"when_{promise.day}", patient)
+        if not promise.day:
+            return self.say("when_unknown", patient)
+        return self.say("when_day", patient, day=self.say(f"day_{promise.day}", patient))

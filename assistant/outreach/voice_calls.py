@@ -127,9 +127,11 @@ class VoiceCalls:
         flow = services.versions.flow(checkin.flow_version)
         question = flow.questions.get(conversation.state or "")
         text = keypad_text(question, event.digits) if event.digits else event.speech
+        # Stored as what the patient did: "pressed 0", not the meaning we gave the key.
+        did = f"pressed {event.digits}" if event.digits else event.speech
         inbound = Message(
             direction="in", channel="voice", from_number=event.from_number,
-            to_number=event.to_number, body=text, provider_sid=key, status="received",
+            to_number=event.to_number, body=did, provider_sid=key, status="received",
             created_at=now, patient_id=conversation.patient_id,
             conversation_id=conversation.id)
         session.add(inbound)
@@ -240,7 +242,13 @@ class VoiceCalls:
             if self._office_open(self.services.clock()):
                 return speak_then_transfer([say("transfer", patient, "voice")],
                                            self.services.settings.transfer_number, language)
-            return speak_then_hang_up([say("after_hours", patient, "voice")], language)
+            # The same promise the turn made when it raised the alert: the roster's, not
+            # the phone line's hours (the on-call nurse may be on duty after the line closes).
+            promise = self.services.dialogue.person_promise(session, patient,
+                                                            self.services.clock())
+            when = self.services.dialogue.wording.when_words(promise, patient)
+            return speak_then_hang_up([say("after_hours", patient, "voice", when=when)],
+                                      language)
         if turn.state in END_STATES or not turn.replies:
             return speak_then_hang_up(turn.replies, language)
         flow = self.services.versions.flow(conversation.checkin.flow_version)
