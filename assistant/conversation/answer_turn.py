@@ -13,7 +13,7 @@ from assistant.care_team.promises import CallPromise
 from assistant.conversation.answer_book import AnswerBook
 from assistant.conversation.answer_facts import medicines_for, prompt_values
 from assistant.conversation.chart import END_STATES
-from assistant.conversation.escalation import raise_alert, triggered_rules
+from assistant.conversation.escalation import add_evidence, raise_alert, triggered_rules
 from assistant.conversation.flows import Question, Rule
 from assistant.conversation.keywords import asks_for_person, keyword
 from assistant.conversation.reading_dates import interpret_date
@@ -40,7 +40,7 @@ from assistant.conversation.understanding import (
 )
 from assistant.conversation.wording import Later
 from assistant.records.consent import opt_out
-from assistant.records.models import Conversation, Message
+from assistant.records.models import Alert, Conversation, Message
 from assistant.safety import SUMMARIES, Assessment, assess, symptom_words
 
 if TYPE_CHECKING:  # the dialogue makes the turn
@@ -285,6 +285,8 @@ class AnswerTurn(AnswerBook):
         return self.patient.dob.isoformat() in readings
 
     def advance(self) -> Turn:
+        if self.question.kind == "text":
+            self.add_detail_to_alerts()
         answers = self.answers()
         rules = triggered_rules(self.flow, self.question.id, self.just_answered(answers))
         if any(rule.severity == "emergency" for rule in rules):
@@ -307,6 +309,20 @@ class AnswerTurn(AnswerBook):
         if self.state in END_STATES:
             self.finish()
         return self.next_prompt(instructions)
+
+    def add_detail_to_alerts(self) -> None:
+        """A free-text answer that follows a question ("what is happening?" after "any side
+        effects? yes") describes what that alert is about: the nurse reads it on the alert."""
+        before = {question.id for question in self.flow.questions.values()
+                  if any(branch.target == self.question.id for branch in question.branches)}
+        if not before:
+            return
+        raised = self.session.scalars(select(Alert).where(
+            Alert.conversation_id == self.conversation.id, Alert.question_id.in_(before),
+            Alert.status != "resolved"))
+        answer = next(a for a in self.conversation.answers if a.question_id == self.answer_key())
+        for alert in raised:
+            add_evidence(self.session, alert, [self.answer_evidence(answer)], self.now)
 
     def show_symptom_words_to_a_nurse(self) -> list[str]:
         """A reply that cannot be read but speaks of the body ("my chest feels weird") is
