@@ -4,6 +4,7 @@ conversation, and the inbound messages that could not be processed and wait for 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 
@@ -29,11 +30,11 @@ from assistant.care_team.alert_lifecycle import (
 )
 from assistant.care_team.roster import RosterError, find
 from assistant.foundation.local_time import local_iso
-from assistant.outreach.checkin_list import list_checkins
 from assistant.records.audit import record
 from assistant.records.db import transaction
-from assistant.records.models import Alert, Episode, Message, Patient, User
+from assistant.records.models import Alert, CheckIn, Episode, Message, Patient, User
 from assistant.services import Services
+from dashboard import worklist
 from dashboard.auth import restrict
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -42,28 +43,20 @@ bp = Blueprint("dashboard", __name__, template_folder="templates")
 # Every page here shows patients' information: coordinators and admins only.
 restrict(bp, "coordinator", "admin")
 
-_SEVERITY_RANK = case({"emergency": 0, "urgent": 1, "routine": 2}, value=Alert.severity)
 
 
 def _services() -> Services:
     return current_app.extensions["carecall"]
 
 
-def _alerts(session: Session) -> list[Alert]:
-    return list(session.scalars(
-        select(Alert).options(joinedload(Alert.patient)).where(Alert.kind == "alert")
-        .order_by((Alert.status == "resolved"), _SEVERITY_RANK, Alert.created_at.desc())
-        .limit(500)
-    ))
-
-
 def _tasks(session: Session) -> list[Alert]:
-    """Open tasks, the nearest deadline first."""
-    return list(session.scalars(
-        select(Alert).options(joinedload(Alert.patient))
-        .where(Alert.kind == "task", Alert.status != "resolved")
-        .order_by(Alert.due_at, Alert.id).limit(500)
-    ))
+    """Open tasks, the nearest deadline first (the JSON feed)."""
+    return worklist.load(session, worklist.Filters(), "").tasks
+
+
+def _alerts(session: Session) -> list[Alert]:
+    """Every alert, unresolved first (the JSON feed, as it always was)."""
+    return worklist.load(session, worklist.Filters(status="all"), "").alerts
 
 
 def _audit_read(session: Session, subject: str, subject_id: object = "*",
@@ -75,15 +68,39 @@ def _audit_read(session: Session, subject: str, subject_id: object = "*",
 
 @bp.get("/")
 def alert_queue() -> str:
-    with transaction(_services().sessions) as session:
-        _audit_read(session, "alert_queue",
-                    detail="auto-refresh" if request.args.get("auto") else None)
-        unprocessed = list(session.scalars(
-            select(Message).where(Message.direction == "in", Message.status == "error")
-            .order_by(Message.created_at.desc()).limit(100)
-        ))
-        return render_template("alerts.html", alerts=_alerts(session), tasks=_tasks(session),
-                               unprocessed=unprocessed)
+    """The worklist, with the filters in the address (no patient data there)."""
+    return _worklist_page("alerts.html", "alert_queue") or ""
+
+
+@bp.get("/worklist/fragment")
+def worklist_fragment() -> Response | str:
+    """What the worklist page polls (htmx, every 15 s; a request the page makes by itself,
+    so it does not keep a forgotten screen signed in). Nothing changed: 204, and the page is
+    not redrawn under the nurse's cursor."""
+    return _worklist_page("_worklist.html", "worklist", since=request.args.get("since")) \
+        or Response(status=204)
+
+
+def _worklist_page(template: str, subject: str, since: str | None = None) -> str | None:
+    """The page (or its fragment), or None when the list is still the version `since`."""
+    services = _services()
+    filters = worklist.Filters.from_args(request.args.to_dict(), set(services.flows.flows))
+    with transaction(services.sessions) as session:
+        _audit_read(session, subject, detail="auto-refresh" if since else None)
+        loaded = worklist.load(session, filters, current_user.username)
+        if since is not None and since == loaded.version:
+            return None
+        team = [(user.username, user.name) for user in session.scalars(
+            select(User).where(User.active.is_(True)).order_by(User.name))]
+        return render_template(
+            template, worklist=loaded, filters=filters, team=team, names=dict(team),
+            severities=worklist.SEVERITIES, statuses=STATUS_LABELS,
+            flows=sorted((flow.id, flow.title) for flow in services.flows.flows.values()),
+            back=url_for("dashboard.alert_queue", **filters.as_args()))
+
+
+STATUS_LABELS = (("active", "open or acknowledged"), ("open", "open"),
+                 ("acknowledged", "acknowledged"), ("resolved", "resolved"), ("all", "all"))
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -97,8 +114,11 @@ def alert_detail(alert_id: int) -> str:
                now=services.clock())
         team = list(session.scalars(select(User).where(User.active.is_(True))
                                     .order_by(User.username)))
+        assignee = next((user.name for user in team if user.username == alert.assignee),
+                        alert.assignee)
         return render_template("alert.html", alert=alert, events=list(alert.events),
-                               patient=alert.patient, team=team, resolutions=RESOLUTIONS)
+                               patient=alert.patient, team=team, resolutions=RESOLUTIONS,
+                               assignee_name=assignee)
 
 
 def _viewer() -> str:
@@ -138,6 +158,20 @@ def alert_resolve(alert_id: int) -> Response:
         except LifecycleError:
             abort(400)
     return redirect(url_for("dashboard.alert_detail", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/assign-to-me")
+def alert_assign_to_me(alert_id: int) -> Response:
+    """One click from the worklist; back to where the nurse was, filters and all."""
+    services = _services()
+    with transaction(services.sessions) as session:
+        alert, me = _alert_and_me(session, alert_id)
+        if alert.status != "resolved":
+            assign(session, alert, me, current_user.username, services.clock())
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("dashboard.alert_detail", alert_id=alert_id)
+    return redirect(target)
 
 
 def _alert_and_me(session: Session, alert_id: int) -> tuple[Alert, User]:
@@ -202,10 +236,20 @@ def checkin_board() -> str:
         _audit_read(session, "checkin_board")
         return render_template(
             "checkins.html",
-            upcoming=list_checkins(session, status="scheduled", limit=200),
-            unreachable=list_checkins(session, status="unreachable", limit=200),
-            deadlines=list_checkins(session, by_deadline=True, limit=200),
+            upcoming=_checkins(session, CheckIn.status == "scheduled", CheckIn.due_at),
+            unreachable=_checkins(session, CheckIn.status == "unreachable", CheckIn.due_at),
+            deadlines=_checkins(session, CheckIn.status.in_(_WAITING), Episode.tcm_deadline),
         )
+
+
+_WAITING = ("scheduled", "claimed", "sent", "in_progress")
+
+
+def _checkins(session: Session, condition: Any, order: Any) -> list[CheckIn]:
+    return list(session.scalars(
+        select(CheckIn).join(Episode, CheckIn.episode_id == Episode.id)
+        .options(joinedload(CheckIn.episode).joinedload(Episode.patient))
+        .where(condition).order_by(order, CheckIn.id).limit(200)))
 
 
 @bp.get("/tasks.json")

@@ -69,7 +69,8 @@ def load_user(session_id: str) -> SignedIn | None:
 
 # Requests a page makes by itself (its feeds, and its own refresh, which asks with auto=1):
 # they do not count as the person being there.
-AUTOMATIC = frozenset({"dashboard.alert_feed", "dashboard.task_feed"})
+AUTOMATIC = frozenset({"dashboard.alert_feed", "dashboard.task_feed",
+                       "dashboard.worklist_fragment"})
 
 
 def init_app(app: Flask) -> None:

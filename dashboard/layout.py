@@ -23,14 +23,15 @@ def _services() -> Services:
 
 
 def _header() -> dict[str, Any]:
-    """Who is on duty now, for the header of every signed-in page."""
-    if not current_user.is_authenticated:
-        return {}
+    """Who is on duty now, for the header of every signed-in page, and the clock's time."""
     services = _services()
+    now = services.clock()
+    if not current_user.is_authenticated:
+        return {"now": now}
     with services.sessions() as session:
         people = [(user.name, user.phone) for user in on_duty(session, services.settings,
-                                                                services.clock())]
-    return {"on_call_now": people}
+                                                                now)]
+    return {"on_call_now": people, "now": now}
 
 
 def local_time(moment: object, zone: str | None = None) -> str:
@@ -43,8 +44,22 @@ def local_time(moment: object, zone: str | None = None) -> str:
     return local.strftime("%Y-%m-%d %H:%M %Z")
 
 
+def local_stamp(text: object, zone: str | None = None) -> str:
+    """An ISO time kept in JSON (alert evidence), shown like `local_time`."""
+    if not isinstance(text, str):
+        return ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return local_time(moment, zone)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(assets)
     app.context_processor(_header)
     app.add_template_filter(local_time, "local")
+    app.add_template_filter(local_stamp, "local_stamp")
     app.add_template_global(local_iso, "local_iso")

@@ -201,13 +201,16 @@ class AnswerTurn(AnswerBook):
                   assessment: Assessment | None = None) -> Turn:
         """Call 911 (or 988) comes first and alone; the conversation goes to a person. Other
         signs in the same message are alerted too, as urgent."""
+        said: list[dict[str, Any]] | None = None
         if flags and not self.question.identity:
             interpretation = self.interpret()
             if interpretation.understood:  # the answer is kept, whatever else was said
                 self.record(interpretation, self.said)
                 rules = rules or triggered_rules(self.flow, self.question.id, self.answers())
+                said = [self.answer_evidence(next(a for a in self.conversation.answers
+                                                  if a.question_id == self.answer_key()))]
         for flag in flags:
-            self.alert(flag, "emergency", SUMMARIES[flag], None)
+            self.alert(flag, "emergency", SUMMARIES[flag], said)
         for flag, summary in safety_check_alerts_and_words(assessment or Assessment()):
             self.alert(flag, "urgent", summary, None)
         for rule in rules:

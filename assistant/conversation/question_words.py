@@ -17,6 +17,7 @@ from assistant.records.models import Episode
 _INSTRUCTION = re.compile(
     r"^(please |if you can.t check it, |if it changed, )?(reply|for example|you can write)\b",
     re.I)
+_COURTESY = re.compile(r"^(thank you|thanks)[.!]?$", re.I)  # "Thank you." before a question
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 
 
@@ -47,7 +48,8 @@ def asked_question(wording: Wording, flow: Flow | None, answer_key: str | None,
                            dose="")
     except PromptError:  # a placeholder we cannot fill: the id still says enough
         return AskedQuestion(question_id, question_id.replace("_", " "), medicine)
-    kept = [s for s in _SENTENCE.split(said.strip()) if not _INSTRUCTION.match(s)]
+    kept = [s for s in _SENTENCE.split(said.strip())
+            if not _INSTRUCTION.match(s) and not _COURTESY.match(s)]
     return AskedQuestion(question_id, " ".join(kept) or said, medicine)
 
 
