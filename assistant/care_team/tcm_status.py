@@ -114,6 +114,12 @@ class TcmStatus:
         return (visit - self.discharge_date).days if visit else None
 
     @property
+    def window_ends(self) -> tuple[date, date]:
+        """The last day for a visit within 7 days, and within 14."""
+        return (self.discharge_date + timedelta(days=HIGH_COMPLEXITY_DAYS),
+                self.discharge_date + timedelta(days=MODERATE_COMPLEXITY_DAYS))
+
+    @property
     def window(self) -> str:
         """within_7_days | within_14_days | after_14_days | pending | missed."""
         day = self.face_to_face_day
