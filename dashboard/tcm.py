@@ -5,7 +5,7 @@ Every view and every change is audited; bad input gets the page back with the er
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -30,6 +30,7 @@ from assistant.care_team.tcm_record import (
     parse_local_time,
     set_face_to_face,
     set_medication_review,
+    start_of_day,
 )
 from assistant.care_team.tcm_status import WORKLIST_DAYS, tcm_statuses, worklist
 from assistant.records.audit import record
@@ -106,7 +107,7 @@ def export_csv() -> Response:
     days), every one, open or not."""
     text = request.args.get("since") or _default_since().isoformat()
     try:
-        since = _midnight(parse_day(text, "since"))
+        since = start_of_day(parse_day(text, "since"), _zone())
     except TcmError as exc:
         abort(400, str(exc))
     services = _services()
@@ -168,12 +169,6 @@ def _audit(session: Session, action: str, subject: str, subject_id: object,
 def _default_since() -> date:
     now = _services().clock().replace(tzinfo=UTC).astimezone(ZoneInfo(_zone()))
     return (now - timedelta(days=WORKLIST_DAYS)).date()
-
-
-def _midnight(day: date) -> datetime:
-    """The start of `day` on the team's clock, as naive UTC."""
-    local = datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(_zone()))
-    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def time_left(left: timedelta | None) -> str:

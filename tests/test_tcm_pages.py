@@ -152,6 +152,7 @@ def test_the_csv_export_has_one_row_per_discharge_and_is_audited(services, coord
         "Alex Rivera"]
     bad = coordinator.get("/tcm/export.csv?since=last-month")
     assert bad.status_code == 400 and "is not a date" in bad.get_data(as_text=True)
+    assert coordinator.get("/tcm/export.csv?since=0001-01-01").status_code == 200
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(services, coordinator) -> None:

@@ -16,6 +16,7 @@ from assistant.care_team.tcm_record import (
     parse_local_time,
     set_face_to_face,
     set_medication_review,
+    start_of_day,
 )
 from assistant.care_team.tcm_status import TcmStatus, tcm_statuses
 from assistant.conversation.escalation import open_tcm_task
@@ -266,3 +267,6 @@ def test_unreadable_dates_and_times_say_how_to_write_them() -> None:
     with pytest.raises(TcmError, match="write it like 2026-11-24 14:30"):
         parse_local_time("yesterday", ZONE)
     assert parse_local_time("2026-11-24T14:30", ZONE) == datetime(2026, 11, 24, 19, 30)
+    assert start_of_day(date(2026, 11, 24), ZONE) == datetime(2026, 11, 24, 5, 0)
+    with pytest.raises(TcmError, match="out of range"):
+        start_of_day(date(1, 1, 1), "Asia/Tokyo")

@@ -10,7 +10,7 @@ task: the automated check-in never does either.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -61,7 +61,10 @@ def parse_local_time(text: str, zone: str) -> datetime:
                        "2026-11-24 14:30") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise TcmError(f"the time {text.strip()!r} is out of range") from None
 
 
 def parse_day(text: str, what: str) -> date:
@@ -70,6 +73,12 @@ def parse_day(text: str, what: str) -> date:
     except ValueError:
         raise TcmError(f"the {what} date {text.strip()!r} is not a date; write it like "
                        "2026-11-27") from None
+
+
+def start_of_day(day: date, zone: str) -> datetime:
+    """Midnight at the start of `day` on the clock of `zone`, as naive UTC (an export's
+    "since")."""
+    return parse_local_time(datetime.combine(day, time(0, 0)).isoformat(), zone)
 
 
 def tcm_record(session: Session, episode: Episode, actor: str, now: datetime) -> TcmRecord:

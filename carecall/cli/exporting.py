@@ -62,10 +62,8 @@ def export_fhir(since: str | None, folder: Path) -> None:
               help="File to write; default: standard output.")
 def export_tcm(since: str | None, path: Path | None) -> None:
     """The TCM record, one CSV row per discharge (columns: docs/TCM.md)."""
-    from zoneinfo import ZoneInfo
-
     from assistant.care_team.tcm_export import to_csv
-    from assistant.care_team.tcm_record import TcmError, parse_day
+    from assistant.care_team.tcm_record import TcmError, parse_day, start_of_day
     from assistant.care_team.tcm_status import tcm_statuses
     from assistant.records.audit import record
     from assistant.records.db import utc_now
@@ -74,12 +72,9 @@ def export_tcm(since: str | None, path: Path | None) -> None:
     moment = None
     if since:
         try:
-            day = parse_day(since, "--since")
+            moment = start_of_day(parse_day(since, "--since"), settings.default_timezone)
         except TcmError as exc:
             root.fail(str(exc))
-        start = datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(
-            settings.default_timezone))
-        moment = start.astimezone(UTC).replace(tzinfo=None)
     with scope as session:
         now = utc_now()
         text, count = to_csv(tcm_statuses(session, now, since=moment))
