@@ -25,6 +25,7 @@ from dashboard.fhir import bp as fhir_bp
 from dashboard.integrations import bp as integrations_bp
 from dashboard.openapi import OPENAPI
 from dashboard.simulator import bp as simulator_bp
+from dashboard.tcm import bp as tcm_bp
 from webhooks.sms import bp as twilio_bp
 from webhooks.voice import bp as voice_bp
 
@@ -69,6 +70,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(simulator_bp)
+    app.register_blueprint(tcm_bp)
     auth.init_app(app)
     layout.init_app(app)
     app.before_request(_refuse_control_characters)

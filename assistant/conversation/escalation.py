@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.care_team.alert_lifecycle import add_event
+from assistant.care_team.tcm_record import TCM_TASK
 from assistant.conversation.flows import AnswerView, Flow, Rule
 from assistant.foundation.local_time import local_iso
+from assistant.records.care_records import TcmRecord
 from assistant.records.models import Alert, Episode
 
 SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
@@ -96,14 +98,15 @@ def add_evidence(session: Session, alert: Alert, items: list[dict[str, Any]],
         add_event(session, alert, "evidence_added", "carecall", now, item.get("raw"))
 
 
-TCM_TASK = "tcm_contact"
-
-
 def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) -> Alert | None:
     """The coordinator's task to reach the patient in person before the TCM deadline; an
-    automated check-in does not count as that contact. None once the deadline has passed."""
+    automated check-in does not count as that contact. None once the deadline has passed or
+    a nurse has made the contact."""
     episode = session.get_one(Episode, episode_id)
     if episode.tcm_deadline is None or episode.tcm_deadline <= now:
+        return None
+    if session.scalar(select(TcmRecord.first_contact_at).where(
+            TcmRecord.episode_id == episode_id)) is not None:
         return None
     existing = session.scalar(select(Alert).where(
         Alert.episode_id == episode_id, Alert.reason == TCM_TASK, Alert.status != "resolved"))

@@ -1,5 +1,6 @@
 """`carecall export fhir`: what the check-ins found, as FHIR R4 ndjson files (one per resource
-type, the Bulk Data layout) for the hospital's analysts or its record."""
+type, the Bulk Data layout) for the hospital's analysts or its record. `carecall export tcm`:
+the human TCM record as CSV, for billing and quality review. Both are audited."""
 
 from __future__ import annotations
 
@@ -52,3 +53,37 @@ def export_fhir(since: str | None, folder: Path) -> None:
                subject="fhir", subject_id="*", now=utc_now(),
                detail=", ".join(f"{kind} {n}" for kind, n in counts.items()))
     click.echo(f"wrote {folder}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@export.command("tcm")
+@click.option("--since", help="Only discharges on or after this day (YYYY-MM-DD, the team's "
+                              "time zone); default: every discharge.")
+@click.option("--out", "path", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write; default: standard output.")
+def export_tcm(since: str | None, path: Path | None) -> None:
+    """The TCM record, one CSV row per discharge (columns: docs/TCM.md)."""
+    from assistant.care_team.tcm_export import to_csv
+    from assistant.care_team.tcm_record import TcmError, parse_day, start_of_day
+    from assistant.care_team.tcm_status import tcm_statuses
+    from assistant.records.audit import record
+    from assistant.records.db import utc_now
+
+    settings, scope = root.session_scope()
+    moment = None
+    if since:
+        try:
+            moment = start_of_day(parse_day(since, "--since"), settings.default_timezone)
+        except TcmError as exc:
+            root.fail(str(exc))
+    with scope as session:
+        now = utc_now()
+        text, count = to_csv(tcm_statuses(session, now, since=moment))
+        record(session, actor=f"cli:{getpass.getuser()}", action="exported", subject="tcm",
+               subject_id="*", now=now,
+               detail=f"{count} rows" + (f", discharged since {since}" if since else "")
+               + (f", to {path}" if path else ""))
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"wrote {path}: {count} discharges")
