@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 360, 190
-LEFT, RIGHT, TOP, BOTTOM = 46, 14, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 48, 14, 14, 30
 INK, MUTED, LINE, ACCENT, REFERENCE = "#1d2430", "#4a5568", "#dde2ea", "#1f5fbf", "#b3261e"
 
 
@@ -85,7 +85,7 @@ def line_chart(points: Sequence[Point], *, title: str, unit: str, zone: str, cha
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}" '
-        f'font-size="11" font-family="system-ui, sans-serif">',
+        f'font-size="12" font-family="system-ui, sans-serif">',
         f'<title id="{chart_id}-title">{escape(title)} ({escape(unit)})</title>',
         f'<desc id="{chart_id}-desc">{escape(described)}</desc>',
     ]

@@ -41,6 +41,7 @@ class CheckInView:
     checkin: CheckIn
     answers: list[AnswerRow]
     respondent: str | None = None  # a caregiver who answered for the patient
+    messages: list[Message] = field(default_factory=list)
 
 
 @dataclass
@@ -62,7 +63,7 @@ class PatientPage:
     closed_alerts: int
     notes: list[CareNote]
     caregivers: list[Caregiver]
-    messages: list[Message]
+    other_messages: list[Message]  # not part of a check-in: STOP, a text out of the blue
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -86,6 +87,14 @@ def patient_page(session: Session, services: Services, patient: Patient) -> Pati
     names = {c.id: f"{c.name} ({c.relationship_to_patient})" for c in caregivers}
     checkins = [_checkin_view(services, checkin, episode, names)
                 for episode in episodes for checkin in reversed(episode.checkins)]
+    messages = list(session.scalars(select(Message).where(Message.patient_id == patient.id)
+                                    .order_by(Message.id)))
+    by_conversation = {view.checkin.conversation.id: view for view in checkins
+                       if view.checkin.conversation is not None}
+    other = []
+    for message in messages:
+        view = by_conversation.get(message.conversation_id or 0)
+        (view.messages if view is not None else other).append(message)
     return PatientPage(
         patient=patient,
         age=age_in_years(patient.dob, services.clock(), patient.time_zone),
@@ -95,8 +104,7 @@ def patient_page(session: Session, services: Services, patient: Patient) -> Pati
         open_alerts=[a for a in alerts if a.status != "resolved"],
         closed_alerts=sum(1 for a in alerts if a.status == "resolved"),
         notes=notes_of(session, patient.id), caregivers=caregivers,
-        messages=list(session.scalars(select(Message).where(Message.patient_id == patient.id)
-                                      .order_by(Message.id))),
+        other_messages=other,
         contacts=_contacts(current),
     )
 
