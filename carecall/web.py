@@ -24,6 +24,7 @@ from dashboard.api import bp as api_bp
 from dashboard.fhir import bp as fhir_bp
 from dashboard.integrations import bp as integrations_bp
 from dashboard.openapi import OPENAPI
+from dashboard.patients import bp as patients_bp
 from dashboard.simulator import bp as simulator_bp
 from dashboard.tcm import bp as tcm_bp
 from webhooks.sms import bp as twilio_bp
@@ -67,6 +68,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(fhir_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(patients_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(simulator_bp)

@@ -1,9 +1,8 @@
-"""The alert queue (most severe and newest first, with the evidence beside each), a patient's
-conversation, and the inbound messages that could not be processed and wait for a person."""
+"""The coordinators' worklist (alerts and tasks, filtered, updating itself), one alert with
+its evidence and lifecycle, the check-in board, and the JSON feeds."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -29,10 +28,9 @@ from assistant.care_team.alert_lifecycle import (
     resolve,
 )
 from assistant.care_team.roster import RosterError, find
-from assistant.foundation.local_time import local_iso
 from assistant.records.audit import record
 from assistant.records.db import transaction
-from assistant.records.models import Alert, CheckIn, Episode, Message, Patient, User
+from assistant.records.models import Alert, CheckIn, Episode, User
 from assistant.services import Services
 from dashboard import worklist
 from dashboard.auth import restrict
@@ -179,54 +177,6 @@ def _alert_and_me(session: Session, alert_id: int) -> tuple[Alert, User]:
     if alert is None:
         abort(404)
     return alert, session.get_one(User, current_user.id)
-
-
-@bp.get("/patients/<int:patient_id>")
-def patient_timeline(patient_id: int) -> str:
-    """The patient's whole record: stays, medicines, visits, every check-in's conversation
-    and answers, and alerts. Every view is audited."""
-    services = _services()
-    with transaction(services.sessions) as session:
-        patient = session.get(Patient, patient_id)
-        if patient is None:
-            abort(404)
-        record(session, actor=_viewer(), action="viewed", subject="patient",
-               subject_id=patient_id, now=services.clock())
-        episodes = list(session.scalars(select(Episode).where(Episode.patient_id == patient_id)
-                                        .order_by(Episode.discharged_at.desc())))
-        messages = list(session.scalars(
-            select(Message).where(Message.patient_id == patient_id).order_by(Message.id)))
-        alerts = list(session.scalars(
-            select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id.desc())))
-        return render_template("patient.html", patient=patient, episodes=episodes,
-                               messages=messages, alerts=alerts, local=_local(patient))
-
-
-def _local(patient: Patient):  # type: ignore[no-untyped-def]
-    """Format a stored (UTC) time in the patient's own zone."""
-    def show(moment: datetime | None) -> str:
-        return (local_iso(moment, patient.time_zone) or "").replace("T", " ")[:16]
-
-    return show
-
-
-@bp.route("/patients", methods=["GET", "POST"])
-def patient_search() -> str:
-    """Searched by POST, so a patient's name or phone never sits in a URL (browser history,
-    proxy and server logs); the audit log keeps which patients were found, not the words."""
-    query = request.form.get("q", "").strip() if request.method == "POST" else ""
-    found: list[Patient] = []
-    if query:
-        with transaction(_services().sessions) as session:
-            digits = "".join(ch for ch in query if ch.isdigit())
-            condition = Patient.name.ilike(f"%{query}%")
-            if len(digits) >= 4:
-                condition = condition | Patient.phone.contains(digits)
-            found = list(session.scalars(select(Patient).where(condition)
-                                         .order_by(Patient.name).limit(100)))
-            _audit_read(session, "patient_search", detail="found patients " + (
-                ", ".join(str(patient.id) for patient in found) or "none"))
-    return render_template("patients.html", query=query, patients=found)
 
 
 @bp.get("/checkins")

@@ -51,8 +51,8 @@ def test_the_patient_record_holds_the_stay_the_answers_and_the_transcript(
     phone.text(DOB_REPLY)
     phone.text("worse")
     page = coordinator.get("/patients/1").get_data(as_text=True)
-    assert "flow general" in page and "TCM contact due by" in page
-    assert "feeling" in page and "worse" in page  # the answers table
+    assert "General post-discharge check-in" in page and "TCM contact due by" in page
+    assert "do you feel BETTER, the SAME, or WORSE?" in page and ">Worse<" in page  # in words
     assert "Feels worse than at discharge" in page  # the alert, linked
     assert "2026-11-24 10:00" in page  # the check-in, in the patient's own time
 

@@ -38,8 +38,7 @@ def test_a_coordinator_signs_in_acknowledges_and_resolves_an_alert(browser_page,
     assert "Called 911 with her daughter" in page.content()
     page.screenshot(path=str(SCREENSHOTS / "alert.png"), full_page=True)
     page.click("text=Alex Rivera")
-    page.wait_for_selector("text=TCM contact due by")
-    page.screenshot(path=str(SCREENSHOTS / "patient.png"), full_page=True)
+    page.wait_for_selector("text=TCM contact due by")  # patient.png: tests/e2e/test_patient.py
 
 
 def test_a_wrong_password_is_refused_in_the_browser(browser_page, live) -> None:
