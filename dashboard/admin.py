@@ -10,10 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from assistant.authoring import flow_editor, flow_signoff
+from assistant.authoring import flow_diagram, flow_editor, flow_signoff
 from assistant.authoring.call_length import call_length
 from assistant.care_team.roster import RosterError, add_user, deactivate, set_backup
-from assistant.conversation.chart import compile_chart
 from assistant.conversation.reading_numbers import UNIT_NAMES
 from assistant.conversation.understanding import KINDS, interpret
 from assistant.records.accounts import AccountError, set_password
@@ -111,7 +110,7 @@ def _flow_page(flow_id: str, text: str, result: flow_editor.Check, *, status: in
     page = render_template(
         "admin_flow.html", flow_id=flow_id, text=text, result=result, version=version,
         proposed=proposed, refusal=refusal,
-        diagram=format(compile_chart(result.flow)(), "mermaid") if result.flow else "",
+        diagram=flow_diagram.mermaid(result.flow) if result.flow else "",
         diff=flow_editor.diff(in_force, text, flow_id) if text != in_force else "",
         error_lines=sorted({p.line for p in result.problems if p.line}),
         pending=flow_signoff.pending(services, flow_id),
