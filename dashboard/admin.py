@@ -1,23 +1,24 @@
-"""Admins' pages: flows (edit, check at the line, diff, test, publish, diagram), the "try a
-reply" box, and the care team."""
+"""Admins' pages: flows (edit, check at the line, diff, test, diagram, propose, and a second
+admin's sign-off before publishing), the "try a reply" box, and the care team."""
 
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from assistant.authoring import flow_editor
+from assistant.authoring import flow_diagram, flow_editor, flow_signoff
 from assistant.authoring.call_length import call_length
 from assistant.care_team.roster import RosterError, add_user, deactivate, set_backup
-from assistant.conversation.chart import compile_chart
 from assistant.conversation.reading_numbers import UNIT_NAMES
 from assistant.conversation.understanding import KINDS, interpret
 from assistant.records.accounts import AccountError, set_password
+from assistant.records.care_records import FlowProposal
 from assistant.records.db import transaction
-from assistant.records.models import User
+from assistant.records.models import FlowVersion, User
 from assistant.safety import scan
 from assistant.services import Services
 from dashboard.auth import restrict
@@ -41,29 +42,79 @@ def flows() -> str:
             latest = services.versions.latest(session, flow.id)
             rows.append({"flow": flow, "latest": latest,
                          "length": call_length(flow, services.prompts, flow.languages[0])})
-    return render_template("admin_flows.html", rows=rows)
+    return render_template("admin_flows.html", rows=rows,
+                           pending=flow_signoff.pending(services))
 
 
 @bp.route("/flows/<flow_id>", methods=["GET", "POST"])
-def edit_flow(flow_id: str) -> tuple[str, int] | str:
+def edit_flow(flow_id: str) -> tuple[str, int]:
+    """Check a draft, or propose it for publication (a second admin signs it off)."""
     services = _services()
     if flow_id not in services.flows.flows:
         abort(404)
-    in_force = flow_editor.published_text(services, flow_id)
-    text = request.form.get("source", in_force) if request.method == "POST" else in_force
-    text = text.replace("\r\n", "\n")  # browsers send a textarea with CRLF line ends
+    if request.method == "GET":
+        text = flow_editor.published_text(services, flow_id)
+        return _flow_page(flow_id, text, flow_editor.check(services, flow_id, text))
+    text = request.form.get("source", "").replace("\r\n", "\n")  # browsers send CRLF
     action = request.form.get("action", "check")
+    if action == "propose":
+        result, proposal = flow_signoff.propose(services, flow_id, text, current_user.username,
+                                                request.form.get("note"))
+        return _flow_page(flow_id, text, result, proposed=proposal,
+                          status=200 if proposal else 400)
+    if action != "check":
+        abort(400, f"unknown action {action!r}")
     result = flow_editor.check(services, flow_id, text)
-    version = None
-    if request.method == "POST" and action == "publish":
-        result, version = flow_editor.publish(services, flow_id, text, current_user.username)
-    diagram = format(compile_chart(result.flow)(), "mermaid") if result.flow else ""
-    status = 400 if request.method == "POST" and not (result.flow and not result.problems
-                                                       and not result.failures) else 200
+    return _flow_page(flow_id, text, result, status=200 if result.ok else 400)
+
+
+@bp.post("/flows/<flow_id>/proposals/<int:proposal_id>/sign-off")
+def sign_off(flow_id: str, proposal_id: int) -> tuple[str, int]:
+    services = _services()
+    try:
+        result, proposal, version = flow_signoff.sign_off(services, flow_id, proposal_id,
+                                                          current_user.username)
+    except flow_signoff.SignOffRefused as exc:
+        return _refused(flow_id, exc)
+    if version is None:  # its checks fail now: the proposed text, with the problems
+        return _flow_page(flow_id, proposal.source_text, result, status=400)
+    return _flow_page(flow_id, proposal.source_text, result, version=version)
+
+
+@bp.post("/flows/<flow_id>/proposals/<int:proposal_id>/send-back")
+def send_back(flow_id: str, proposal_id: int) -> ResponseReturnValue:
+    services = _services()
+    try:
+        flow_signoff.send_back(services, flow_id, proposal_id, current_user.username,
+                               request.form.get("reason", ""))
+    except flow_signoff.SignOffRefused as exc:
+        return _refused(flow_id, exc)
+    return redirect(url_for("admin.edit_flow", flow_id=flow_id), 303)
+
+
+def _refused(flow_id: str, refusal: flow_signoff.SignOffRefused) -> tuple[str, int]:
+    if refusal.status == 404 or flow_id not in _services().flows.flows:
+        abort(404)
+    text = flow_editor.published_text(_services(), flow_id)
+    return _flow_page(flow_id, text, flow_editor.check(_services(), flow_id, text),
+                      refusal=str(refusal), status=refusal.status)
+
+
+def _flow_page(flow_id: str, text: str, result: flow_editor.Check, *, status: int = 200,
+               proposed: FlowProposal | None = None, version: FlowVersion | None = None,
+               refusal: str | None = None) -> tuple[str, int]:
+    """The editor with the draft, its problems (by line), its diff against the version in
+    force, the flow's diagram and the proposals waiting for a second admin."""
+    services = _services()
+    in_force = flow_editor.published_text(services, flow_id)
     page = render_template(
         "admin_flow.html", flow_id=flow_id, text=text, result=result, version=version,
+        proposed=proposed, refusal=refusal,
+        diagram=flow_diagram.mermaid(result.flow) if result.flow else "",
         diff=flow_editor.diff(in_force, text, flow_id) if text != in_force else "",
-        diagram=diagram, error_lines={p.line for p in result.problems})
+        error_lines=sorted({p.line for p in result.problems if p.line}),
+        pending=flow_signoff.pending(services, flow_id),
+        sent_back=flow_signoff.last_sent_back(services, flow_id))
     return page, status
 
 

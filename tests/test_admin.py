@@ -1,10 +1,12 @@
-"""Admins edit flows without a programmer and cannot publish a broken one."""
+"""Admins edit flows without a programmer and cannot publish a broken one; a change goes live
+only when a second admin signs it off."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from assistant.foundation.config import PROJECT_ROOT
+from assistant.records.care_records import FlowProposal
 from assistant.records.models import CheckIn, FlowVersion
 from tests.conftest import csrf_token, signed_in_client
 from tests.helpers import enroll_patient
@@ -16,16 +18,28 @@ def admin(services):  # type: ignore[no-untyped-def]
     return signed_in_client(services, "ada", role="admin")
 
 
-def post_flow(client, text: str, action: str):  # type: ignore[no-untyped-def]
+def post_flow(client, text: str, action: str, note: str = ""):  # type: ignore[no-untyped-def]
     return client.post("/admin/flows/general", data={
-        "source": text, "action": action,
+        "source": text, "action": action, "note": note,
         "csrf_token": csrf_token(client, "/admin/flows/general")})
+
+
+def publish(services, client, text: str):  # type: ignore[no-untyped-def]
+    """Propose `text` as `client`'s admin, then sign it off as a second admin ("bo")."""
+    proposed = post_flow(client, text, "propose")
+    assert "Proposed for publication" in proposed.get_data(as_text=True)
+    with services.sessions() as session:
+        proposal = session.scalars(select(FlowProposal).where(
+            FlowProposal.status == "pending")).one()
+    second = signed_in_client(services, "bo", role="admin")
+    return second.post(f"/admin/flows/general/proposals/{proposal.id}/sign-off", data={
+        "csrf_token": csrf_token(second, "/admin/flows/general")})
 
 
 def test_a_coordinator_cannot_reach_the_admin_pages_or_publish(services) -> None:
     client = signed_in_client(services, "nora", role="coordinator")
     assert client.get("/admin/flows").status_code == 403
-    assert client.post("/admin/flows/general", data={"source": GENERAL, "action": "publish"}
+    assert client.post("/admin/flows/general", data={"source": GENERAL, "action": "propose"}
                        ).status_code in (400, 403)
     with services.sessions() as session:
         assert session.scalars(select(FlowVersion)).all() == []
@@ -44,13 +58,15 @@ def test_an_error_is_shown_at_its_line_and_nothing_is_published(services) -> Non
     broken = GENERAL.replace("  - id: chest_pain\n    kind: yes_no\n",
                              "  - id: chest_pain\n    kind: yes_or_no\n")
     line = broken.splitlines().index("    kind: yes_or_no") + 1
-    response = post_flow(client, broken, "publish")
+    response = post_flow(client, broken, "propose")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert f"line {line}: question &#39;chest_pain&#39;: kind &#39;yes_or_no&#39;" in page
+    assert f">line {line}</a>: question &#39;chest_pain&#39;: kind &#39;yes_or_no&#39;" in page
     assert "yes_or_no" in page  # the draft is kept in the editor
+    assert f'data-error-lines="{line}"' in page  # for the editor to mark the line
     with services.sessions() as session:
         assert session.scalars(select(FlowVersion)).all() == []
+        assert session.scalars(select(FlowProposal)).all() == []
 
 
 def test_a_draft_whose_tests_fail_cannot_be_published(services) -> None:
@@ -59,12 +75,13 @@ def test_a_draft_whose_tests_fail_cannot_be_published(services) -> None:
                               "    summary: Chest pain or pressure",
                               "    severity: urgent\n    say: nurse_today\n"
                               "    summary: Chest pain or pressure", 1)
-    response = post_flow(client, lenient, "publish")
+    response = post_flow(client, lenient, "propose")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Test conversations that failed" in page
     assert "chest pain is an emergency" in page
     with services.sessions() as session:
         assert session.scalars(select(FlowVersion)).all() == []
+        assert session.scalars(select(FlowProposal)).all() == []
 
 
 def test_publishing_makes_a_new_version_that_only_new_checkins_use(services) -> None:
@@ -75,8 +92,8 @@ def test_publishing_makes_a_new_version_that_only_new_checkins_use(services) -> 
     checked = post_flow(client, edited, "check").get_data(as_text=True)
     assert "The flow is valid." in checked and "+title: General post-discharge check-in " \
         "(edited)" in checked  # the diff against the version in force
-    page = post_flow(client, edited, "publish").get_data(as_text=True)
-    assert "Published as version 2" in page
+    page = publish(services, client, edited).get_data(as_text=True)
+    assert "Signed off and published as version 2" in page
     second_episode = enroll_patient(services, phone="+12015550124", name="Bo Diaz")
     with services.sessions() as session:
         versions = {c.episode_id: c.flow_version.version
@@ -84,7 +101,8 @@ def test_publishing_makes_a_new_version_that_only_new_checkins_use(services) -> 
         latest = session.scalars(select(FlowVersion).order_by(FlowVersion.version.desc())
                                  ).first()
     assert versions[first_episode] == 1 and versions[second_episode] == 2
-    assert (latest.origin, latest.published_by) == ("editor", "ada")
+    assert (latest.origin, latest.published_by) == ("editor",
+                                                    "proposed by ada, signed off by bo")
     assert "(edited)" in client.get("/admin/flows/general").get_data(as_text=True)
 
 
@@ -127,7 +145,7 @@ def test_a_flow_carries_its_own_wording_in_each_language(services, phone) -> Non
                      '  en:\n'
                      '    chest_pain: "Any pain, pressure or tightness in your chest? '
                      'Reply YES or NO."\n')
-    assert "Published as version 1" in post_flow(client, own, "publish").get_data(as_text=True)
+    assert "published as version 1" in publish(services, client, own).get_data(as_text=True)
     start_checkin(services)
     phone.text(DOB_REPLY)
     assert phone.text("same") == [
@@ -139,4 +157,5 @@ def test_a_mistake_in_a_flows_own_wording_is_shown_at_its_line(services) -> None
     own = GENERAL + '\nprompts:\n  es:\n    chest_pain: {sms: "¿Dolor?", fax: "x"}\n'
     line = own.splitlines().index('    chest_pain: {sms: "¿Dolor?", fax: "x"}') + 1
     page = post_flow(client, own, "check").get_data(as_text=True)
-    assert f"line {line}: prompt &#39;chest_pain&#39;: unknown variant(s) [&#39;fax&#39;]" in page
+    assert (f">line {line}</a>: prompt &#39;chest_pain&#39;: unknown variant(s) "
+            "[&#39;fax&#39;]") in page

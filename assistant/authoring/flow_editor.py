@@ -1,6 +1,7 @@
 """The admins' flow editor, without the web: check a draft (errors at their line), compare it
 with what is in force, and publish it only when it validates and its own test conversations
-pass. Publishing makes a new immutable version; conversations in progress keep theirs."""
+pass. Publishing itself needs a second admin's sign-off (flow_signoff); it makes a new immutable
+version, and conversations in progress keep theirs."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from assistant.conversation.flow_loader import FlowError, load_flow_text
 from assistant.conversation.flows import Flow
 from assistant.foundation.config import Settings
 from assistant.foundation.yamlsource import YamlError
-from assistant.records.db import transaction
-from assistant.records.models import FlowVersion
 from assistant.services import Services
 
 
@@ -59,26 +58,22 @@ def run_tests(settings: Settings, flow: Flow) -> list[TestResult]:
     return [r for r in run_flow_tests(settings, [flow], override=True) if not r.passed]
 
 
-def diff(before: str, after: str, flow_id: str) -> str:
+def diff(before: str, after: str, flow_id: str, label: str = "draft") -> str:
     return "".join(difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"{flow_id}.yaml (in force)", tofile=f"{flow_id}.yaml (draft)"))
+        fromfile=f"{flow_id}.yaml (in force)", tofile=f"{flow_id}.yaml ({label})"))
 
 
-def publish(services: Services, flow_id: str, text: str, actor: str) -> tuple[Check,
-                                                                            FlowVersion | None]:
+def verify(services: Services, flow_id: str, text: str) -> Check:
+    """Everything a draft must pass before it may go live: it loads, it has test
+    conversations, and they all pass. Run when it is proposed and again when it is signed
+    off, so a change of prompts or rules in between cannot slip a failing flow through."""
     result = check(services, flow_id, text)
     if result.flow is None or result.problems:
-        return result, None
+        return result
     if not result.flow.tests:
         result.problems.append(YamlError(f"{flow_id}.yaml", 0, "a flow needs test "
                                          "conversations before it can be published"))
-        return result, None
+        return result
     result.failures = run_tests(services.settings, result.flow)
-    if result.failures:
-        return result, None
-    with transaction(services.sessions) as session:
-        version = services.versions.publish(session, result.flow, services.clock(),
-                                            origin="editor", source_text=text, actor=actor)
-        session.expunge(version)
-    return result, version
+    return result

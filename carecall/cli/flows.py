@@ -100,7 +100,9 @@ def flows_test(flow_ids: tuple[str, ...]) -> None:
 @click.argument("flow_id")
 def flows_publish(flow_id: str) -> None:
     """Publish the flow file as the version in force (after its tests pass), also over an
-    admin's version from the editor."""
+    admin's version from the editor. The file's clinical sign-off is its review in the
+    repository, before deployment; a draft written in the app's editor goes live only when a
+    second admin signs it off there."""
     from assistant.authoring.flowtests import run_flow_tests
     from assistant.records.db import transaction, upgrade
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.care_team.roster import add_user
 from assistant.foundation.config import PROJECT_ROOT
-from assistant.records.accounts import set_password
-from assistant.records.db import transaction
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS, sign_in
 
@@ -50,33 +47,6 @@ def test_a_wrong_password_is_refused_in_the_browser(browser_page, live) -> None:
     page.click("button[type=submit]")
     page.wait_for_selector("text=Wrong user name or password.")
     page.screenshot(path=str(SCREENSHOTS / "login.png"))
-
-
-def test_an_admin_breaks_a_flow_sees_the_line_then_fixes_and_publishes_it(browser_page, live
-                                                                        ) -> None:
-    address, services = live
-    with transaction(services.sessions) as session:
-        admin = add_user(session, services.settings, username="ada", name="Ada Admin",
-                         role="admin", phone=None, email=None, on_call="always",
-                         now=services.clock(), actor="test")
-        set_password(session, admin, PASSWORD, services.clock(), "test")
-    page = browser_page
-    page.goto(f"{address}/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{address}/admin/flows/general")
-    source = page.input_value("textarea[name=source]")
-    page.fill("textarea[name=source]", source.replace("kind: yes_no", "kind: yesno", 1))
-    page.click("#check")
-    page.wait_for_selector("li.problem")
-    problem = page.inner_text("li.problem")
-    assert problem.startswith("line ") and "kind 'yesno'" in problem
-    page.screenshot(path=str(SCREENSHOTS / "flow-editor.png"), full_page=True)
-    page.fill("textarea[name=source]", source.replace(
-        "title: General post-discharge check-in", "title: General check-in (reviewed)"))
-    page.click("#publish")
-    page.wait_for_selector("text=Published as version 2")
 
 
 def test_a_simulator_conversation_raises_an_alert(browser_page, live) -> None:
