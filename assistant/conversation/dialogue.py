@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.conversation.answer_facts import prompt_values
+from assistant.conversation.answer_facts import episode_facts, prompt_values
 from assistant.conversation.answer_turn import AnswerTurn
 from assistant.conversation.chart import END_STATES, ChartCache
 from assistant.conversation.escalation import evidence, raise_alert
@@ -65,14 +65,15 @@ class Dialogue:
             session.add(conversation)
         flow = self.versions.flow(checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
-        skip_questions_that_do_not_apply(machine, conversation, flow, {})
+        skip_questions_that_do_not_apply(machine, conversation, flow,
+                                         episode_facts(checkin.episode, now))
         if flush:
             session.flush()
         state = conversation.state or ""
         first = (self.wording.say(state, patient, channel, flow) if state in END_STATES else
                  self.wording.say(flow.questions[state].prompt, patient, channel, flow,
                                   **prompt_values(flow.questions[state], checkin.episode,
-                                                  conversation.item_index)))
+                                                  conversation.item_index, now)))
         return Turn([self.wording.say("greeting", patient, channel, flow), first], state)
 
     # -- a reply in a conversation ----------------------------------------------------------
@@ -92,11 +93,13 @@ class Dialogue:
 
     def question_prompt(self, conversation: Conversation, question: Question,
                         channel: str) -> str:
-        """The question as asked now (naming the medicine for a per-medicine question)."""
+        """The question as asked now (naming the medicine for a per-medicine question, and
+        the visit as of the conversation's latest turn)."""
         flow = self.versions.flow(conversation.checkin.flow_version)
         return self.wording.say(question.prompt, conversation.patient, channel, flow,
                                 **prompt_values(question, conversation.checkin.episode,
-                                                conversation.item_index))
+                                                conversation.item_index,
+                                                conversation.last_activity_at))
 
     def expire(self, session: Session, conversation: Conversation, channel: str,
                now: datetime) -> Turn:
