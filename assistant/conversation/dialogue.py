@@ -35,6 +35,7 @@ from assistant.conversation.turns import (
     skip_questions_that_do_not_apply,
     spoken_list,
 )
+from assistant.conversation.visit_replies import answer_reminder_reply, reminded_visit
 from assistant.conversation.wording import Wording
 from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
@@ -160,6 +161,11 @@ class Dialogue:
         if asks_for_person(text) and episode:
             person_alert(session, patient, episode, None, None, text, message, now)
             return [say("nurse_callback", patient, channel)]
+        visit = reminded_visit(episode, now) if episode else None
+        if visit is not None:  # an answer to yesterday's reminder of the visit: never lost
+            answer = answer_reminder_reply(session, patient, visit, text, message, now)
+            return self._unless_said_lately(session, message, say(answer, patient, channel),
+                                            now)
         return self._unless_said_lately(session, message,
                                         say("conversation_closed", patient, channel), now)
 
