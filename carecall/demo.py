@@ -260,6 +260,7 @@ def _enroll_sample(services: Services, channel: str = "sms", flow: str = "genera
         dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow=flow, lang=language,
         discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
         appointment=(now + timedelta(days=5)).isoformat(timespec="minutes") + "+00:00",
+        appointment_with="Dr. Lee", appointment_place="Main Street Clinic",
         medication_rows=[
             {"name": "Furosemide", "dose": "40 mg", "change": "new", "high_risk": True},
             {"name": "Metoprolol", "dose": "25 mg", "change": "changed"},

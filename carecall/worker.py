@@ -29,6 +29,7 @@ from assistant.outreach.reminders import follow_up_silent_checkins
 from assistant.outreach.replay import replay_spool
 from assistant.outreach.senders import describe_senders
 from assistant.outreach.tcm import watch_tcm_deadlines
+from assistant.outreach.visit_reminders import remind_of_visits
 from assistant.records.db import safe_url
 from assistant.services import Services
 
@@ -43,8 +44,8 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
          started: tuple[object, str] | None = None) -> None:
     """Replay texts spooled in an outage, settle what a vanished worker left, send what is
-    due, close conversations that went quiet, follow up silent ones, watch the TCM deadlines,
-    and get alerts to coordinators."""
+    due, close conversations that went quiet, follow up silent ones, remind patients of
+    tomorrow's visit, watch the TCM deadlines, and get alerts to coordinators."""
     if started is not None:
         beat(services, worker_id, started)
     try:
@@ -65,6 +66,9 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     if followed.reminded or followed.unreachable:
         log.info("reminded %d patients; %d unreachable", len(followed.reminded),
                  len(followed.unreachable))
+    visits = remind_of_visits(services)
+    if visits:
+        log.info("reminded %d patients of tomorrow's visit", len(visits))
     tasks = watch_tcm_deadlines(services)
     if tasks:
         log.info("%d TCM call tasks opened", len(tasks))

@@ -27,7 +27,8 @@ from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
-                    "appointment", "discharge_weight", "mrn", "mrn_authority", "visit_number"}
+                    "appointment", "appointment_with", "appointment_at_place",
+                    "discharge_weight", "mrn", "mrn_authority", "visit_number"}
 
 
 def _services() -> Services:
@@ -88,6 +89,8 @@ def record_discharge() -> ResponseReturnValue:
             flow=str(body.get("flow") or ""), lang=str(body.get("lang", "en")),
             time_zone=body.get("tz"), medication_rows=body.get("medications") or [],
             appointment=body.get("appointment"),
+            appointment_with=_text(body.get("appointment_with")),
+            appointment_place=_text(body.get("appointment_at_place")),
             baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")
             else None, mrn=_text(body.get("mrn")), mrn_authority=_text(body.get("mrn_authority")),
             visit_number=_text(body.get("visit_number")),

@@ -32,7 +32,14 @@ OPENAPI: dict[str, Any] = {
                     "flow": {"type": "string"},
                     "lang": {"type": "string", "enum": ["en", "es"]},
                     "tz": {"type": "string"},
-                    "appointment": {"type": "string"},
+                    "appointment": {"type": "string",
+                                    "description": "The follow-up visit, ISO 8601 date-time"},
+                    "appointment_with": {"type": "string", "maxLength": 200,
+                                         "description": "Who the visit is with, e.g. Dr. Lee "
+                                         "(needs appointment)"},
+                    "appointment_at_place": {"type": "string", "maxLength": 200,
+                                             "description": "Where the visit is, e.g. Main "
+                                             "Street Clinic (needs appointment)"},
                     "discharge_weight": {"type": "string"},
                     "mrn": {"type": "string", "description": "The hospital's medical record "
                             "number: with visit_number, a resend is recognised"},

@@ -13,7 +13,9 @@ WORDS_PER_MINUTE = 150
 SECONDS_PER_ANSWER = 3
 SAMPLE = {"first_name": "Alexandra", "provider": "Riverside Hospital",
           "callback": "+12015550100", "medicine": "metoprolol", "dose": "25 mg",
-          "minimum": "0", "maximum": "10", "heard": "182 pounds"}
+          "minimum": "0", "maximum": "10", "heard": "182 pounds",
+          "visit_time": "Tuesday, December 1 at 10:00 AM", "with_clinician": " with Dr. Lee",
+          "at_place": " at Main Street Clinic"}
 
 
 @dataclass(frozen=True)

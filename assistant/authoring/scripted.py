@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,20 @@ class Script:
         else:
             replies = [reply_text(reply) for reply in replies]
         return cls(patient, replies, bool(data.get("identity", True)))
+
+
+def _visit(given: Any, now: datetime) -> dict[str, str | None]:
+    """The script's follow-up visit: an ISO 8601 date-time, or, so a flow's test stays in the
+    future whenever it runs, `{in_days: 3, time: "10:00", with: Dr. Lee, at_place: ...}`
+    (the patient's local time)."""
+    if not given:
+        return {}
+    if not isinstance(given, dict):
+        return {"appointment": str(given)}
+    day = now.date() + timedelta(days=int(given.get("in_days", 3)))
+    return {"appointment": f"{day.isoformat()}T{given.get('time', '10:00')}",
+            "appointment_with": str(given["with"]) if given.get("with") else None,
+            "appointment_place": str(given["at_place"]) if given.get("at_place") else None}
 
 
 def reply_text(value: Any) -> str:
@@ -144,7 +158,7 @@ def run_script(box: Sandbox, script: Script, flow_id: str, channel: str = "sms",
         dob=str(details["dob"]),
         phone=str(details["phone"]), flow=flow_id, lang=language,
         discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
-        appointment=str(details["appointment"]) if details.get("appointment") else None,
+        **_visit(details.get("appointment"), now),
         baseline=details.get("baseline") or {},
         medication_rows=details.get("medications") or [],
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversation.derived import WeightReading, compute
 from assistant.conversation.flows import AnswerView, ItemAnswer, Question
+from assistant.conversation.visit_words import upcoming_visit, visit_values
 from assistant.records.models import Answer, CheckIn, Conversation, Episode, Medication
 
 
@@ -18,12 +19,24 @@ def medicines_for(question: Question, episode: Episode) -> list[Medication]:
     return [m for m in episode.medications if m.change in question.for_each_medication]
 
 
-def prompt_values(question: Question, episode: Episode, item_index: int) -> dict[str, str]:
+def prompt_values(question: Question, episode: Episode, item_index: int,
+                  now: datetime | None = None) -> dict[str, str]:
+    """What a question's prompt may name: the medicine asked about and, given the moment
+    it is asked, the follow-up visit still to come."""
+    values: dict[str, str] = {}
+    visit = upcoming_visit(episode, now) if now is not None else None
+    if visit is not None:
+        values.update(visit_values(visit, episode.patient.time_zone, episode.patient.language))
     medicines = medicines_for(question, episode)
     if not medicines:
-        return {}
+        return values
     medicine = medicines[min(item_index, len(medicines) - 1)]
-    return {"medicine": medicine.name, "dose": medicine.dose or ""}
+    return {**values, "medicine": medicine.name, "dose": medicine.dose or ""}
+
+
+def episode_facts(episode: Episode, now: datetime) -> dict[str, AnswerView]:
+    """Facts about the stay that conditions may test, as they stand at `now`."""
+    return {"appointment_known": AnswerView(upcoming_visit(episode, now) is not None)}
 
 
 def answer_views(conversation: Conversation, episode: Episode) -> dict[str, AnswerView]:
@@ -72,4 +85,5 @@ def facts(session: Session, conversation: Conversation, now: datetime) -> dict[s
                                 if m.high_risk and m.change in ("new", "changed")),
     )
     views.update({name: AnswerView(value) for name, value in derived.items()})
+    views.update(episode_facts(episode, now))
     return views

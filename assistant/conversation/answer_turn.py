@@ -360,7 +360,7 @@ class AnswerTurn(AnswerBook):
 
     def ask(self, question: Question) -> str:
         return self.say(question.prompt, **prompt_values(question, self.episode,
-                                                         self.conversation.item_index))
+                                                         self.conversation.item_index, self.now))
 
     # -- bookkeeping ------------------------------------------------------------------------
 

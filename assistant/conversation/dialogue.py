@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.care_team.promises import CallPromise, Promises
-from assistant.conversation.answer_facts import prompt_values
+from assistant.conversation.answer_facts import episode_facts, prompt_values
 from assistant.conversation.answer_turn import AnswerTurn
 from assistant.conversation.chart import END_STATES, ChartCache
 from assistant.conversation.escalation import evidence, raise_alert
@@ -36,6 +36,7 @@ from assistant.conversation.turns import (
     skip_questions_that_do_not_apply,
     spoken_list,
 )
+from assistant.conversation.visit_replies import answer_reminder_reply, reminded_visit
 from assistant.conversation.wording import Later, Wording
 from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
@@ -67,14 +68,15 @@ class Dialogue:
             session.add(conversation)
         flow = self.versions.flow(checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
-        skip_questions_that_do_not_apply(machine, conversation, flow, {})
+        skip_questions_that_do_not_apply(machine, conversation, flow,
+                                         episode_facts(checkin.episode, now))
         if flush:
             session.flush()
         state = conversation.state or ""
         first = (self.wording.say(state, patient, channel, flow) if state in END_STATES else
                  self.wording.say(flow.questions[state].prompt, patient, channel, flow,
                                   **prompt_values(flow.questions[state], checkin.episode,
-                                                  conversation.item_index)))
+                                                  conversation.item_index, now)))
         return Turn([self.wording.say("greeting", patient, channel, flow), first], state)
 
     # -- a reply in a conversation ----------------------------------------------------------
@@ -94,11 +96,13 @@ class Dialogue:
 
     def question_prompt(self, conversation: Conversation, question: Question,
                         channel: str) -> str:
-        """The question as asked now (naming the medicine for a per-medicine question)."""
+        """The question as asked now (naming the medicine for a per-medicine question, and
+        the visit as of the conversation's latest turn)."""
         flow = self.versions.flow(conversation.checkin.flow_version)
         return self.wording.say(question.prompt, conversation.patient, channel, flow,
                                 **prompt_values(question, conversation.checkin.episode,
-                                                conversation.item_index))
+                                                conversation.item_index,
+                                                conversation.last_activity_at))
 
     def expire(self, session: Session, conversation: Conversation, channel: str,
                now: datetime) -> Turn:
@@ -163,6 +167,11 @@ class Dialogue:
                          promise.severity)
             return [say("nurse_callback", patient, channel,
                         when=self.wording.when_words(promise, patient))]
+        visit = reminded_visit(episode, now) if episode else None
+        if visit is not None:  # an answer to yesterday's reminder of the visit: never lost
+            answer = answer_reminder_reply(session, patient, visit, text, message, now)
+            return self._unless_said_lately(session, message, say(answer, patient, channel),
+                                            now)
         return self._unless_said_lately(session, message,
                                         say("conversation_closed", patient, channel), now)
 

@@ -12,8 +12,10 @@ from assistant.conversation.flow_schema import (
     SEVERITIES,
     SYSTEM_PROMPTS,
     TIME_PATTERN,
+    VISIT_PLACEHOLDERS,
     VOICE_ONLY_PROMPTS,
     plain,
+    requires_fact,
 )
 from assistant.conversation.flows import (
     FlowTest,
@@ -146,6 +148,22 @@ class FlowChecks:
                         self.problem(raw_by_id.get(question.id, data), "for_each_medication",
                                      f"question {question.id!r}: its {language} prompt must "
                                      "name the medicine with {medicine}")
+        for question in questions.values():
+            self._check_visit_prompt(question, raw_by_id.get(question.id, data), languages)
+
+    def _check_visit_prompt(self, question: Question, node: Any,
+                            languages: tuple[str, ...]) -> None:
+        """A prompt that names the follow-up visit is asked only when one is known."""
+        if requires_fact(question.only_when, "appointment_known"):
+            return
+        for language in languages:
+            text = self.prompts.languages.get(language, {}).get(question.prompt)
+            named = sorted(placeholders(text.sms) & set(VISIT_PLACEHOLDERS)) if text else []
+            if named:
+                self.problem(node, "prompt", f"question {question.id!r}: its {language} prompt "
+                             f"names the visit ({{{named[0]}}}), so give the question "
+                             "'only_when: {appointment_known: true}'")
+                return
 
     def _check_length(self, prompt_id: str, language: str) -> None:
         text = self.prompts.languages[language][prompt_id].sms

@@ -9,6 +9,7 @@ from typing import Any
 from assistant.conversation.derived import DERIVED_VALUES
 from assistant.conversation.flow_schema import (
     COMPARISONS,
+    EPISODE_FACTS,
     ID_PATTERN,
     SEVERITIES,
 )
@@ -42,13 +43,17 @@ class ConditionParsing:
                 return Condition(op=combinator, children=tuple(children))  # type: ignore[arg-type]
         if "value" in raw:
             return self._derived_condition(raw, where, questions)
+        fact = next((name for name in EPISODE_FACTS if name in raw), None)
+        if fact is not None:
+            return self._fact_condition(raw, fact, where)
         question_id = raw.get("answer")
         ops = [op for op in ("is", "in", "unclear", *COMPARISONS) if op in raw]
         self._unknown_keys(raw, {"answer", "is", "in", "unclear", "high_risk", *COMPARISONS},
                            where)
         if not isinstance(question_id, str) or len(ops) != 1:
             self.problem(raw, None, f"{where}: a condition names one answer (or value) and one "
-                         "test: is, in, unclear, gte, gt, lte or lt")
+                         "test: is, in, unclear, gte, gt, lte or lt; or a fact about the stay "
+                         f"such as {{{EPISODE_FACTS[0]}: true}}")
             return None
         op, operand = ops[0], raw[ops[0]]
         high_risk = raw.get("high_risk")
@@ -70,6 +75,14 @@ class ConditionParsing:
             return None
         return Condition(question=question_id, op=op,
                          operand=tuple(operand) if op == "in" else operand, high_risk=high_risk)
+
+    def _fact_condition(self, raw: dict, fact: str, where: str) -> Condition | None:
+        """A fact about the stay, true or false: `{appointment_known: true}`."""
+        self._unknown_keys(raw, {fact}, where)
+        if not isinstance(raw[fact], bool):
+            self.problem(raw, fact, f"{where}: {fact} must be yes or no (true or false)")
+            return None
+        return Condition(question=fact, op="is", operand=raw[fact], episode_fact=True)
 
     def _derived_condition(self, raw: dict, where: str,
                            questions: Mapping[str, Question] | None) -> Condition | None:

@@ -21,6 +21,7 @@ from assistant.conversation.flow_schema import (
 )
 from assistant.conversation.flows import (
     Branch,
+    Condition,
     Flow,
     Question,
     Rule,
@@ -143,7 +144,8 @@ class FlowParser(ConditionParsing, FlowChecks):
             return None
         self._unknown_keys(raw, {"id", "kind", "prompt", "choices", "unit", "min", "max",
                                  "identity", "optional", "next", "for_each_medication",
-                                 "only_with_medications", "accepts_change", "unanswered"},
+                                 "only_with_medications", "only_when", "accepts_change",
+                                 "unanswered"},
                            f"question #{index + 1}")
         question_id = raw.get("id")
         if not isinstance(question_id, str) or not ID_PATTERN.match(question_id):
@@ -188,6 +190,7 @@ class FlowParser(ConditionParsing, FlowChecks):
         position = question_ids.index(question_id) if question_id in question_ids else 0
         following = question_ids[position + 1] if position + 1 < len(question_ids) else "end"
         branches = self._branches(raw, where, question_ids, position, following)
+        only_when = self._only_when(raw, where, question_ids[:position])
         return Question(
             id=question_id,
             kind=kind,
@@ -202,7 +205,19 @@ class FlowParser(ConditionParsing, FlowChecks):
             for_each_medication=for_each,
             only_with_medications=only_with,
             accepts_change=accepts_change,
+            only_when=only_when,
         )
+
+    def _only_when(self, raw: dict, where: str, earlier: list[str]) -> Condition | None:
+        """`only_when`: a condition on facts about the stay or on earlier answers."""
+        if "only_when" not in raw:
+            return None
+        condition = self._condition(raw["only_when"], raw, "only_when", f"{where} only_when")
+        later = sorted(condition.questions() - set(earlier)) if condition else []
+        if later:
+            self.problem(raw, "only_when", f"{where}: only_when can look only at facts about "
+                         f"the stay and earlier answers, not {', '.join(later)}")
+        return condition
 
     def _unclear_review(self, raw_questions: list, questions: dict[str, Question],
                         rules: list[Rule]) -> dict[str, Question]:

@@ -54,10 +54,18 @@ SYSTEM_PROMPTS = (
                              "line_greeting", "read_back")),
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
+# Facts about the stay a condition may test (`{appointment_known: true}`), as branches and
+# `only_when` see them: appointment_known is a follow-up visit on record still to come.
+EPISODE_FACTS = ("appointment_known",)
+# What a prompt about the known visit may name; such a question needs
+# `only_when: {appointment_known: true}`, or there would be no visit to name.
+VISIT_PLACEHOLDERS = ("visit_time", "with_clinician", "at_place")
 # Typical values, to measure how long a prompt is once filled in.
 SAMPLE_VALUES = {"first_name": "Alexandra", "provider": "Riverside Hospital",
                  "callback": "+12015550100", "medicine": "Hydrochlorothiazide", "dose": "25 mg",
-                 "minimum": "0", "maximum": "10"}
+                 "minimum": "0", "maximum": "10", "visit_time": "Wednesday, Dec 30 at 10:30 AM",
+                 "with_clinician": " with Dr. Alexandra Lee",
+                 "at_place": " at Riverside Family Medicine"}
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 COMPARISONS = ("gte", "gt", "lte", "lt")
@@ -78,3 +86,12 @@ def holds_when_unclear(condition: Condition, question_id: str) -> bool:
         return any(holds_when_unclear(child, question_id) for child in condition.children)
     return condition.question == question_id and condition.op == "unclear" and bool(
         condition.operand)
+
+
+def requires_fact(condition: Condition | None, fact: str) -> bool:
+    """Whether a condition can hold only when the stay's `fact` is true."""
+    if condition is None:
+        return False
+    if condition.op == "all":
+        return any(requires_fact(child, fact) for child in condition.children)
+    return condition.episode_fact and condition.question == fact and condition.operand is True

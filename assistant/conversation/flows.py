@@ -46,6 +46,8 @@ class Condition:
     high_risk: bool | None = None
     # The questions a derived value is computed from; empty for a plain answer.
     sources: tuple[str, ...] = ()
+    # A fact about the stay rather than an answer ("appointment_known"): no question changes it.
+    episode_fact: bool = False
 
     def holds(self, answers: Mapping[str, AnswerView]) -> bool:
         if self.op == "all":
@@ -82,6 +84,8 @@ class Condition:
 
     def questions(self) -> set[str]:
         """The questions whose answers can change this condition's outcome."""
+        if self.episode_fact:
+            return set()
         found = set(self.sources) if self.sources else {self.question} if self.question else set()
         for child in self.children:
             found |= child.questions()
@@ -115,10 +119,16 @@ class Question:
     # An answer still unclear after the re-asks goes to a nurse for review: set for questions
     # that can hide a warning sign (see flow_schema.SYMPTOM_QUESTIONS).
     unclear_review: bool = False
+    # Asked only when this holds (e.g. {appointment_known: true}); otherwise passed by, its
+    # branches followed as for a question left unanswered.
+    only_when: Condition | None = None
 
-    def applies_to(self, medication_tags: set[str]) -> bool:
+    def applies_to(self, medication_tags: set[str],
+                   facts: Mapping[str, AnswerView] | None = None) -> bool:
         wanted = set(self.for_each_medication or self.only_with_medications)
-        return not wanted or bool(wanted & medication_tags)
+        if wanted and not wanted & medication_tags:
+            return False
+        return self.only_when is None or self.only_when.holds(facts or {})
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,12 @@ def finish_conversation(conversation: Conversation, now: datetime) -> None:
 
 def skip_questions_that_do_not_apply(machine: Any, conversation: Conversation, flow: Flow,
                                      answers: dict[str, AnswerView]) -> None:
-    """Move past questions about medicines the patient was not given."""
+    """Move past questions about medicines the patient was not given, and those whose
+    `only_when` does not hold (`answers` carries the facts about the stay too)."""
     tags = {m.change for m in conversation.checkin.episode.medications}
     while conversation.state not in END_STATES:
         question = flow.questions[conversation.state or ""]
-        if question.applies_to(tags):
+        if question.applies_to(tags, answers):
             return
         machine.send("answer", answers=answers)
 

@@ -177,6 +177,8 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
         phone=fields.phone, discharged=fields.discharged, flow=flow, lang=fields.language,
         mrn=fields.mrn, mrn_authority=fields.mrn_authority,
         visit_number=fields.visit_number or None, appointment=fields.appointment or None,
+        appointment_with=fields.appointment_with or None,
+        appointment_place=fields.appointment_place or None,
         medication_rows=fields.medications)
     recorded = record_stay(session, services, discharge, now)
     episode = recorded.episode

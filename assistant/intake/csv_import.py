@@ -10,7 +10,8 @@ misspelt one is not silently ignored):
 - mrn, mrn_authority, visit_number: recommended (a re-import recognises the stay by them);
 - flow, or diagnoses (ICD-10 codes separated by `;`, the flow then chosen by the diagnosis
   table);
-- lang, tz, appointment, discharge_weight: optional, as for `carecall enroll`.
+- lang, tz, appointment, appointment_with, appointment_at_place, discharge_weight: optional,
+  as for `carecall enroll`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 REQUIRED = ("name", "dob", "phone", "discharged")
 OPTIONAL = ("mrn", "mrn_authority", "visit_number", "flow", "diagnoses", "lang", "tz",
-            "appointment", "discharge_weight")
+            "appointment", "appointment_with", "appointment_at_place", "discharge_weight")
 BATCH = 500  # rows written per transaction
 
 
@@ -104,6 +105,8 @@ def _discharge(services: Services, row: dict[str, str], table: FlowTable) -> Dis
         dob=row.get("dob", ""), phone=row.get("phone", ""),
         discharged=row.get("discharged", ""), flow=flow, lang=row.get("lang") or "en",
         time_zone=row.get("tz") or None, appointment=row.get("appointment") or None,
+        appointment_with=row.get("appointment_with") or None,
+        appointment_place=row.get("appointment_at_place") or None,
         baseline={"weight": row["discharge_weight"]} if row.get("discharge_weight") else None,
         mrn=row.get("mrn") or None, mrn_authority=row.get("mrn_authority") or None,
         visit_number=row.get("visit_number") or None)

@@ -112,7 +112,9 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
                                high_risk=entry.high_risk))
     if discharge.appointment_at:
         session.add(Appointment(episode=episode, starts_at=discharge.appointment_at,
-                                description="Follow-up visit"))
+                                description="Follow-up visit",
+                                clinician=discharge.appointment_with,
+                                location=discharge.appointment_place))
     if discharge.voice_only:
         patient.preferred_channel = "voice"
     schedule(session, services, episode, version, discharge.voice_only, now)

@@ -66,12 +66,57 @@ def read_bundle(document: Any) -> AdtFields:
                         for coding in (condition.code.coding if condition.code else []) or []
                         if coding.code and (coding.system in ICD10 or coding.system is None)]
     fields.has_procedures = "Procedure" in resources
-    starts = sorted(a.start for a in resources.get("Appointment", [])
-                    if a.start and a.status in ("booked", "pending", "proposed"))
-    fields.appointment = starts[0].isoformat() if starts else ""
+    booked = sorted((a for a in resources.get("Appointment", [])
+                     if a.start and a.status in ("booked", "pending", "proposed")),
+                    key=lambda a: a.start)
+    if booked:
+        fields.appointment = booked[0].start.isoformat()
+        named = _participants(booked[0], bundle)
+        fields.appointment_with = named.get("Practitioner", "")
+        fields.appointment_place = named.get("Location", "")
     fields.medications = [row for request in resources.get("MedicationRequest", [])
                           if (row := _medication(request))]
     return fields
+
+
+def _participants(appointment: Any, bundle: Bundle) -> dict[str, str]:
+    """Who and where, by name: each participant's `actor.display`, or the name of the
+    Practitioner (PractitionerRole) or Location it refers to inside the Bundle."""
+    by_reference = {}
+    for entry in bundle.entry or []:
+        resource = entry.resource
+        if resource is not None:
+            kind = resource.get_resource_type()
+            for key in (entry.fullUrl, f"{kind}/{resource.id}" if resource.id else None):
+                if key:
+                    by_reference[key] = resource
+    named: dict[str, str] = {}
+    for participant in appointment.participant or []:
+        actor = participant.actor
+        if actor is None:
+            continue
+        target = by_reference.get(actor.reference or "")
+        kind = target.get_resource_type() if target is not None else \
+            (actor.reference or "").split("/", 1)[0]
+        kind = "Practitioner" if kind == "PractitionerRole" else kind
+        name = actor.display or (_resource_name(target) if target is not None else "")
+        if kind in ("Practitioner", "Location") and name and kind not in named:
+            named[kind] = name
+    return named
+
+
+def _resource_name(resource: Any) -> str:
+    """A Location's name, or a Practitioner's as the patient would say it ("Dr. Ana Lee")."""
+    name = getattr(resource, "name", None)
+    if isinstance(name, str):
+        return name
+    human = (name or [None])[0]
+    if human is None:
+        return ""
+    if human.text:
+        return human.text
+    parts = [*(human.prefix or []), *(human.given or []), human.family or ""]
+    return " ".join(part for part in parts if part)
 
 
 def _medication(request: Any) -> dict[str, str] | None:

@@ -83,6 +83,8 @@ class AdtFields:
     has_procedures: bool = False
     next_of_kin: list[dict[str, str]] = field(default_factory=list)
     appointment: str = ""  # ISO 8601 (FHIR Appointment); ADT A03 carries none
+    appointment_with: str = ""  # the Appointment's practitioner, when named
+    appointment_place: str = ""  # the Appointment's location, when named
     medications: list[dict[str, str]] = field(default_factory=list)  # rows, as for enroll
 
 

@@ -65,7 +65,7 @@ def _patient(session: Session, discharge: Discharge) -> Patient | None:
 
 
 def _differences(patient: Patient, episode: Episode, discharge: Discharge) -> list[str]:
-    appointment = episode.appointments[0].starts_at if episode.appointments else None
+    visit = episode.appointments[0] if episode.appointments else None
     pairs = [
         ("name", patient.name, discharge.name),
         ("date of birth", patient.dob, discharge.dob),
@@ -74,7 +74,9 @@ def _differences(patient: Patient, episode: Episode, discharge: Discharge) -> li
         ("time zone", patient.time_zone, discharge.time_zone),
         ("discharge time", episode.discharged_at, discharge.discharged_at),
         ("flow", episode.flow_id, discharge.flow_id),
-        ("appointment", appointment, discharge.appointment_at),
+        ("appointment", visit.starts_at if visit else None, discharge.appointment_at),
+        ("appointment with", visit.clinician if visit else None, discharge.appointment_with),
+        ("appointment place", visit.location if visit else None, discharge.appointment_place),
     ]
     return [f"{what}: {old} → {new}" for what, old, new in pairs if old != new]
 
@@ -93,10 +95,16 @@ def _update(session: Session, services: Services, patient: Patient, episode: Epi
         for appointment in list(episode.appointments):
             session.delete(appointment)
     elif episode.appointments:
-        episode.appointments[0].starts_at = discharge.appointment_at
+        visit = episode.appointments[0]
+        if visit.starts_at != discharge.appointment_at:
+            visit.reminded_at = None  # a visit moved to another day is reminded of again
+        visit.starts_at = discharge.appointment_at
+        visit.clinician, visit.location = discharge.appointment_with, discharge.appointment_place
     else:
         session.add(Appointment(episode=episode, starts_at=discharge.appointment_at,
-                                description="Follow-up visit"))
+                                description="Follow-up visit",
+                                clinician=discharge.appointment_with,
+                                location=discharge.appointment_place))
     if not replan:
         return
     # Only what has not happened yet is planned again; a check-in under way carries on.

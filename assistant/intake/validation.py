@@ -20,6 +20,7 @@ from assistant.conversation.understanding import interpret_number
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
 from assistant.foundation.local_time import to_utc_naive
+from assistant.foundation.text import CONTROL_CHARACTERS
 from assistant.outreach.scheduling import plan_checkins
 from assistant.records.medicines import is_high_risk
 from assistant.records.phones import InvalidPhone, time_zone_for, to_e164
@@ -27,6 +28,7 @@ from assistant.records.phones import InvalidPhone, time_zone_for, to_e164
 MEDICATION_CHANGES = ("new", "changed", "stopped", "held", "unchanged")
 MAX_AGE_YEARS = 110
 FOLLOW_UP_DAYS = 30  # past this, a discharge is not followed up: nothing would be sent
+MAX_VISIT_DETAIL = 200  # the clinician's and the place's columns
 FUTURE_MARGIN = timedelta(hours=1)  # clocks differ a little; a discharge hours ahead is a typo
 # Numbers that cannot take a text message: check-ins go by phone call instead.
 NO_SMS = {phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
@@ -64,6 +66,8 @@ class Discharge:
     time_zone: str
     medications: tuple[MedicationEntry, ...] = ()
     appointment_at: datetime | None = None  # naive UTC
+    appointment_with: str | None = None  # the clinician: "Dr. Lee"
+    appointment_place: str | None = None  # "Main Street Clinic"
     baseline: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # accepted, but the person enrolling should know
     voice_only: bool = False  # the number cannot take texts: every check-in is a call
@@ -136,7 +140,8 @@ def validate_discharge(
     settings: Settings, flows: FlowLibrary, *, name: str, dob: str, phone: str,
     discharged: str, flow: str, lang: str = "en", time_zone: str | None = None,
     meds: Path | None = None, medication_rows: list[Any] | None = None,
-    appointment: str | None = None,
+    appointment: str | None = None, appointment_with: str | None = None,
+    appointment_place: str | None = None,
     baseline: dict[str, Any] | None = None, today: date | None = None,
     now: datetime | None = None, mrn: str | None = None, mrn_authority: str | None = None,
     visit_number: str | None = None,
@@ -166,6 +171,7 @@ def validate_discharge(
         if zone and appointment else None
     if discharged_at is not None:
         attempt(_refuse_impossible_times, discharged_at, appointment_at, now, discharged)
+    visit = attempt(_visit_details, appointment, appointment_with, appointment_place)
     medications = attempt(read_medications, meds) if meds else \
         attempt(parse_medications, medication_rows or [], "medications")
     normal_baseline = attempt(normalise_baseline, baseline or {})
@@ -173,6 +179,7 @@ def validate_discharge(
     if problems:
         raise EnrollmentError("; ".join(problems), problems)
     assert birth and e164 and chosen_flow and discharged_at and identifiers is not None
+    assert visit is not None
     warnings = _late_checkins(chosen_flow, discharged_at, zone_name, settings, now)
     voice_only = False
     kind = NO_SMS.get(phonenumbers.number_type(phonenumbers.parse(e164)))
@@ -184,6 +191,7 @@ def validate_discharge(
         name=" ".join(name.split()), dob=birth, phone=e164, discharged_at=discharged_at,
         flow_id=chosen_flow.id, language=lang, time_zone=zone_name,
         medications=medications or (), appointment_at=appointment_at,
+        appointment_with=visit[0], appointment_place=visit[1],
         baseline=normal_baseline or {}, warnings=tuple(warnings), voice_only=voice_only,
         mrn=identifiers[0], mrn_authority=identifiers[1], visit_number=identifiers[2],
     )
@@ -245,6 +253,23 @@ def _identifiers(mrn: str | None, authority: str | None,
     if bad:
         raise EnrollmentError("; ".join(bad), bad)
     return mrn, authority or "", visit
+
+
+def _visit_details(appointment: str | None, clinician: str | None,
+                   place: str | None) -> tuple[str | None, str | None]:
+    """Who the visit is with and where, as the patient will read them in a text."""
+    given = {"appointment with": clinician, "appointment place": place}
+    bad = [f"{what} is longer than {MAX_VISIT_DETAIL} characters; shorten it"
+           for what, value in given.items() if value and len(value.strip()) > MAX_VISIT_DETAIL]
+    bad += [f"{what} {value!r} has control characters; give plain text"
+            for what, value in given.items() if value and CONTROL_CHARACTERS.search(value)]
+    if not appointment and any(value and value.strip() for value in given.values()):
+        bad.append("the appointment's clinician or place needs its date and time too "
+                   "(--appointment / appointment, ISO 8601)")
+    if bad:
+        raise EnrollmentError("; ".join(bad), bad)
+    clean = [" ".join(value.split()) or None if value else None for value in (clinician, place)]
+    return clean[0], clean[1]
 
 
 def _refuse_impossible_times(discharged_at: datetime, appointment_at: datetime | None,

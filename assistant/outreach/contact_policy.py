@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from assistant.foundation.config import Settings
 from assistant.foundation.local_time import into_allowed_hours, to_utc_naive
-from assistant.records.models import ContactAttempt, Patient
+from assistant.records.models import Appointment, ContactAttempt, Episode, Patient
 
 # Every attempt that may have reached the patient counts, answered or not; a request Twilio
 # refused ("failed") or asked us to repeat ("retry") does not.
@@ -29,14 +29,18 @@ def next_contact_time(session: Session, settings: Settings, patient: Patient,
 def recent_contacts(session: Session, patient_ids: list[int],
                     now: datetime) -> dict[int, list[datetime]]:
     """The counted contacts of the last seven days, per patient, oldest first (one query for
-    a whole batch)."""
+    a whole batch): check-ins and their reminders, and the day-before reminders of visits
+    (`Appointment.reminded_at`, which belong to no check-in)."""
+    since = now - timedelta(days=7)
+    attempts = select(ContactAttempt.patient_id, ContactAttempt.started_at).where(
+        ContactAttempt.patient_id.in_(patient_ids), ContactAttempt.outcome.not_in(NOT_COUNTED),
+        ContactAttempt.started_at > since)
+    visits = select(Episode.patient_id, Appointment.reminded_at).join(
+        Episode, Appointment.episode_id == Episode.id).where(
+        Episode.patient_id.in_(patient_ids), Appointment.reminded_at > since)
     contacts: dict[int, list[datetime]] = {}
-    for patient_id, started_at in session.execute(
-            select(ContactAttempt.patient_id, ContactAttempt.started_at).where(
-                ContactAttempt.patient_id.in_(patient_ids),
-                ContactAttempt.outcome.not_in(NOT_COUNTED),
-                ContactAttempt.started_at > now - timedelta(days=7))
-            .order_by(ContactAttempt.started_at)):
+    for patient_id, started_at in sorted(session.execute(union_all(attempts, visits)).all(),
+                                         key=lambda row: row[1]):
         contacts.setdefault(patient_id, []).append(started_at)
     return contacts
 

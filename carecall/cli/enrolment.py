@@ -26,6 +26,8 @@ from carecall.cli.root import (
 @click.option("--lang", default="en", show_default=True, help="Language of the messages.")
 @click.option("--meds", type=click.Path(path_type=Path), help="Medication list (YAML or CSV).")
 @click.option("--appointment", help="Follow-up visit, ISO 8601 date-time.")
+@click.option("--appointment-with", help="Who the visit is with, e.g. 'Dr. Lee'.")
+@click.option("--appointment-at-place", help="Where the visit is, e.g. 'Main Street Clinic'.")
 @click.option("--tz", "time_zone", help="Patient's IANA time zone (default: from the phone).")
 @click.option("--discharge-weight", help="Weight at discharge, e.g. '182 lb' or '82.5 kg'.")
 @click.option("--mrn", help="The hospital's medical record number (with --visit, a second "
@@ -33,7 +35,8 @@ from carecall.cli.root import (
 @click.option("--mrn-authority", help="Who assigned the MRN, when there are several.")
 @click.option("--visit", "visit_number", help="The stay's visit (encounter) number.")
 def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
-           meds: Path | None, appointment: str | None, time_zone: str | None,
+           meds: Path | None, appointment: str | None, appointment_with: str | None,
+           appointment_at_place: str | None, time_zone: str | None,
            discharge_weight: str | None, mrn: str | None, mrn_authority: str | None,
            visit_number: str | None) -> None:
     """Record a discharge and schedule its check-ins."""
@@ -50,6 +53,7 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
             settings, services.flows, now=services.clock(),
             name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
+            appointment_with=appointment_with, appointment_place=appointment_at_place,
             baseline={"weight": discharge_weight} if discharge_weight else None,
             mrn=mrn, mrn_authority=mrn_authority, visit_number=visit_number,
         )
