@@ -16,6 +16,7 @@ from assistant.conversation.chart import END_STATES
 from assistant.conversation.escalation import add_evidence, raise_alert, triggered_rules
 from assistant.conversation.flows import Question, Rule
 from assistant.conversation.keywords import asks_for_person, keyword
+from assistant.conversation.questions_back import answer_question_back
 from assistant.conversation.reading_dates import interpret_date
 from assistant.conversation.turns import (
     MAX_CLARIFICATIONS,
@@ -132,6 +133,8 @@ class AnswerTurn(AnswerBook):
         interpretation = self.interpret()
         if asks_for_person(self.text):
             return self.hand_over_on_request(interpretation)
+        if not interpretation.understood and (back := answer_question_back(self)):
+            return back  # "who is this?": answered, and the question asked again
         if self.question.identity:
             return self.check_identity(interpretation)
         if not interpretation.understood:

@@ -214,6 +214,8 @@ class Conversation(Base):
     # On a call, an answer read back and waiting for the patient's "yes, that's right".
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     identity_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Questions back to us on the question now asked: {"question": answer key, "count": n}.
+    questions_back: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A caregiver answering on the patient's behalf (None: the patient).
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime)

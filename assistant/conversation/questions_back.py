@@ -1,0 +1,235 @@
+"""Questions back to us: a patient who answers a check-in question with one of their own
+("who is this?", "what is this about?", "what's furosemide?", "¿quién habla?", "para qué es la
+metformina") gets a short answer and the same question again, instead of "Sorry, I didn't
+understand".
+
+Only a reply that could not be read as the answer comes here (a clear "yes, why?" is a yes),
+and only after the safety net and the keywords (STOP, HELP, asking for a nurse) have had it.
+Three kinds are answered:
+- who: who is writing, and the number to call;
+- why: what the check-in is for, how to stop it, and the number to call to check it is us;
+- medicine: what a medicine is for, from a table a clinician reviews (`medicine_purposes`),
+  never how much or when to take it ("how much lasix should I take?" is not answered here).
+Before the patient's identity is confirmed, the answers name only the care team and the
+number: whoever holds the phone may not be the patient. A reply that speaks of the body ("why
+does my chest hurt", "who is this? my leg feels funny") is left to the unclear path, which
+shows it to a nurse. Two questions back
+on one question are answered; the third is treated as any unclear reply, so a patient who keeps
+asking cannot loop for ever.
+
+Recognition (`recognise`) reads the words only; `answer_question_back` makes the turn.
+Measured on tests/corpus/questions_back_dev.yaml and a blind held-out set
+(tests/test_questions_back_corpus.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.conversation.answer_facts import prompt_values
+from assistant.conversation.medicine_purposes import Medicine, medicine_table, tokens
+from assistant.conversation.turns import Turn
+from assistant.safety import symptom_words
+
+if TYPE_CHECKING:  # the answer turn calls in
+    from assistant.conversation.answer_turn import AnswerTurn
+
+# Questions back answered on one question before the reply counts as unclear.
+MAX_QUESTIONS_BACK = 2
+
+
+@dataclass(frozen=True)
+class QuestionBack:
+    kind: str  # "who" | "why" | "medicine"
+    medicine: Medicine | None = None  # None for a medicine the table does not have
+    name: str = ""  # the medicine as the answer names it
+
+    @property
+    def about(self) -> str:
+        """The medicine asked about: the table's generic name, else the name as given."""
+        return self.medicine.generic if self.medicine else self.name.lower()
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b(?:{p})\b" for p in patterns))
+
+
+# Asked of us, but not ours to answer: doses, timing, stopping, side effects, advice. The
+# unclear path re-asks; a nurse or pharmacist answers these.
+NOT_OURS = _any(
+    r"how (?:much|many|often|long)", r"dose|doses|dosage|dosis|mg|milligrams?",
+    r"(?<!why )(?:should i|do i (?:need|have) to)|can i|may i|am i supposed",
+    r"cuant[oa]s?|debo|puedo", r"side effects?|efectos?", r"stop taking|dejar de tomar|double up",
+    r"when (?:do|should) i", r"what time (?:do|should)|a que hora",
+    r"with food|con comida|miss(?:ed)? a|olvide",
+)
+# "What do you mean?" asks for the question again, which the unclear path does.
+NO_QUESTION_BACK = _any(r"what do you mean|que quiere decir|no entiendo|i dont understand")
+
+WHO = _any(
+    r"who ?(?:is|s|are|r|am i|dis|this|sent|sends|sending|texting|txting|texts|messaging|"
+    r"calling|called|writing|wrote|be|u|ru|gave|got|has|wants to know)",
+    r"who(?: \w+){1,3} (?:is this|are you|is texting|is calling|is writing)",
+    r"whos (?:this|that|texting|calling|writing|there|dis|it)|whos$",
+    r"do i know you|i dont know (?:you|this number)|what number is this",
+    r"where (?:are you|r u|is this) (?:texting|calling|writing|from|coming)",
+    r"(?:is this|are you|r u|this is)(?: \w+){0,3} (?:hospital|clinic|office|doctor|dr|nurse|"
+    r"robot|bot|computer|machine|human|real person|person|automated|recording|pharmacy|"
+    r"insurance)",
+    r"quien(?:es)? (?:es|eres|son|sos|habla|hablo|me|le|llama|escribe|manda|envia|sera)",
+    r"con quien|de parte de quien|de donde (?:me )?(?:escriben|llaman|hablan|es)",
+    r"(?:es|eres|son|esto es)(?: \w+){0,3} (?:hospital|clinica|doctor|doctora|enfermera|robot|"
+    r"maquina|computadora|farmacia|grabacion|consultorio)",
+    r"no (?:se|conozco) (?:quien|este numero)", r"^(?:who|whom|quien|quienes)$",
+)
+NOT_WHO = _any(r"who(?: is|s| are| will) (?:my|your|the|going|in|on|coming)",
+               r"quien sabe", r"quien(?:es)? (?:es|son|sera) (?:mi|mis) ")
+
+WHY = _any(
+    r"why|pq|porque me|por ?que",
+    r"what ?(?:is|s|was|are)? (?:this|these|that|it) ?(?:all )?(?:about|for|regarding|text|"
+    r"texts|message|messages|msg|number|call)",
+    r"whats? (?:this|that)$|what is (?:this|that)$|what this$",
+    r"what (?:do|did|does) (?:you|u|they) (?:want|need)|what (?:are|r) (?:you|u) "
+    r"(?:texting|calling|asking|writing)",
+    r"whats? going on(?: here)?$|what is going on(?: here)?$",
+    r"scam|scams|spam|fraud|fake|legit|legitimate|phishing|estafa|fraude|enganio|engano",
+    r"is this (?:real|for real|a joke|true)|es (?:real|verdad|en serio)",
+    r"how did (?:you|u|they) get (?:my|this)|como (?:consiguieron|obtuvieron|tienen|sacaron)",
+    r"(?:didnt|did not|never) (?:sign|signed) up|(?:didnt|did not|never) ask(?:ed)? for|"
+    r"no (?:me inscribi|pedi)",
+    r"de que (?:se trata|es|son|va)", r"que (?:es|son|sera) (?:esto|estos|este mensaje)",
+    r"que (?:es|sera) esto$", r"que (?:quieren|quiere|desean|necesitan)",
+    r"para que (?:es|son|sirve|quieren|necesitan|preguntan) ?(?:esto|este|estos|mensajes?)?$",
+    r"para que (?:me|nos) (?:escriben|llaman|mandan|preguntan|piden|quieren|necesitan)",
+    r"what for|what are these|para que$",
+)
+# "Why" about the body is not about us: "why is my weight up", "why do I feel so tired".
+NOT_WHY = _any(r"why (?:is|are|does|did|has|have|was) (?:my|it|he|she|the)|happening",
+               r"why (?:do|am|did|cant|can t) i (?!getting (?:this|these|the|your|texts|messages|"
+               r"calls)|get (?:this|these|texts|messages|calls)|need to|have to|keep getting)",
+               r"por que (?:me duele|tengo|estoy|siento|me siento)")
+
+# A question about a medicine named: a word that asks, or (with "?") a few words that do.
+ASKS_WHAT = _any(
+    r"what|whats|wat|wht|wut|why", r"never heard|dont know what|not sure what|no idea what",
+    r"para que|pa que|para q|que es|que son|por que", r"no se (?:que|para que)", r"sirve",
+)
+ASKS_WITH_MARK = _any(r"is|es|que|cual|for|para|which")
+THAT_MEDICINE = _any(
+    r"(?:what|whats|wat|wht|wut)(?: is| s| are| was| does| do)? (?:that|this|it|those|these|"
+    r"thing|one|the (?:pill|medicine|med|drug))",
+    r"what (?:medicine|medication|pill|drug|med|kind of (?:pill|medicine|drug)) is",
+    r"what (?:is|s)? ?(?:it|that|this) for|what for",
+    r"which (?:one|pill|medicine|med|drug) is (?:that|this|it)",
+    r"why (?:do|am|should|would) i (?:take|taking|need|on) (?:this|that|it)",
+    r"(?:never heard of|dont know what|not sure what|no idea what) (?:it|that|this|those|is)",
+    r"que (?:es|son) (?:eso|esto|esa|ese|esta|este|esas|esos)",
+    r"para que (?:es|son|sirve|sirven)(?: (?:eso|esa|ese|esto|esta|este|esas|esos|la|el))?",
+    r"que (?:medicina|pastilla|medicamento|pildora) es", r"no se (?:que|para que) es",
+)
+MESSAGE_WORDS = _any(r"about|text|texts|message|messages|msg|mensaje|mensajes|se trata")
+# Endings of medicine names the table does not have ("what is zyntrolimab?").
+DRUG_ENDINGS = ("pril", "sartan", "olol", "statin", "mab", "nib", "cillin", "mycin", "floxacin",
+                "azole", "prazole", "tidine", "dipine", "zepam", "xaban", "parin", "gliflozin",
+                "gliptin", "cycline", "semide", "thiazide", "terol", "sone", "lone")
+NOT_A_NAME = {"this", "that", "it", "going", "on", "the", "my", "a", "your", "for", "about",
+              "esto", "eso", "la", "el", "mi", "is", "es", "de", "me", "one", "someone"}
+
+
+def recognise(text: str, medicine: str | None = None) -> QuestionBack | None:
+    """The question back in a reply that was not an answer, or None. `medicine`: the
+    medicine the question asks about, if any (for "what is that?")."""
+    sentences = [" ".join(tokens(part)) for part in re.split(r"[.?!¿¡\n;]+", text)]
+    sentences = [s for s in sentences if s]
+    asking = "?" in text or "¿" in text
+    if not sentences or any(NOT_OURS.search(s) for s in sentences):
+        return None
+    found = [_question(s, medicine, asking) for s in sentences]
+    # Words of the body beside the question ("who is this? my leg feels funny") go the
+    # unclear path, where a nurse sees them.
+    if any(back is None and symptom_words(s) for back, s in zip(found, sentences, strict=True)):
+        return None
+    for kind in ("medicine", "who", "why"):
+        back = next((b for b in found if b is not None and b.kind == kind), None)
+        if back is not None:
+            return back
+    return None
+
+
+def _question(sentence: str, medicine: str | None, asking: bool) -> QuestionBack | None:
+    """One sentence's question back: a medicine named comes first, then who is writing,
+    then "what is that?" about the medicine asked, then what this is about."""
+    if NO_QUESTION_BACK.search(sentence):
+        return None
+    named = _named(sentence, medicine, asking)
+    if named is not None:
+        return named
+    if WHO.search(sentence) and not NOT_WHO.search(sentence):
+        return QuestionBack("who")
+    if medicine and THAT_MEDICINE.search(sentence) and not MESSAGE_WORDS.search(sentence):
+        return QuestionBack("medicine", medicine_table().lookup(medicine), medicine)
+    if WHY.search(sentence) and not NOT_WHY.search(sentence):
+        return QuestionBack("why")
+    return None
+
+
+def _named(sentence: str, medicine: str | None, asking: bool) -> QuestionBack | None:
+    """A question naming a medicine: from the table, the one being asked about, or a word
+    that looks like a medicine's name ("what is zyntrolimab")."""
+    short_question = asking and len(sentence.split()) <= 3
+    if not (short_question or ASKS_WHAT.search(sentence)
+            or (asking and ASKS_WITH_MARK.search(sentence))):
+        return None
+    table = medicine_table()
+    found = table.find(sentence)
+    if found:
+        asked = table.lookup(medicine) if medicine else None
+        named = found[0]
+        if asked is not None and asked.generic == named.medicine.generic \
+                and named.said == " ".join(tokens(medicine or "")):
+            return QuestionBack("medicine", named.medicine, medicine or "")
+        return QuestionBack("medicine", named.medicine, named.shown)
+    words = sentence.split()
+    own = tokens(medicine or "")
+    if own and own[0] in words:
+        return QuestionBack("medicine", None, medicine or "")
+    after_what = re.search(r"\b(?:what|whats|what is|que es|para que es) (?:the |el |la )?"
+                           r"([a-z]+)(?: for)?$", sentence)
+    if after_what and after_what.group(1) not in NOT_A_NAME \
+            and after_what.group(1).endswith(DRUG_ENDINGS):
+        return QuestionBack("medicine", None, after_what.group(1))
+    return None
+
+
+def answer_question_back(turn: AnswerTurn) -> Turn | None:
+    """The answer and the question again, or None when the reply is not a question back
+    (or this question has had its two): then the reply is unclear, as before."""
+    asked = prompt_values(turn.question, turn.episode, turn.conversation.item_index)
+    back = recognise(turn.text, asked.get("medicine"))
+    if back is None:
+        return None
+    key = turn.answer_key()
+    seen = turn.conversation.questions_back or {}
+    count = int(seen.get("count", 0)) if seen.get("question") == key else 0
+    if count >= MAX_QUESTIONS_BACK:
+        return None
+    turn.conversation.questions_back = {"question": key, "count": count + 1}
+    return Turn([_answer(turn, back), turn.ask(turn.question)], turn.state)
+
+
+def _answer(turn: AnswerTurn, back: QuestionBack) -> str:
+    # Before the date of birth matches, nothing about health, a medicine or a stay.
+    early = turn.question.identity
+    if back.kind != "medicine":
+        return turn.say(f"question_back_{back.kind}{'_early' if early else ''}")
+    if early:
+        return turn.say("question_back_medicine_early")
+    if back.medicine is None:
+        return turn.say("question_back_medicine_unknown", medicine=back.name)
+    purposes = back.medicine.purposes
+    return turn.say("question_back_medicine", medicine=back.name,
+                    purpose=purposes.get(turn.patient.language, purposes["en"]))
+
