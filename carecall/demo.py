@@ -56,6 +56,9 @@ from carecall.worker import job_defaults, schedule_jobs
 DEMO_PASSWORD = "carecall-demo-" + secrets.token_hex(4)  # new each run; printed at start
 DEMO_NURSE = {"username": "nurse", "name": "Nora Nurse", "phone": "+12015550160",
               "email": "nurse@riverside.example"}
+# Two admins: publishing a flow needs a second admin's clinical sign-off.
+DEMO_ADMINS = ({"username": "admin", "name": "Ada Admin"},
+               {"username": "lead", "name": "Lee Clinical Lead"})
 SAMPLE_PATIENT = {"name": "Alex Rivera", "dob": "1950-03-14", "phone": "+12015550123"}
 FIRST_MESSAGE_WAIT_SECONDS = 30
 
@@ -163,7 +166,9 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
          calls: queue.Queue[PlacedCall], flow_and_language: tuple[str, str]) -> int:
     settings = services.settings
     write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator\n"
-          f"  (sign in as {DEMO_NURSE['username']} / {DEMO_PASSWORD}; Ctrl-C to quit)")
+          f"  sign in as the coordinator {DEMO_NURSE['username']} / {DEMO_PASSWORD}, or as "
+          f"an admin {DEMO_ADMINS[0]['username']} / {DEMO_PASSWORD} (a flow change needs the "
+          f"second admin, {DEMO_ADMINS[1]['username']}, to sign it off); Ctrl-C to quit")
     flow, language = flow_and_language
     feed_port, feed_sample = start_feed(services, services.settings.data_dir / "demo")
     write(f"HL7 ADT feed: listening on 127.0.0.1:{feed_port} (MLLP). From another terminal, "
@@ -255,6 +260,10 @@ def _enroll_sample(services: Services, channel: str = "sms", flow: str = "genera
         nurse = add_user(session, services.settings, role="coordinator", on_call="always",
                          now=now, actor="demo", **DEMO_NURSE)
         set_password(session, nurse, DEMO_PASSWORD, now, "demo")
+        for admin in DEMO_ADMINS:
+            user = add_user(session, services.settings, role="admin", on_call="always",
+                            phone=None, email=None, now=now, actor="demo", **admin)
+            set_password(session, user, DEMO_PASSWORD, now, "demo")
     discharge = validate_discharge(
         services.settings, services.flows, now=now, name=SAMPLE_PATIENT["name"],
         dob=SAMPLE_PATIENT["dob"], phone=SAMPLE_PATIENT["phone"], flow=flow, lang=language,

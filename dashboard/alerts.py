@@ -30,7 +30,7 @@ from assistant.care_team.alert_lifecycle import (
 from assistant.care_team.roster import RosterError, find
 from assistant.records.audit import record
 from assistant.records.db import transaction
-from assistant.records.models import Alert, CheckIn, Episode, User
+from assistant.records.models import Alert, CheckIn, Conversation, Episode, User
 from assistant.services import Services
 from dashboard import worklist
 from dashboard.auth import restrict
@@ -114,9 +114,12 @@ def alert_detail(alert_id: int) -> str:
                                     .order_by(User.username)))
         assignee = next((user.name for user in team if user.username == alert.assignee),
                         alert.assignee)
+        conversation = session.get(Conversation, alert.conversation_id) \
+            if alert.conversation_id else None
         return render_template("alert.html", alert=alert, events=list(alert.events),
                                patient=alert.patient, team=team, resolutions=RESOLUTIONS,
-                               assignee_name=assignee)
+                               assignee_name=assignee,
+                               respondent=conversation.respondent if conversation else None)
 
 
 def _viewer() -> str:

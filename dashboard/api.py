@@ -88,7 +88,7 @@ def record_discharge() -> ResponseReturnValue:
             phone=str(body.get("phone") or ""), discharged=str(body.get("discharged") or ""),
             flow=str(body.get("flow") or ""), lang=str(body.get("lang", "en")),
             time_zone=body.get("tz"), medication_rows=body.get("medications") or [],
-            appointment=body.get("appointment"),
+            appointment=_text(body.get("appointment")),
             appointment_with=_text(body.get("appointment_with")),
             appointment_place=_text(body.get("appointment_at_place")),
             baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")

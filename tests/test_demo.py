@@ -17,6 +17,8 @@ def test_the_demo_sends_the_checkin_takes_replies_and_prints_the_alert(tmp_path:
     output = "\n".join(lines)
     assert code == 0, output
     assert "alerts page: http://127.0.0.1:" in output
+    assert "sign in as the coordinator nurse / carecall-demo-" in output
+    assert "or as an admin admin / carecall-demo-" in output and "lead" in output
     assert "Riverside Hospital" in output  # the first SMS, sent through the twilio client
     assert "A nurse from Riverside Hospital will call you today" in output
     assert "ALERT for the care team [URGENT] Feels worse than at discharge" in output

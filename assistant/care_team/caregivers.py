@@ -98,3 +98,13 @@ def caregivers_of(session: Session, patient_id: int) -> list[Caregiver]:
     return list(session.scalars(
         select(Caregiver).where(Caregiver.patient_id == patient_id)
         .order_by(Caregiver.active.desc(), Caregiver.name, Caregiver.id)))
+
+
+def proxy_for(session: Session, patient_id: int) -> Caregiver | None:
+    """The caregiver who answers check-ins for the patient: active, a proxy with the
+    patient's consent, and a phone to reach. The first added wins when there are several."""
+    return session.scalar(
+        select(Caregiver).where(Caregiver.patient_id == patient_id, Caregiver.active.is_(True),
+                                Caregiver.is_proxy.is_(True), Caregiver.consent.is_(True),
+                                Caregiver.phone.is_not(None))
+        .order_by(Caregiver.id).limit(1))

@@ -94,7 +94,7 @@ class AnswerBook:
                         medicine=asked.medicine if asked else None,
                         answer=answer_in_words(answer.value, answer.unit, answer.is_change,
                                                answer.understood),
-                        channel=self.channel)
+                        channel=self.channel, **self.respondent())
 
     def said_evidence(self, raw: str | None = None) -> dict[str, Any]:
         """This reply as evidence, with the question it answered."""
@@ -102,7 +102,16 @@ class AnswerBook:
                                self.episode)
         return evidence(self.answer_key(), None, raw if raw is not None else self.said,
                         id_of(self.message), self.now, asked=asked.text if asked else None,
-                        medicine=asked.medicine if asked else None, channel=self.channel)
+                        medicine=asked.medicine if asked else None, channel=self.channel,
+                        **self.respondent())
+
+    def respondent(self) -> dict[str, str | None]:
+        """Who answered, when a caregiver answers for the patient: the nurse calls them."""
+        caregiver = self.conversation.respondent
+        if caregiver is None:
+            return {}
+        return {"respondent": f"{caregiver.name} ({caregiver.relationship_to_patient})",
+                "respondent_phone": caregiver.phone}
 
     def unclear_replies(self) -> list[str]:
         """The patient's replies to the question left unclear, oldest first (the last one

@@ -39,7 +39,7 @@ from assistant.conversation.understanding import (
     interpret_yes_no,
     is_skip,
 )
-from assistant.conversation.wording import Later
+from assistant.conversation.wording import Later, addressee
 from assistant.records.consent import opt_out
 from assistant.records.models import Alert, Conversation, Message
 from assistant.safety import SUMMARIES, Assessment, assess, symptom_words
@@ -61,6 +61,7 @@ class AnswerTurn(AnswerBook):
         self.checkin = conversation.checkin
         self.episode = self.checkin.episode
         self.patient = conversation.patient
+        self.to = addressee(self.patient, conversation.respondent)  # a caregiver may answer
         self.text = text
         # What the patient did, as a nurse should read it: their words, or on a call the key
         # they pressed ("pressed 0"), never the meaning we gave the key.
@@ -78,8 +79,7 @@ class AnswerTurn(AnswerBook):
     def say(self, prompt_id: str, **extra: object) -> str:
         """{when}, unless given, is when a nurse will call about an urgent alert."""
         extra.setdefault("when", self.when(self.promise("urgent")))
-        return self.dialogue.wording.say(prompt_id, self.patient, self.channel, self.flow,
-                                         **extra)
+        return self.dialogue.wording.say(prompt_id, self.to, self.channel, self.flow, **extra)
 
     def promise(self, severity: str, off_duty: str | None = None) -> CallPromise:
         """What an alert of this severity will deliver: the one source of "a nurse will call
@@ -92,7 +92,7 @@ class AnswerTurn(AnswerBook):
 
     def when(self, promise: CallPromise | None = None) -> Later:
         return Later(lambda: self.dialogue.wording.when_words(
-            promise or self.promise("urgent"), self.patient))
+            promise or self.promise("urgent"), self.to))
 
     @property
     def state(self) -> str:
@@ -113,7 +113,7 @@ class AnswerTurn(AnswerBook):
         # patient hears what to do if it is happening now, first.
         for flag, summary in to_check:
             self.alert(flag, "urgent", summary, None)
-        words = self.dialogue.safety_check_words(to_check, self.patient, self.channel,
+        words = self.dialogue.safety_check_words(to_check, self.to, self.channel,
                                                  self.when(self.promise("urgent")))
         if self.state == "handed_over":  # an emergency rule's 911 stays first
             return Turn([*turn.replies, words], turn.state, turn.transfer)
@@ -165,7 +165,7 @@ class AnswerTurn(AnswerBook):
             "value": interpretation.value, "unit": interpretation.unit,
             "change": interpretation.change, "raw": self.said,
         }
-        heard = spoken_value(self.question, interpretation, self.patient.language)
+        heard = spoken_value(self.question, interpretation, self.to.language)
         return Turn([self.say("read_back", heard=heard)], self.state)
 
     def confirm_read_back(self) -> Turn:
@@ -193,7 +193,7 @@ class AnswerTurn(AnswerBook):
         result = interpret(question.kind, self.text, unit=question.unit,
                            choices=question.choices, minimum=question.minimum,
                            maximum=question.maximum, today=self.now.date(),
-                           language=self.patient.language, question=question.id)
+                           language=self.to.language, question=question.id)
         # "Up 2 pounds" is not a reading: only a question that accepts a change takes it.
         return Interpretation(False) if result.change and not question.accepts_change \
             else result

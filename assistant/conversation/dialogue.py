@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.caregivers import proxy_for
 from assistant.care_team.promises import CallPromise, Promises
 from assistant.conversation.answer_facts import episode_facts, prompt_values
 from assistant.conversation.answer_turn import AnswerTurn
@@ -37,7 +38,7 @@ from assistant.conversation.turns import (
     spoken_list,
 )
 from assistant.conversation.visit_replies import answer_reminder_reply, reminded_visit
-from assistant.conversation.wording import Later, Wording
+from assistant.conversation.wording import Addressee, Later, Wording, addressee
 from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
 from assistant.safety import SUMMARIES, assess
@@ -62,10 +63,13 @@ class Dialogue:
         patient = checkin.episode.patient
         conversation = checkin.conversation
         if conversation is None:
+            # A caregiver answering on the patient's behalf is asked instead of the patient.
             conversation = Conversation(
                 checkin=checkin, patient_id=patient.id, started_at=now, last_activity_at=now,
+                respondent=proxy_for(session, patient.id),
             )
             session.add(conversation)
+        to = addressee(patient, conversation.respondent)
         flow = self.versions.flow(checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
         skip_questions_that_do_not_apply(machine, conversation, flow,
@@ -73,11 +77,11 @@ class Dialogue:
         if flush:
             session.flush()
         state = conversation.state or ""
-        first = (self.wording.say(state, patient, channel, flow) if state in END_STATES else
-                 self.wording.say(flow.questions[state].prompt, patient, channel, flow,
+        first = (self.wording.say(state, to, channel, flow) if state in END_STATES else
+                 self.wording.say(flow.questions[state].prompt, to, channel, flow,
                                   **prompt_values(flow.questions[state], checkin.episode,
                                                   conversation.item_index, now)))
-        return Turn([self.wording.say("greeting", patient, channel, flow), first], state)
+        return Turn([self.wording.say("greeting", to, channel, flow), first], state)
 
     # -- a reply in a conversation ----------------------------------------------------------
 
@@ -99,7 +103,8 @@ class Dialogue:
         """The question as asked now (naming the medicine for a per-medicine question, and
         the visit as of the conversation's latest turn)."""
         flow = self.versions.flow(conversation.checkin.flow_version)
-        return self.wording.say(question.prompt, conversation.patient, channel, flow,
+        to = addressee(conversation.patient, conversation.respondent)
+        return self.wording.say(question.prompt, to, channel, flow,
                                 **prompt_values(question, conversation.checkin.episode,
                                                 conversation.item_index,
                                                 conversation.last_activity_at))
@@ -111,7 +116,8 @@ class Dialogue:
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
         machine.send("expire")
         finish_conversation(conversation, now)
-        return Turn([self.wording.say("expired", conversation.patient, channel)],
+        to = addressee(conversation.patient, conversation.respondent)
+        return Turn([self.wording.say("expired", to, channel)],
                     conversation.state or "")
 
     # -- a message with no conversation open ------------------------------------------------
@@ -175,8 +181,9 @@ class Dialogue:
         return self._unless_said_lately(session, message,
                                         say("conversation_closed", patient, channel), now)
 
-    def safety_check_words(self, to_check: list[tuple[str, str]], patient: Patient | None,
-                           channel: str, when: object) -> str:
+    def safety_check_words(self, to_check: list[tuple[str, str]],
+                           patient: Patient | Addressee | None, channel: str,
+                           when: object) -> str:
         """What to do if it is happening now, and when the nurse will call, for the signs."""
         signs = [self.wording.say(f"sign_{flag}", patient, channel) for flag, _ in to_check]
         return self.wording.say("safety_check", patient, channel, when=when,

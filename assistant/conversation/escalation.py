@@ -124,10 +124,12 @@ def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) ->
 
 def evidence(question_id: str | None, value: Any, raw: str, message_id: int | None,
              now: datetime, *, asked: str | None = None, medicine: str | None = None,
-             answer: str | None = None, channel: str | None = None) -> dict[str, Any]:
+             answer: str | None = None, channel: str | None = None,
+             respondent: str | None = None, respondent_phone: str | None = None,
+             ) -> dict[str, Any]:
     """What a coordinator sees beside an alert: the patient's own words (or the key pressed
-    on a call), the question as it was asked and the medicine it was about, and the answer
-    as it was read."""
+    on a call), the question as it was asked and the medicine it was about, the answer as it
+    was read, and who said it when a caregiver answers for the patient (the one to call)."""
     item: dict[str, Any] = {
         "question": question_id,
         "value": value,
@@ -135,6 +137,7 @@ def evidence(question_id: str | None, value: Any, raw: str, message_id: int | No
         "message_id": message_id,
         "at": now.isoformat(timespec="seconds"),
     }
-    extra = {"asked": asked, "medicine": medicine, "answer": answer, "channel": channel}
+    extra = {"asked": asked, "medicine": medicine, "answer": answer, "channel": channel,
+             "respondent": respondent, "respondent_phone": respondent_phone}
     item.update({key: value for key, value in extra.items() if value is not None})
     return item

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from assistant.care_team.promises import CallPromise
 from assistant.conversation.flows import Flow
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.foundation.config import Settings
+from assistant.records.care_records import Caregiver
 from assistant.records.models import Patient
 
 
@@ -25,6 +27,26 @@ class Later:
         return self._text
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a message speaks to: a caregiver answering on the patient's behalf. Prompts then
+    use their `@caregiver` wording where there is one ("Does {patient_name} have ..."), in
+    the caregiver's language, with {first_name} the caregiver's."""
+
+    language: str
+    first_name: str
+    patient_name: str
+    proxy: bool = True
+
+
+def addressee(patient: Patient, caregiver: Caregiver | None) -> Patient | Addressee:
+    if caregiver is None:
+        return patient
+    return Addressee(caregiver.language or patient.language,
+                     caregiver.name.split()[0] if caregiver.name.strip() else "",
+                     patient.first_name)
+
+
 class Wording:
     def __init__(self, prompts: PromptCatalogue, settings: Settings) -> None:
         self.prompts = prompts
@@ -37,11 +59,18 @@ class Wording:
             self._overlays[flow.checksum] = self.prompts.overlay(flow.prompts)
         return self._overlays[flow.checksum]
 
-    def say(self, prompt_id: str, patient: Patient | None, channel: str = "sms",
+    def say(self, prompt_id: str, patient: Patient | Addressee | None, channel: str = "sms",
             flow: Flow | None = None, **extra: object) -> str:
-        """`flow`: its own wording comes first."""
+        """`flow`: its own wording comes first. `patient` may be a caregiver answering for
+        the patient (an `Addressee`)."""
         language = patient.language if patient else "en"
         prompts = self._for(flow) if flow is not None and flow.prompts else self.prompts
+        if isinstance(patient, Addressee):
+            extra.setdefault("patient_name", patient.patient_name)
+            if prompts.has(f"{prompt_id}@caregiver", language) or (
+                    language != "en" and not prompts.has(prompt_id, language)
+                    and prompts.has(f"{prompt_id}@caregiver", "en")):
+                prompt_id = f"{prompt_id}@caregiver"
         if not prompts.has(prompt_id, language):
             language = "en"
         return prompts.render(
@@ -52,7 +81,7 @@ class Wording:
             **extra,
         )
 
-    def when_words(self, promise: CallPromise, patient: Patient | None) -> str:
+    def when_words(self, promise: CallPromise, patient: Patient | Addressee | None) -> str:
         """ "today", "tomorrow", "on Monday" (or "hoy", "mañana", "el lunes"): the day a
         nurse will really call, for {when} in a prompt."""
         if promise.day in ("today", "tomorrow"):

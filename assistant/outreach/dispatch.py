@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from assistant.care_team.caregivers import proxy_for
 from assistant.conversation.turns import Turn
 from assistant.outreach.contact_policy import earliest_contact, recent_contacts
 from assistant.outreach.outbox import (
@@ -197,7 +198,7 @@ def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
         session.flush()
         messages = {checkin.id: pending_messages(services, checkin.episode.patient,
                                                  checkin.conversation.id, turn.replies, now,
-                                                 holder)
+                                                 holder, to=_to(session, checkin))
                     for checkin, _, turn in admitted if turn is not None
                     and checkin.conversation is not None}
         session.add_all([message for batch_messages in messages.values()
@@ -205,9 +206,18 @@ def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
         session.flush()
         for checkin, attempt, _ in admitted:
             prepared.append(_Prepared(
-                checkin.id, checkin.channel, checkin.episode.patient.phone, attempt.id,
+                checkin.id, checkin.channel, _to(session, checkin), attempt.id,
                 [(m.id, m.body) for m in messages.get(checkin.id, [])]))
     return prepared
+
+
+def _to(session: Session, checkin: CheckIn) -> str:
+    """The patient's phone, or the caregiver's who answers for them."""
+    conversation = checkin.conversation
+    caregiver = conversation.respondent if conversation is not None else proxy_for(
+        session, checkin.episode.patient_id)
+    return caregiver.phone if caregiver is not None and caregiver.phone \
+        else checkin.episode.patient.phone
 
 
 def _load(session: Session, checkin_ids: list[int],

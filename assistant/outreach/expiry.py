@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from assistant.outreach.outbox import conversation_sender, record_outbound, send_recorded
+from assistant.outreach.outbox import (
+    conversation_phone,
+    conversation_sender,
+    record_outbound,
+    send_recorded,
+)
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, Conversation
 
@@ -35,9 +40,10 @@ def expire_quiet_conversations(services: Services) -> list[int]:
                 continue
             turn = services.dialogue.expire(session, conversation, "sms", now)
             patient = conversation.patient
+            to = conversation_phone(conversation, patient)
             messages = record_outbound(session, services, patient, conversation.id,
-                                       turn.replies, now)
+                                       turn.replies, now, to=to)
             sender = conversation_sender(session, conversation.id)
-        send_recorded(services, patient.phone, messages, prefer=sender)
+        send_recorded(services, to, messages, prefer=sender)
         expired.append(conversation_id)
     return expired

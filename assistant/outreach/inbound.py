@@ -11,12 +11,13 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
 from assistant.outreach.outage import InboundSms, answer_and_spool
+from assistant.records.care_records import Caregiver
 from assistant.records.db import DATABASE_AWAY, transaction
 from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient, User
 from assistant.records.phones import InvalidPhone, to_e164
@@ -117,11 +118,14 @@ def _find_conversation(
         phone = to_e164(from_number, services.settings.default_region)
     except InvalidPhone:
         return None, None
+    # The patient's own phone, or the phone of the caregiver answering for them.
     conversation = session.scalars(
         select(Conversation)
         .join(Patient, Conversation.patient_id == Patient.id)
         .join(CheckIn, Conversation.checkin_id == CheckIn.id)
-        .where(Patient.phone == phone, Conversation.ended_at.is_(None))
+        .outerjoin(Caregiver, Conversation.respondent_id == Caregiver.id)
+        .where(or_(Patient.phone == phone, Caregiver.phone == phone),
+               Conversation.ended_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
         .limit(1)
         # The turn reads all of these; loading them here saves a query each.
@@ -134,7 +138,12 @@ def _find_conversation(
         return conversation, conversation.patient
     patient = session.scalar(
         select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()).limit(1)
-    )
+    ) or session.scalar(
+        # A caregiver who answers for a patient, texting between check-ins.
+        select(Patient).join(Caregiver, Caregiver.patient_id == Patient.id)
+        .where(Caregiver.phone == phone, Caregiver.active.is_(True),
+               Caregiver.is_proxy.is_(True), Caregiver.consent.is_(True))
+        .order_by(Patient.id.desc()).limit(1))
     return None, patient
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from assistant.outreach.senders import NoSender, Slots
 from assistant.records.db import transaction
-from assistant.records.models import Message, Patient
+from assistant.records.models import Conversation, Message, Patient
 from assistant.telephony.channels import outcome_of
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
@@ -49,18 +49,28 @@ def hold_expiry(services: Services, now: datetime) -> datetime:
 
 def record_outbound(session: Session, services: Services, patient: Patient,
                     conversation_id: int | None, texts: list[str],
-                    now: datetime, holder: str | None = None) -> list[tuple[int, str]]:
+                    now: datetime, holder: str | None = None,
+                    to: str | None = None) -> list[tuple[int, str]]:
     """Pending rows for `texts`; returns (message id, body) pairs to send in order."""
-    pending = pending_messages(services, patient, conversation_id, texts, now, holder)
+    pending = pending_messages(services, patient, conversation_id, texts, now, holder, to)
     session.add_all(pending)
     session.flush()
     return [(m.id, m.body) for m in pending]
 
 
+def conversation_phone(conversation: Conversation | None, patient: Patient) -> str:
+    """Where a conversation's messages go: the caregiver who answers for the patient, or the
+    patient."""
+    respondent = conversation.respondent if conversation is not None else None
+    return respondent.phone if respondent is not None and respondent.phone else patient.phone
+
+
 def pending_messages(services: Services, patient: Patient, conversation_id: int | None,
-                     texts: list[str], now: datetime, holder: str | None = None) -> list[Message]:
-    """The rows `record_outbound` writes, for a caller that writes many patients' at once."""
-    return pending_to(services, patient.phone, patient.id, conversation_id, texts, now,
+                     texts: list[str], now: datetime, holder: str | None = None,
+                     to: str | None = None) -> list[Message]:
+    """The rows `record_outbound` writes, for a caller that writes many patients' at once.
+    `to`: a caregiver's phone when they answer for the patient."""
+    return pending_to(services, to or patient.phone, patient.id, conversation_id, texts, now,
                       holder=holder)
 
 

@@ -11,8 +11,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from assistant.conversation.escalation import evidence, raise_alert
+from assistant.conversation.wording import addressee
 from assistant.outreach.contact_policy import next_contact_time
-from assistant.outreach.outbox import conversation_sender, deliver, record_outbound, save
+from assistant.outreach.outbox import (
+    conversation_phone,
+    conversation_sender,
+    deliver,
+    record_outbound,
+    save,
+)
 from assistant.records.db import transaction
 from assistant.records.models import CheckIn, ContactAttempt
 
@@ -55,10 +62,13 @@ def _remind(services: Services, checkin_id: int) -> bool:
             .values(reminded_at=now)).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
             return False
-        text = services.dialogue.wording.say("reminder", patient, "sms")
-        conversation_id = checkin.conversation.id if checkin.conversation else None
-        messages = record_outbound(session, services, patient, conversation_id, [text], now)
-        to, patient_id = patient.phone, patient.id
+        conversation = checkin.conversation
+        respondent = conversation.respondent if conversation is not None else None
+        text = services.dialogue.wording.say("reminder", addressee(patient, respondent), "sms")
+        conversation_id = conversation.id if conversation is not None else None
+        to, patient_id = conversation_phone(conversation, patient), patient.id
+        messages = record_outbound(session, services, patient, conversation_id, [text], now,
+                                   to=to)
         sender = conversation_sender(session, conversation_id)
     outcome, deliveries = deliver(services, to, messages, prefer=sender)
     with transaction(services.sessions) as session:

@@ -7,7 +7,7 @@ faithfully; patients' local times are computed from their time zone when needed.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:  # defined beside the care team's other records, which build on these
+    from assistant.records.care_records import Caregiver
 
 
 class Base(DeclarativeBase):
@@ -224,6 +227,7 @@ class Conversation(Base):
 
     checkin: Mapped[CheckIn] = relationship(back_populates="conversation")
     patient: Mapped[Patient] = relationship()
+    respondent: Mapped[Caregiver | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(
         back_populates="conversation", order_by="Answer.id"
     )
