@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,6 @@ from sqlalchemy.orm import Session
 from assistant.care_team.alert_lifecycle import add_event
 from assistant.care_team.tcm_record import TCM_TASK
 from assistant.conversation.flows import AnswerView, Flow, Rule
-from assistant.foundation.local_time import local_iso
 from assistant.records.care_records import TcmRecord
 from assistant.records.models import Alert, Episode
 
@@ -112,7 +112,8 @@ def open_tcm_task(session: Session, episode_id: int, why: str, now: datetime) ->
         Alert.episode_id == episode_id, Alert.reason == TCM_TASK, Alert.status != "resolved"))
     if existing is not None:
         return existing  # one task per episode; its reason is already on it
-    deadline = local_iso(episode.tcm_deadline, episode.patient.time_zone)
+    deadline = episode.tcm_deadline.replace(tzinfo=UTC).astimezone(
+        ZoneInfo(episode.patient.time_zone)).strftime("%a %b %-d, %H:%M %Z")  # Tue Nov 24, 23:59
     return raise_alert(
         session, patient_id=episode.patient_id, episode_id=episode_id, conversation_id=None,
         reason=TCM_TASK, severity="urgent",

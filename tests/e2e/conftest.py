@@ -75,4 +75,4 @@ def sign_in(page, address: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=username]", "nora")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=Alerts for the care team")
+    page.wait_for_selector("h1:has-text('Worklist')")
