@@ -11,8 +11,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.caregivers import caregivers_of
 from assistant.foundation.local_time import local_iso
 from assistant.intake.cancellation import REASONS, cancel_episodes
+from assistant.intake.caregiver_intake import Origin, from_json
 from assistant.intake.enrollment import EnrollmentError, validate_discharge
 from assistant.intake.stays import record_stay
 from assistant.outreach.checkin_list import list_checkins
@@ -28,7 +30,7 @@ from .openapi import OPENAPI
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
                     "appointment", "appointment_with", "appointment_at_place",
-                    "discharge_weight", "mrn", "mrn_authority", "visit_number"}
+                    "discharge_weight", "mrn", "mrn_authority", "visit_number", "caregivers"}
 
 
 def _services() -> Services:
@@ -81,6 +83,8 @@ def record_discharge() -> ResponseReturnValue:
                  if not body.get(name)]
     services = _services()
     discharge = None
+    caregivers, unread = from_json(body.get("caregivers"))
+    problems += unread
     try:
         discharge = validate_discharge(
             services.settings, services.flows, now=services.clock(),
@@ -93,7 +97,7 @@ def record_discharge() -> ResponseReturnValue:
             appointment_place=_text(body.get("appointment_at_place")),
             baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")
             else None, mrn=_text(body.get("mrn")), mrn_authority=_text(body.get("mrn_authority")),
-            visit_number=_text(body.get("visit_number")),
+            visit_number=_text(body.get("visit_number")), caregivers=caregivers,
         )
     except EnrollmentError as exc:
         # An empty field's own complaint ("phone '' is not …") repeats "missing phone".
@@ -102,7 +106,7 @@ def record_discharge() -> ResponseReturnValue:
         return _problem(400, "; ".join(problems), problems)
     now = services.clock()
     with transaction(services.sessions) as session:
-        recorded = record_stay(session, services, discharge, now)
+        recorded = record_stay(session, services, discharge, now, Origin("api", g.api_client))
         episode = recorded.episode
         if recorded.outcome != "unchanged":
             record(session, actor=g.api_client, action=recorded.outcome, subject="episode",
@@ -116,6 +120,10 @@ def record_discharge() -> ResponseReturnValue:
             "checkins": [{"id": c.id, "due_at": local_iso(c.due_at, zone),
                           "channel": c.channel, "status": c.status}
                          for c in episode.checkins],
+            "caregivers": [{"id": c.id, "name": c.name, "relationship": c.relationship_to_patient,
+                            "phone": c.phone, "language": c.language, "consent": c.consent,
+                            "proxy": c.is_proxy, "active": c.active}
+                           for c in caregivers_of(session, episode.patient_id)],
             "warnings": recorded.notes,
         }
     return jsonify(result), 201 if recorded.outcome == "created" else 200

@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from flask import Blueprint, Response, current_app, g, request
 
 from assistant.intake.adt import apply_discharge
+from assistant.intake.caregiver_intake import Origin
 from assistant.intake.fhir_in import FhirProblem, read_bundle
 from assistant.intake.fhir_out import TYPES, changed_since
 from assistant.intake.flow_choice import FlowTable
@@ -61,7 +62,9 @@ def post_bundle() -> Response:
     now = services.clock()
     try:
         with transaction(services.sessions) as session:
-            outcome = apply_discharge(session, services, fields, table, now)
+            # A Bundle lists the patient's contacts, not their consent to share: as for ADT.
+            origin = Origin("api", g.api_client, states_consent=False)
+            outcome = apply_discharge(session, services, fields, table, now, origin)
             record(session, actor=g.api_client, action="received", subject="fhir_bundle",
                    subject_id=outcome.episode_id or "-", now=now, detail=outcome.detail)
     except EnrollmentError as exc:

@@ -47,6 +47,10 @@ OPENAPI: dict[str, Any] = {
                                       "description": "Who assigned the MRN (PID-3.4)"},
                     "visit_number": {"type": "string",
                                      "description": "The stay's encounter number (PV1-19)"},
+                    "caregivers": {"type": "array", "description": "People close to the "
+                                   "patient; one already on record (same phone, else same "
+                                   "name and relationship) is updated, not added again",
+                                   "items": {"$ref": "#/components/schemas/Caregiver"}},
                     "medications": {"type": "array", "items": {
                         "type": "object", "required": ["name", "change"],
                         "properties": {"name": {"type": "string"},
@@ -55,6 +59,23 @@ OPENAPI: dict[str, Any] = {
                                                            "held", "unchanged"]},
                                        "dose": {"type": "string"},
                                        "high_risk": {"type": "boolean"}}}},
+                },
+            },
+            "Caregiver": {
+                "type": "object", "additionalProperties": False,
+                "required": ["name", "relationship"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "relationship": {"type": "string", "minLength": 1, "maxLength": 64,
+                                     "description": "daughter, husband, friend..."},
+                    "phone": {"type": "string", "description": "Mobile number; a proxy "
+                              "needs one"},
+                    "language": {"type": "string", "enum": ["en", "es"],
+                                 "description": "Default: the patient's"},
+                    "consent": {"type": "boolean", "description": "The patient agrees that "
+                                "this person may hear about their health"},
+                    "proxy": {"type": "boolean", "description": "Answers the check-ins for "
+                              "the patient (needs consent)"},
                 },
             },
         },
@@ -66,7 +87,8 @@ OPENAPI: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Discharge"}}}},
             "responses": {"201": {"description": "A new stay: the episode, its planned "
-                                             "check-ins, and warnings (a late discharge, a "
+                                             "check-ins, the patient's caregivers on record, "
+                                             "and warnings (a late discharge, a "
                                              "landline, the episode it replaces, a shared "
                                              "phone)"},
                           "200": {"description": "The same MRN and visit again: `outcome` is "

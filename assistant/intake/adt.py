@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.intake.cancellation import cancel_episodes
+from assistant.intake.caregiver_intake import HL7, Origin, record_caregivers, usable
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields, read_adt, value
 from assistant.intake.stays import record_stay
@@ -141,7 +142,7 @@ def _event(session: Session, services: Services, fields: AdtFields, table: FlowT
     if event in ("A01", "A04"):
         return _readmission(session, services, patient, event, now)
     if event == "A08":
-        return _demographics(patient, fields, services)
+        return _demographics(session, patient, fields, services, now)
     episode = session.scalar(select(Episode).where(
         Episode.patient_id == patient.id, Episode.visit_number == fields.visit_number))
     if episode is None:
@@ -154,10 +155,11 @@ def _event(session: Session, services: Services, fields: AdtFields, table: FlowT
 
 
 def apply_discharge(session: Session, services: Services, fields: AdtFields, table: FlowTable,
-                    now: datetime) -> Outcome:
+                    now: datetime, origin: Origin = HL7) -> Outcome:
     """A discharge from the hospital (ADT A03 or a FHIR Encounter), in the caller's
     transaction: a stay with check-ins for home and home health, none otherwise, and all
-    follow-up cancelled for a patient who died."""
+    follow-up cancelled for a patient who died. Its next of kin with a dialable phone become
+    caregivers, without consent (see `caregiver_intake`)."""
     if fields.disposition == "expired":
         patient = session.scalar(select(Patient).where(
             Patient.mrn_authority == fields.mrn_authority, Patient.mrn == fields.mrn))
@@ -179,8 +181,9 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
         visit_number=fields.visit_number or None, appointment=fields.appointment or None,
         appointment_with=fields.appointment_with or None,
         appointment_place=fields.appointment_place or None,
-        medication_rows=fields.medications)
-    recorded = record_stay(session, services, discharge, now)
+        medication_rows=fields.medications,
+        caregivers=usable(fields.caregivers, services.settings.default_region, fields.language))
+    recorded = record_stay(session, services, discharge, now, origin)
     episode = recorded.episode
     episode.disposition = fields.disposition or "home"
     episode.diagnoses = fields.diagnoses
@@ -211,7 +214,8 @@ def _readmission(session: Session, services: Services, patient: Patient, event: 
                                     "coordinator told", latest)
 
 
-def _demographics(patient: Patient, fields: AdtFields, services: Services) -> Outcome:
+def _demographics(session: Session, patient: Patient, fields: AdtFields, services: Services,
+                  now: datetime) -> Outcome:
     changes = []
     if fields.phone:
         phone = phone_number(fields.phone, services.settings.default_region)
@@ -224,6 +228,9 @@ def _demographics(patient: Patient, fields: AdtFields, services: Services) -> Ou
     if fields.language != patient.language and fields.language:
         changes.append(f"language {patient.language} → {fields.language}")
         patient.language = fields.language
+    region = services.settings.default_region
+    changes += record_caregivers(session, patient, usable(fields.caregivers, region,
+                                                          patient.language), HL7, region, now)[0]
     if not changes:
         return Outcome("AA", "unchanged", "A08: nothing changed")
     return Outcome("AA", "applied", "A08: " + "; ".join(changes))

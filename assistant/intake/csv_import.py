@@ -11,7 +11,10 @@ misspelt one is not silently ignored):
 - flow, or diagnoses (ICD-10 codes separated by `;`, the flow then chosen by the diagnosis
   table);
 - lang, tz, appointment, appointment_with, appointment_at_place, discharge_weight: optional,
-  as for `carecall enroll`.
+  as for `carecall enroll`;
+- caregiver_name, caregiver_relationship, caregiver_phone, caregiver_lang, caregiver_consent
+  (yes/no), caregiver_proxy (yes/no): optional, one caregiver per row, as `enroll
+  --caregiver` (a proxy needs consent; the language is the patient's when left empty).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.intake.caregiver_intake import CSV_COLUMNS, Origin, from_row, validated_with
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.stays import record_stay
 from assistant.intake.validation import Discharge, EnrollmentError, validate_discharge
@@ -33,7 +37,8 @@ if TYPE_CHECKING:
 
 REQUIRED = ("name", "dob", "phone", "discharged")
 OPTIONAL = ("mrn", "mrn_authority", "visit_number", "flow", "diagnoses", "lang", "tz",
-            "appointment", "appointment_with", "appointment_at_place", "discharge_weight")
+            "appointment", "appointment_with", "appointment_at_place", "discharge_weight",
+            *CSV_COLUMNS)
 BATCH = 500  # rows written per transaction
 
 
@@ -56,6 +61,7 @@ class ImportReport:
 def import_csv(services: Services, path: Path, table: FlowTable,
                progress: Callable[[int], None] = lambda _rows: None) -> ImportReport:
     report = ImportReport()
+    origin = Origin("enrolment", f"csv:{path.name}")
     valid: list[tuple[int, Discharge]] = []
     for number, row in _rows(path):
         report.rows += 1
@@ -64,11 +70,11 @@ def import_csv(services: Services, path: Path, table: FlowTable,
         except EnrollmentError as exc:
             report.problems += [f"row {number}: {problem}" for problem in exc.problems]
         if len(valid) >= BATCH:
-            _write(services, valid, report)
+            _write(services, valid, report, origin)
             progress(len(valid))
             valid = []
     if valid:
-        _write(services, valid, report)
+        _write(services, valid, report, origin)
         progress(len(valid))
     return report
 
@@ -100,7 +106,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _discharge(services: Services, row: dict[str, str], table: FlowTable) -> Discharge:
     diagnoses = [code.strip() for code in row.get("diagnoses", "").split(";") if code.strip()]
     flow = row.get("flow") or table.choose(diagnoses, False)
-    return validate_discharge(
+    return validated_with(from_row(row), lambda kin: validate_discharge(
         services.settings, services.flows, now=services.clock(), name=row.get("name", ""),
         dob=row.get("dob", ""), phone=row.get("phone", ""),
         discharged=row.get("discharged", ""), flow=flow, lang=row.get("lang") or "en",
@@ -109,14 +115,14 @@ def _discharge(services: Services, row: dict[str, str], table: FlowTable) -> Dis
         appointment_place=row.get("appointment_at_place") or None,
         baseline={"weight": row["discharge_weight"]} if row.get("discharge_weight") else None,
         mrn=row.get("mrn") or None, mrn_authority=row.get("mrn_authority") or None,
-        visit_number=row.get("visit_number") or None)
+        visit_number=row.get("visit_number") or None, caregivers=kin))
 
 
-def _write(services: Services, valid: list[tuple[int, Discharge]],
-           report: ImportReport) -> None:
+def _write(services: Services, valid: list[tuple[int, Discharge]], report: ImportReport,
+           origin: Origin) -> None:
     now = services.clock()
     with transaction(services.sessions) as session:
         for number, discharge in valid:
-            recorded = record_stay(session, services, discharge, now)
+            recorded = record_stay(session, services, discharge, now, origin)
             report.outcomes[recorded.outcome] += 1
             report.warnings += [f"row {number}: {note}" for note in recorded.notes]

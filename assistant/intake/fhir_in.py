@@ -10,7 +10,8 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from assistant.intake.hl7_fields import AdtFields
+from assistant.care_team.caregivers import NewCaregiver
+from assistant.intake.hl7_fields import NOT_CAREGIVERS, RELATIONSHIPS, AdtFields
 
 BUNDLE_TYPES = ("transaction", "message", "collection", "batch")
 # http://terminology.hl7.org/CodeSystem/discharge-disposition → our words.
@@ -19,6 +20,15 @@ DISPOSITIONS = {"home": "home", "alt-home": "home", "exp": "expired", "snf": "sn
                 "aadvice": "left_ama", "psy": "other_hospital", "other-hcf": "other",
                 "oth": "other"}
 ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+# Patient.contact.relationship: v2 table 0131 and the v3 RoleCodes most senders use, beside
+# the v2 table 0063 codes ADT uses.
+CONTACT_ROLES = {**RELATIONSHIPS, "C": "emergency contact", "N": "next of kin",
+                 "SPS": "spouse", "WIFE": "wife", "HUSB": "husband", "DAUC": "daughter",
+                 "SONC": "son", "CHILD": "child", "FRND": "friend", "GRPRN": "grandparent",
+                 "GRNDCHILD": "grandchild", "NBOR": "neighbour"}
+# Employers, agencies and insurers (v2 0131) and the patient themself are no caregivers.
+NOT_CONTACTS = (*NOT_CAREGIVERS, "E", "F", "I", "S", "ONESELF")
+GENERIC_ROLES = ("next of kin", "emergency contact", "other")
 
 class FhirProblem(ValueError):
     """The Bundle is not valid FHIR R4, or lacks what a discharge needs: each problem in
@@ -76,7 +86,28 @@ def read_bundle(document: Any) -> AdtFields:
         fields.appointment_place = named.get("Location", "")
     fields.medications = [row for request in resources.get("MedicationRequest", [])
                           if (row := _medication(request))]
+    fields.caregivers = [kin for contact in patient.contact or [] if (kin := _contact(contact))]
     return fields
+
+
+def _contact(contact: Any) -> NewCaregiver | None:
+    """A Patient.contact with a name, a relationship and a phone, as a caregiver without
+    consent: a Bundle names the patient's contacts, not their consent to share health
+    information with them (a person records that)."""
+    codes = [(coding.code or "").upper() for concept in contact.relationship or []
+             for coding in concept.coding or []]
+    if any(code in NOT_CONTACTS for code in codes):
+        return None
+    words = [CONTACT_ROLES[code] for code in codes if code in CONTACT_ROLES]
+    words += [text.lower() for concept in contact.relationship or []
+              for text in (concept.text, *(c.display for c in concept.coding or [])) if text]
+    specific = [word for word in words if word not in GENERIC_ROLES]
+    relationship = (specific or words or [""])[0]
+    name = _human(contact.name) if contact.name else ""
+    phone = _phone(contact)
+    if not (name and relationship and phone):
+        return None
+    return NewCaregiver(name, relationship, phone, "")
 
 
 def _participants(appointment: Any, bundle: Bundle) -> dict[str, str]:
@@ -162,15 +193,18 @@ def _authority(system: str | None) -> str:
 def _name(patient: Any) -> str:
     names = patient.name or []
     chosen = next((n for n in names if n.use == "official"), names[0] if names else None)
-    if chosen is None:
-        return ""
-    if chosen.text:
-        return chosen.text
-    return " ".join([*(chosen.given or []), chosen.family or ""]).strip()
+    return _human(chosen) if chosen is not None else ""
 
 
-def _phone(patient: Any) -> str:
-    phones = [t for t in patient.telecom or [] if t.system in ("phone", "sms") and t.value]
+def _human(name: Any) -> str:
+    if name.text:
+        return name.text
+    return " ".join([*(name.given or []), name.family or ""]).strip()
+
+
+def _phone(person: Any) -> str:
+    """A Patient's (or a contact's) mobile, else the first phone."""
+    phones = [t for t in person.telecom or [] if t.system in ("phone", "sms") and t.value]
     mobile = [t.value for t in phones if t.use == "mobile" or t.system == "sms"]
     return (mobile or [t.value for t in phones] or [""])[0]
 

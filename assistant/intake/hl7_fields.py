@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import hl7
 
+from assistant.care_team.caregivers import NewCaregiver
+
 # PV1-36 (UB-04 patient discharge status, as HL7 table 0112 is commonly filled).
 DISPOSITIONS = {"01": "home", "1": "home", "06": "home_health", "6": "home_health",
                 "03": "snf", "3": "snf", "50": "hospice", "51": "hospice", "20": "expired",
@@ -21,6 +23,16 @@ FOLLOWED_UP = ("home", "home_health")
 # PID-15, ISO 639 or the HL7 three-letter codes.
 LANGUAGES = {"en": "en", "eng": "en", "english": "en", "es": "es", "spa": "es",
              "spanish": "es", "español": "es"}
+# NK1-3, HL7 table 0063 (with SON and DAU, which many feeds send) → the words a nurse uses.
+RELATIONSHIPS = {"MTH": "mother", "FTH": "father", "PAR": "parent", "SPO": "spouse",
+                 "DOM": "life partner", "DAU": "daughter", "SON": "son", "CHD": "child",
+                 "NCH": "child", "SCH": "stepchild", "FCH": "foster child", "BRO": "brother",
+                 "SIS": "sister", "SIB": "sibling", "GRP": "grandparent", "GCH": "grandchild",
+                 "EXF": "family", "GRD": "guardian", "CGV": "caregiver", "FND": "friend",
+                 "ASC": "associate", "EMC": "emergency contact", "OAD": "other adult",
+                 "OTH": "other", "UNK": "next of kin", "WRD": "ward", "DEP": "dependent"}
+# The patient themself, and work relations: an NK1 for the employer is no caregiver.
+NOT_CAREGIVERS = ("SEL", "EMR", "EME", "MGR", "OWN", "TRA")
 
 
 def value(message: hl7.Message, segment: str, field_number: int, component: int = 1,
@@ -34,12 +46,13 @@ def value(message: hl7.Message, segment: str, field_number: int, component: int 
     return str(text).strip()
 
 
-def repetitions(message: hl7.Message, segment: str, field_number: int) -> int:
+def repetitions(message: hl7.Message, segment: str, field_number: int,
+                occurrence: int = 0) -> int:
     """How many repetitions the field has (0 when absent)."""
     count = 0
     while count < 20:
         try:
-            message.extract_field(segment, 1, field_number, count + 1, 1)
+            message.extract_field(segment, occurrence + 1, field_number, count + 1, 1)
         except (KeyError, IndexError):
             break
         count += 1
@@ -86,6 +99,9 @@ class AdtFields:
     appointment_with: str = ""  # the Appointment's practitioner, when named
     appointment_place: str = ""  # the Appointment's location, when named
     medications: list[dict[str, str]] = field(default_factory=list)  # rows, as for enroll
+    # NK1 or Patient.contact as caregivers, unchecked: those without a dialable phone are
+    # dropped when written. A feed never carries the patient's consent: consent is False.
+    caregivers: list[NewCaregiver] = field(default_factory=list)
 
 
 def read_adt(message: hl7.Message) -> AdtFields:
@@ -118,7 +134,31 @@ def read_adt(message: hl7.Message) -> AdtFields:
          or value(message, "NK1", 3, occurrence=n),
          "phone": _number(message, "NK1", 5, 1, occurrence=n)}
         for n in range(len(_all(message, "NK1")))]
+    fields.caregivers = [kin for n in range(len(_all(message, "NK1")))
+                         if (kin := _caregiver(message, n, fields.next_of_kin[n]["name"]))]
     return fields
+
+
+def _caregiver(message: hl7.Message, occurrence: int, name: str) -> NewCaregiver | None:
+    """The `occurrence`th NK1 as a caregiver without consent: relationship from NK1-3 (in
+    words), the cell phone of NK1-5, else its first number, else NK1-6; language NK1-20 ("" for
+    the patient's). An ADT feed says who the next of kin are, not that the patient agreed they
+    may hear about their health, so consent and proxy stay for a person to record."""
+    code = value(message, "NK1", 3, occurrence=occurrence).upper()
+    if code in NOT_CAREGIVERS:
+        return None
+    text = value(message, "NK1", 3, 2, occurrence=occurrence)
+    relationship = RELATIONSHIPS.get(code) or text.lower() or code.lower() or "next of kin"
+    numbers = [(value(message, "NK1", number, 3, repetition, occurrence).upper(),
+                _number(message, "NK1", number, repetition, occurrence))
+               for number in (5, 6)
+               for repetition in range(1, repetitions(message, "NK1", number, occurrence) + 1)]
+    numbers = [(kind, number) for kind, number in numbers if number]
+    phone = next((number for kind, number in numbers if kind == "CP"),
+                 numbers[0][1] if numbers else "")
+    language = value(message, "NK1", 20, occurrence=occurrence).lower() or \
+        value(message, "NK1", 20, 2, occurrence=occurrence).lower()
+    return NewCaregiver(name, relationship, phone, LANGUAGES.get(language, ""))
 
 
 def _readable(name: str) -> str:

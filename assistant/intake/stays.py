@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from assistant.foundation.business_days import BusinessCalendar
+from assistant.intake.caregiver_intake import ENROLMENT, Origin, record_caregivers
 from assistant.intake.enrollment import enroll, replaced_and_shared, replaced_episodes, schedule
 from assistant.intake.validation import Discharge
 from assistant.outreach.scheduling import tcm_deadline
@@ -31,9 +32,27 @@ class Recorded:
     notes: list[str] = field(default_factory=list)  # what the sender should know
 
 
-def record_stay(session: Session, services: Services, discharge: Discharge,
-                now: datetime) -> Recorded:
-    """Create, leave alone or update the stay, in the caller's transaction."""
+def record_stay(session: Session, services: Services, discharge: Discharge, now: datetime,
+                origin: Origin = ENROLMENT) -> Recorded:
+    """Create, leave alone or update the stay, in the caller's transaction, with the
+    caregivers it names (`origin`: the door they came through). A stay otherwise unchanged
+    whose caregivers changed is `updated`, with those changes."""
+    recorded = _stay(session, services, discharge, now)
+    if not discharge.caregivers:
+        return recorded
+    changes, notes = record_caregivers(session, recorded.episode.patient, discharge.caregivers,
+                                       origin, services.settings.default_region, now)
+    recorded.notes += notes
+    if recorded.outcome == "created":
+        recorded.notes += [change for change in changes if not change.endswith(" added")]
+    elif changes:
+        recorded.outcome = "updated"
+        recorded.changes += changes
+    return recorded
+
+
+def _stay(session: Session, services: Services, discharge: Discharge,
+          now: datetime) -> Recorded:
     if discharge.mrn is None:
         notes = [*discharge.warnings, *replaced_and_shared(session, discharge)]
         return Recorded("created", enroll(session, services, discharge, now), notes=notes)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import yaml
 
+from assistant.care_team.caregivers import CaregiverError, NewCaregiver, check_caregiver
 from assistant.conversation.flow_loader import FlowLibrary
 from assistant.conversation.flows import Flow
 from assistant.conversation.understanding import interpret_number
@@ -74,6 +76,7 @@ class Discharge:
     mrn: str | None = None  # the hospital's medical record number...
     mrn_authority: str = ""  # ...unique within the authority that assigned it
     visit_number: str | None = None  # the stay (encounter) it was given
+    caregivers: tuple[NewCaregiver, ...] = ()  # checked: names trimmed, phones E.164
 
 
 def parse_date(text: str, what: str) -> date:
@@ -144,7 +147,7 @@ def validate_discharge(
     appointment_place: str | None = None,
     baseline: dict[str, Any] | None = None, today: date | None = None,
     now: datetime | None = None, mrn: str | None = None, mrn_authority: str | None = None,
-    visit_number: str | None = None,
+    visit_number: str | None = None, caregivers: Sequence[NewCaregiver] = (),
 ) -> Discharge:
     """Every field checked; all problems raised together in one EnrollmentError."""
     problems: list[str] = []
@@ -176,6 +179,7 @@ def validate_discharge(
         attempt(parse_medications, medication_rows or [], "medications")
     normal_baseline = attempt(normalise_baseline, baseline or {})
     identifiers = attempt(_identifiers, mrn, mrn_authority, visit_number)
+    kin = attempt(checked_caregivers, caregivers, settings.default_region, lang)
     if problems:
         raise EnrollmentError("; ".join(problems), problems)
     assert birth and e164 and chosen_flow and discharged_at and identifiers is not None
@@ -194,7 +198,26 @@ def validate_discharge(
         appointment_with=visit[0], appointment_place=visit[1],
         baseline=normal_baseline or {}, warnings=tuple(warnings), voice_only=voice_only,
         mrn=identifiers[0], mrn_authority=identifiers[1], visit_number=identifiers[2],
+        caregivers=kin or (),
     )
+
+
+def checked_caregivers(caregivers: Sequence[NewCaregiver], region: str,
+                       language: str) -> tuple[NewCaregiver, ...]:
+    """Each caregiver as it will be stored (the patient's `language` where none was given);
+    every problem of every caregiver at once, each naming the caregiver (by number when it has
+    no name)."""
+    result, problems = [], []
+    for number, given in enumerate(caregivers, start=1):
+        given = replace(given, language=given.language or language)
+        try:
+            result.append(check_caregiver(given, region))
+        except CaregiverError as exc:
+            who = f"caregiver {' '.join(given.name.split()) or number}"
+            problems += [f"{who}: {problem}" for problem in exc.problems]
+    if problems:
+        raise EnrollmentError("; ".join(problems), problems)
+    return tuple(result)
 
 
 def _birth(dob: str, today: date) -> date:

@@ -34,14 +34,20 @@ from carecall.cli.root import (
                             "enrolment of the same stay changes nothing).")
 @click.option("--mrn-authority", help="Who assigned the MRN, when there are several.")
 @click.option("--visit", "visit_number", help="The stay's visit (encounter) number.")
+@click.option("--caregiver", "caregivers", multiple=True, metavar="SPEC",
+              help="A caregiver, repeatable: 'NAME;RELATIONSHIP;PHONE[;LANG][;consent][;proxy]'"
+                   ", e.g. 'Maria Rivera;daughter;+1 201 555 0188;es;consent;proxy'. consent: "
+                   "the patient agrees they may hear about their health; proxy: they answer "
+                   "the check-ins (needs consent).")
 def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
            meds: Path | None, appointment: str | None, appointment_with: str | None,
            appointment_at_place: str | None, time_zone: str | None,
            discharge_weight: str | None, mrn: str | None, mrn_authority: str | None,
-           visit_number: str | None) -> None:
+           visit_number: str | None, caregivers: tuple[str, ...]) -> None:
     """Record a discharge and schedule its check-ins."""
     from zoneinfo import ZoneInfo
 
+    from assistant.intake.caregiver_intake import Origin, from_specs, validated_with
     from assistant.intake.enrollment import EnrollmentError, validate_discharge
     from assistant.intake.stays import record_stay
     from assistant.records.db import transaction, upgrade
@@ -49,21 +55,22 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
     settings = load_cli_settings()
     services = build_cli_services(settings)
     try:
-        discharge = validate_discharge(
+        discharge = validated_with(from_specs(caregivers), lambda kin: validate_discharge(
             settings, services.flows, now=services.clock(),
             name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
             appointment_with=appointment_with, appointment_place=appointment_at_place,
             baseline={"weight": discharge_weight} if discharge_weight else None,
-            mrn=mrn, mrn_authority=mrn_authority, visit_number=visit_number,
-        )
+            mrn=mrn, mrn_authority=mrn_authority, visit_number=visit_number, caregivers=kin,
+        ))
     except EnrollmentError as exc:
         for problem in exc.problems[:-1]:
             click.echo(f"error: {problem}", err=True)
         fail(exc.problems[-1])
     upgrade(settings.database_url)
+    origin = Origin("enrolment", f"cli:{getpass.getuser()}")
     with transaction(services.sessions) as session:
-        recorded = record_stay(session, services, discharge, services.clock())
+        recorded = record_stay(session, services, discharge, services.clock(), origin)
         for note in recorded.notes:
             click.echo(f"warning: {note}", err=True)
         episode = recorded.episode
@@ -83,6 +90,10 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
         click.echo(f"enrolled {episode.patient.name} ({episode.patient.phone}) in flow "
                    f"{episode.flow_id}, episode {episode.id}; check-ins ({zone.key}): "
                    + "; ".join(plan))
+        if discharge.caregivers:
+            click.echo("caregivers: " + "; ".join(
+                f"{c.name} ({c.relationship}{', consent' if c.consent else ''}"
+                f"{', proxy' if c.is_proxy else ''})" for c in discharge.caregivers))
     services.close()
 
 
