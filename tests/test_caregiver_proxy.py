@@ -39,13 +39,16 @@ def test_the_check_in_goes_to_the_proxy_and_her_answers_count(services, network,
                                                                client) -> None:
     _with_proxy(services, clock)
     assert {message.to for message in network.outbox} == {DAUGHTER}
-    assert network.outbox[0].body.startswith("Hi Maria")
+    greeting = network.outbox[0].body
+    assert greeting.startswith("Hi Maria") and "check-in about Alex" in greeting
     daughter = _daughter(client)
     daughter.text(DOB_REPLY)  # the patient's date of birth, which she knows
     replies = daughter.text("worse")
     assert any("will call you today" in reply for reply in replies)
+    replies = daughter.text("no")  # chest pain?
+    assert replies[-1].startswith("Is Alex more short of breath")
     replies = daughter.text("yes he has chest pain")
-    assert replies[0].startswith("Please call 911")
+    assert replies[0].startswith("Please call 911 for Alex now")
     with services.sessions() as session:
         conversation = session.scalars(select(Conversation)).one()
         assert conversation.respondent is not None
