@@ -74,3 +74,18 @@ def test_the_alert_page_says_whom_to_call(services, network, clock, client,
 def test_without_consent_a_caregiver_is_never_asked(services, network, clock) -> None:
     _with_proxy(services, clock, consent=False, proxy=False)
     assert {message.to for message in network.outbox} == {"+12015550123"}
+
+
+def test_a_caregiver_is_not_asked_the_self_report_mood_screen(services, network, clock,
+                                                               client) -> None:
+    """PHQ-2 is validated as the patient's own report: by proxy it is skipped, not guessed."""
+    _with_proxy(services, clock)
+    daughter = _daughter(client)
+    said = daughter.text(DOB_REPLY)
+    for _ in range(25):
+        replies = daughter.text("better" if "BETTER" in said[-1] else "no")
+        said += replies
+        if any("that's all for today" in reply for reply in replies):
+            break
+    assert any("that's all for today" in reply for reply in said)
+    assert not any("interest or pleasure" in reply for reply in said)

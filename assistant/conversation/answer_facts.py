@@ -34,9 +34,13 @@ def prompt_values(question: Question, episode: Episode, item_index: int,
     return {**values, "medicine": medicine.name, "dose": medicine.dose or ""}
 
 
-def episode_facts(episode: Episode, now: datetime) -> dict[str, AnswerView]:
-    """Facts about the stay that conditions may test, as they stand at `now`."""
-    return {"appointment_known": AnswerView(upcoming_visit(episode, now) is not None)}
+def episode_facts(episode: Episode, now: datetime,
+                  conversation: Conversation | None = None) -> dict[str, AnswerView]:
+    """Facts about the stay that conditions may test, as they stand at `now`; and whether a
+    caregiver is answering for the patient (a self-report screen is then not asked)."""
+    return {"appointment_known": AnswerView(upcoming_visit(episode, now) is not None),
+            "caregiver_answering": AnswerView(
+                conversation is not None and conversation.respondent_id is not None)}
 
 
 def answer_views(conversation: Conversation, episode: Episode) -> dict[str, AnswerView]:
@@ -85,5 +89,5 @@ def facts(session: Session, conversation: Conversation, now: datetime) -> dict[s
                                 if m.high_risk and m.change in ("new", "changed")),
     )
     views.update({name: AnswerView(value) for name, value in derived.items()})
-    views.update(episode_facts(episode, now))
+    views.update(episode_facts(episode, now, conversation))
     return views

@@ -73,7 +73,7 @@ class Dialogue:
         flow = self.versions.flow(checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
         skip_questions_that_do_not_apply(machine, conversation, flow,
-                                         episode_facts(checkin.episode, now))
+                                         episode_facts(checkin.episode, now, conversation))
         if flush:
             session.flush()
         state = conversation.state or ""

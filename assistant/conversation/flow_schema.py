@@ -55,8 +55,9 @@ SYSTEM_PROMPTS = (
     *(f"clarify_{kind}" for kind in ANSWER_KINDS),
 )
 # Facts about the stay a condition may test (`{appointment_known: true}`), as branches and
-# `only_when` see them: appointment_known is a follow-up visit on record still to come.
-EPISODE_FACTS = ("appointment_known",)
+# `only_when` see them: appointment_known is a follow-up visit on record still to come;
+# caregiver_answering is a caregiver answering on the patient's behalf.
+EPISODE_FACTS = ("appointment_known", "caregiver_answering")
 # What a prompt about the known visit may name; such a question needs
 # `only_when: {appointment_known: true}`, or there would be no visit to name.
 VISIT_PLACEHOLDERS = ("visit_time", "with_clinician", "at_place")
