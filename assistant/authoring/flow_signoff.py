@@ -89,6 +89,7 @@ def sign_off(services: Services, flow_id: str, proposal_id: int, actor: str
         raise SignOffRefused("You proposed this change: a second admin must sign it off.",
                              403)
     _require_admin(services, actor)
+    _require_independent(services, actor, proposal)
     result = verify(services, proposal.flow_id, proposal.source_text)
     if not result.ok:
         return result, proposal, None
@@ -185,6 +186,21 @@ def _require_admin(services: Services, username: str) -> None:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or user.role != "admin" or not user.active:
             raise SignOffRefused("Only an active admin may decide on a flow proposal.", 403)
+
+
+def _require_independent(services: Services, username: str, proposal: FlowProposal) -> None:
+    """A second admin is a second person: not an account the proposer made, or whose
+    password or role the proposer set, nor one made after the proposal (which could be the
+    proposer's own second account, made to sign off alone)."""
+    with services.sessions() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        touched_by_proposer = session.scalar(select(AuditEvent.id).where(
+            AuditEvent.subject == "user", AuditEvent.subject_id == str(user.id),
+            AuditEvent.actor == proposal.proposed_by).limit(1))
+        if touched_by_proposer is not None or user.created_at > proposal.proposed_at:
+            raise SignOffRefused(
+                "This account was made or changed by the admin who proposed the change (or made "
+                "after it was proposed): the sign-off needs a second admin of its own.", 403)
 
 
 def _decide(session: Session, proposal: FlowProposal, status: str, actor: str,

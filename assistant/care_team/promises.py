@@ -61,7 +61,8 @@ class Promises:
         for hours in on_call_hours(session):
             if hours == "always":
                 return now
-            start = parse_office_hours(hours).next_open(now, zone, self.calendar, margin)
+            # On-call rotas cover holidays; office hours (below) do not.
+            start = parse_office_hours(hours).next_open(now, zone, None, margin)
             if start is not None:
                 starts.append(start)
         if starts:
@@ -97,11 +98,10 @@ def on_call_hours(session: Session) -> list[str]:
 
 def on_duty(session: Session, settings: Settings, now: datetime) -> list[User]:
     """Who is on duty at this moment, by their own hours (no fallback)."""
-    calendar = BusinessCalendar(settings.holiday_calendar)
     users = session.scalars(select(User).where(
         User.role == "coordinator", User.active.is_(True)).order_by(User.id))
     return [user for user in users if user.on_call == "always" or parse_office_hours(
-        user.on_call).open_at(now, settings.default_timezone, calendar)]
+        user.on_call).open_at(now, settings.default_timezone, None)]
 
 
 def _local_day(moment: datetime, zone: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
 from assistant.foundation.office_hours import parse_office_hours
 from assistant.records.accounts import end_sessions
@@ -68,12 +67,12 @@ def set_backup(session: Session, username: str, backup: str, now: datetime,
 
 def on_call_now(session: Session, settings: Settings, now: datetime) -> User | None:
     """The coordinator to notify: the first on call now, else the first coordinator at all."""
-    calendar = BusinessCalendar(settings.holiday_calendar)
     coordinators = list(session.scalars(
         select(User).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)))
     for user in coordinators:
+        # On-call rotas cover holidays: no holiday calendar here.
         if user.on_call == "always" or parse_office_hours(user.on_call).open_at(
-                now, settings.default_timezone, calendar):
+                now, settings.default_timezone, None):
             return user
     return coordinators[0] if coordinators else None
 

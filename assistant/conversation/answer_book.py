@@ -108,7 +108,7 @@ class AnswerBook:
     def respondent(self) -> dict[str, str | None]:
         """Who answered, when a caregiver answers for the patient: the nurse calls them."""
         caregiver = self.conversation.respondent
-        if caregiver is None:
+        if caregiver is None or not caregiver.can_answer:
             return {}
         return {"respondent": f"{caregiver.name} ({caregiver.relationship_to_patient})",
                 "respondent_phone": caregiver.phone}

@@ -18,11 +18,13 @@ from assistant.conversation.flows import Question, Rule
 from assistant.conversation.keywords import asks_for_person, keyword
 from assistant.conversation.questions_back import answer_question_back
 from assistant.conversation.reading_dates import interpret_date
+from assistant.conversation.turn_promises import TurnPromises
 from assistant.conversation.turns import (
     MAX_CLARIFICATIONS,
     MAX_IDENTITY_FAILURES,
     READ_BACK_BELOW,
     Turn,
+    caregiver_opt_out,
     emergency_prompts,
     finish_conversation,
     number_text,
@@ -39,7 +41,7 @@ from assistant.conversation.understanding import (
     interpret_yes_no,
     is_skip,
 )
-from assistant.conversation.wording import Later, addressee
+from assistant.conversation.wording import addressee
 from assistant.records.consent import opt_out
 from assistant.records.models import Alert, Conversation, Message
 from assistant.safety import SUMMARIES, Assessment, assess, symptom_words
@@ -48,7 +50,7 @@ if TYPE_CHECKING:  # the dialogue makes the turn
     from assistant.conversation.dialogue import Dialogue
 
 
-class AnswerTurn(AnswerBook):
+class AnswerTurn(AnswerBook, TurnPromises):
     """The working state of one reply inside an open conversation."""
 
     def __init__(self, dialogue: Dialogue, session: Session, conversation: Conversation,
@@ -80,19 +82,6 @@ class AnswerTurn(AnswerBook):
         """{when}, unless given, is when a nurse will call about an urgent alert."""
         extra.setdefault("when", self.when(self.promise("urgent")))
         return self.dialogue.wording.say(prompt_id, self.to, self.channel, self.flow, **extra)
-
-    def promise(self, severity: str, off_duty: str | None = None) -> CallPromise:
-        """What an alert of this severity will deliver: the one source of "a nurse will call
-        you today" (or tomorrow, or on Monday). Worked out once per turn."""
-        key = (severity, off_duty)
-        if key not in self._promises:
-            self._promises[key] = self.dialogue.promises.for_severity(
-                self.session, severity, self.patient.time_zone, self.now, off_duty)
-        return self._promises[key]
-
-    def when(self, promise: CallPromise | None = None) -> Later:
-        return Later(lambda: self.dialogue.wording.when_words(
-            promise or self.promise("urgent"), self.to))
 
     @property
     def state(self) -> str:
@@ -240,6 +229,15 @@ class AnswerTurn(AnswerBook):
         return Turn([], self.state)
 
     def opt_out(self) -> Turn:
+        """STOP from a caregiver stops the caregiver (a nurse follows up), not the patient."""
+        caregiver = self.conversation.respondent
+        if self.to is not self.patient and caregiver is not None:
+            words = self.say("opted_out")
+            caregiver_opt_out(self.session, self.patient, self.episode, caregiver,
+                              self.conversation.id, self.said, self.message, self.now)
+            self.machine.send("escalate")
+            self.finish()
+            return Turn([words], self.state)
         opt_out(self.session, self.patient, self.now)
         opt_out_alert(self.session, self.patient, self.checkin.episode, self.conversation.id,
                        self.said, self.message, self.now)

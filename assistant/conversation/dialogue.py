@@ -27,6 +27,7 @@ from assistant.conversation.flows import Question
 from assistant.conversation.keywords import asks_for_person, keyword
 from assistant.conversation.turns import (
     Turn,
+    caregiver_opt_out,
     emergency_prompts,
     finish_conversation,
     id_of,
@@ -39,6 +40,7 @@ from assistant.conversation.turns import (
 )
 from assistant.conversation.visit_replies import answer_reminder_reply, reminded_visit
 from assistant.conversation.wording import Addressee, Later, Wording, addressee
+from assistant.records.care_records import Caregiver
 from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
 from assistant.safety import SUMMARIES, assess
@@ -93,7 +95,7 @@ class Dialogue:
         conversation.last_activity_at = now
         if conversation.state in END_STATES:
             replies = self.outside_conversation(session, conversation.patient, text, message,
-                                                channel, now)
+                                                channel, now, conversation.respondent)
             return Turn(replies, conversation.state or "")
         return AnswerTurn(self, session, conversation, text, message, channel, now,
                      confidence).run()
@@ -124,17 +126,19 @@ class Dialogue:
 
     def outside_conversation(
         self, session: Session, patient: Patient | None, text: str, message: Message | None,
-        channel: str, now: datetime,
+        channel: str, now: datetime, caregiver: Caregiver | None = None,
     ) -> list[str]:
-        """A text from a known patient between check-ins, or from an unknown number: the
-        safety net and the keywords still apply."""
+        """A text from a known patient between check-ins (or from the caregiver who answers
+        for them: `caregiver`, spoken to in their own words and language), or from an unknown
+        number: the safety net and the keywords still apply."""
         say = self.wording.say
+        to = addressee(patient, caregiver) if patient else None
         episode = latest_episode(session, patient) if patient else None
         assessment = assess(text)
         word = keyword(text)
         to_check = safety_check_alerts_and_words(assessment)
         if assessment.findings:
-            when = self.when_words(session, patient, "urgent", now)
+            when = self.when_words(session, patient, "urgent", now, to)
             if patient and episode:
                 for flag in assessment.emergencies:
                     raise_alert(session, patient_id=patient.id, episode_id=episode.id,
@@ -147,39 +151,41 @@ class Dialogue:
                                 summary=summary, question_id=None,
                                 evidence=evidence(None, None, text, id_of(message), now), now=now)
             if assessment.emergencies:
-                return [say(p, patient, channel) for p in emergency_prompts(
-                    assessment.emergencies)]
+                return [say(p, to, channel) for p in emergency_prompts(assessment.emergencies)]
             if patient is None:  # nobody to call back: the safest words we have
                 return [say("emergency_911", None, channel)]
-            return [self.safety_check_words(to_check, patient, channel, when)]
+            return [self.safety_check_words(to_check, to, channel, when)]
         if patient is None:
             if word == "help":
                 return [say("help", None, channel)]
             return self._unless_said_lately(session, message, say("unknown_sender", None,
                                                                   channel), now)
         if word == "opt_out":
+            if isinstance(to, Addressee) and caregiver is not None:
+                caregiver_opt_out(session, patient, episode, caregiver, None, text, message,
+                                  now)
+                return [say("opted_out", to, channel)]
             opt_out(session, patient, now)
             if episode:
                 opt_out_alert(session, patient, episode, None, text, message, now)
             return [say("opted_out", patient, channel)]
         if word == "opt_in":
             opt_in(session, patient, now)
-            return [say("opted_in", patient, channel)]
+            return [say("opted_in", to, channel)]
         if word == "help":
-            return [say("help", patient, channel)]
+            return [say("help", to, channel)]
         if asks_for_person(text) and episode:
             promise = self.person_promise(session, patient, now)
             person_alert(session, patient, episode, None, None, text, message, now,
                          promise.severity)
-            return [say("nurse_callback", patient, channel,
-                        when=self.wording.when_words(promise, patient))]
+            return [say("nurse_callback", to, channel,
+                        when=self.wording.when_words(promise, to))]
         visit = reminded_visit(episode, now) if episode else None
         if visit is not None:  # an answer to yesterday's reminder of the visit: never lost
             answer = answer_reminder_reply(session, patient, visit, text, message, now)
-            return self._unless_said_lately(session, message, say(answer, patient, channel),
-                                            now)
+            return self._unless_said_lately(session, message, say(answer, to, channel), now)
         return self._unless_said_lately(session, message,
-                                        say("conversation_closed", patient, channel), now)
+                                        say("conversation_closed", to, channel), now)
 
     def safety_check_words(self, to_check: list[tuple[str, str]],
                            patient: Patient | Addressee | None, channel: str,
@@ -197,11 +203,12 @@ class Dialogue:
         return self.promises.for_severity(session, "urgent", patient.time_zone, now, "routine")
 
     def when_words(self, session: Session, patient: Patient | None, severity: str,
-                   now: datetime) -> Later:
-        """{when} for a prompt, worked out only if the prompt says it."""
+                   now: datetime, to: Patient | Addressee | None = None) -> Later:
+        """{when} for a prompt, worked out only if the prompt says it; `to` is whom it is
+        said to (the patient unless given)."""
         zone = patient.time_zone if patient else self.wording.settings.default_timezone
         return Later(lambda: self.wording.when_words(
-            self.promises.for_severity(session, severity, zone, now), patient))
+            self.promises.for_severity(session, severity, zone, now), to or patient))
 
     @staticmethod
     def _unless_said_lately(session: Session, message: Message | None, text: str,

@@ -72,13 +72,27 @@ def raise_alert(
         add_event(session, alert, "raised", "carecall", now, summary)
     else:
         add_evidence(session, alert, items, now)
-        if SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]:
+        worse = SEVERITY_ORDER[severity] < SEVERITY_ORDER[alert.severity]
+        if worse:
             alert.severity = severity
+        if alert.status == "acknowledged" and alert.severity in ("emergency", "urgent") and (
+                worse or conversation_id != alert.conversation_id):
+            _reopen(session, alert, now)
         alert.updated_at = now
     session.flush()
     if reason not in (TCM_TASK, "opted_out"):
         open_tcm_task(session, episode_id, "a problem was found in a check-in", now)
     return alert
+
+
+def _reopen(session: Session, alert: Alert, now: datetime) -> None:
+    """An acknowledged alert that got worse, or came back at a later check-in, is open again
+    and paged again: the patient has just been told a nurse will call."""
+    alert.status = "open"
+    alert.notified_at = alert.renotified_at = alert.escalated_at = None
+    alert.notified_user_id = None
+    add_event(session, alert, "reopened", "carecall", now,
+              f"new evidence, now {alert.severity}: paged again")
 
 
 def add_evidence(session: Session, alert: Alert, items: list[dict[str, Any]],

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.caregivers import deactivate_caregiver
 from assistant.conversation.chart import END_STATES
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.conversation.flows import AnswerView, Flow, Question
 from assistant.conversation.understanding import (
     Interpretation,
 )
+from assistant.records.care_records import Caregiver
 from assistant.records.models import Conversation, Episode, Message, Patient
 from assistant.safety import SUMMARIES, Assessment
 
@@ -101,6 +103,23 @@ def skip_questions_that_do_not_apply(machine: Any, conversation: Conversation, f
 def latest_episode(session: Session, patient: Patient) -> Episode | None:
     return session.scalar(select(Episode).where(Episode.patient_id == patient.id)
                           .order_by(Episode.discharged_at.desc(), Episode.id.desc()).limit(1))
+
+
+def caregiver_opt_out(session: Session, patient: Patient, episode: Episode | None,
+                      caregiver: Caregiver, conversation_id: int | None, text: str,
+                      message: Message | None, now: datetime) -> None:
+    """STOP from a caregiver who answers for the patient stops the caregiver, not the
+    patient's follow-up: they are no longer asked, the patient's own phone is used again,
+    and the team is told."""
+    deactivate_caregiver(session, caregiver, actor=f"{caregiver.name} (STOP)", now=now)
+    if episode is not None:
+        raise_alert(session, patient_id=patient.id, episode_id=episode.id,
+                    conversation_id=conversation_id, reason="caregiver_opted_out",
+                    severity="routine",
+                    summary=f"{caregiver.name} ({caregiver.relationship_to_patient}) asked to "
+                            "stop; check-ins go to the patient's own phone again",
+                    question_id=None, evidence=evidence(None, None, text, id_of(message), now),
+                    now=now)
 
 
 def opt_out_alert(session: Session, patient: Patient, episode: Episode,

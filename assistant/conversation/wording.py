@@ -40,7 +40,8 @@ class Addressee:
 
 
 def addressee(patient: Patient, caregiver: Caregiver | None) -> Patient | Addressee:
-    if caregiver is None:
+    """The caregiver while they may answer for the patient, else the patient."""
+    if caregiver is None or not caregiver.can_answer:
         return patient
     return Addressee(caregiver.language or patient.language,
                      caregiver.name.split()[0] if caregiver.name.strip() else "",

@@ -16,29 +16,44 @@ _PATTERN = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(
 
 @dataclass(frozen=True)
 class OfficeHours:
+    """Days and hours; hours that close before they open run overnight ("Mon-Sun
+    20:00-08:00": from 20:00 on each listed day until 08:00 the next morning)."""
+
     days: frozenset[int]
     opens: time
     closes: time
 
-    def open_at(self, moment: datetime, zone: str, calendar: BusinessCalendar) -> bool:
-        """`moment` is naive UTC."""
-        local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
-        return (local.weekday() in self.days and not calendar.is_holiday(local.date())
-                and self.opens <= local.time() < self.closes)
+    @property
+    def overnight(self) -> bool:
+        return self.closes <= self.opens
 
-    def next_open(self, moment: datetime, zone: str, calendar: BusinessCalendar,
+    def _windows(self, local: datetime, calendar: BusinessCalendar | None,
+                 within_days: int) -> list[tuple[datetime, datetime]]:
+        """Open windows (local, aware) starting from the day before `local`'s date. With no
+        `calendar`, holidays are working days (on-call rotas cover them)."""
+        tz = local.tzinfo
+        windows = []
+        for offset in range(-1, within_days + 1):
+            day = local.date() + timedelta(days=offset)
+            if day.weekday() not in self.days or (calendar and calendar.is_holiday(day)):
+                continue
+            end_day = day + timedelta(days=1) if self.overnight else day
+            windows.append((datetime.combine(day, self.opens, tz),
+                            datetime.combine(end_day, self.closes, tz)))
+        return windows
+
+    def open_at(self, moment: datetime, zone: str, calendar: BusinessCalendar | None) -> bool:
+        """`moment` is naive UTC. `calendar` None: open on holidays too."""
+        local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+        return any(start <= local < end for start, end in self._windows(local, calendar, 0))
+
+    def next_open(self, moment: datetime, zone: str, calendar: BusinessCalendar | None,
                   at_least: timedelta = timedelta(0), within_days: int = 21) -> datetime | None:
         """The first moment at or after `moment` (naive UTC) when these hours are open with
         `at_least` still to run before they close, as naive UTC; None if they do not open
-        within `within_days`."""
-        tz = ZoneInfo(zone)
-        local = moment.replace(tzinfo=UTC).astimezone(tz)
-        for offset in range(within_days + 1):
-            day = local.date() + timedelta(days=offset)
-            if day.weekday() not in self.days or calendar.is_holiday(day):
-                continue
-            opens = datetime.combine(day, self.opens, tz)
-            closes = datetime.combine(day, self.closes, tz)
+        within `within_days`. `calendar` None: open on holidays too."""
+        local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+        for opens, closes in self._windows(local, calendar, within_days):
             start = max(opens, local)
             if start < closes and start + at_least <= closes:
                 return start.astimezone(UTC).replace(tzinfo=None)
@@ -52,6 +67,10 @@ def parse_office_hours(text: str) -> OfficeHours:
     first = DAYS.index(match[1])
     last = DAYS.index(match[2]) if match[2] else first
     opens, closes = time(int(match[3]), int(match[4])), time(int(match[5]), int(match[6]))
-    if first > last or opens >= closes:
-        raise ValueError("the days and hours must run forward, like Mon-Fri 08:00-17:00")
-    return OfficeHours(frozenset(range(first, last + 1)), opens, closes)
+    if opens == closes:
+        raise ValueError("the hours open and close at the same time; write 'always' for round "
+                         "the clock, or hours like Mon-Fri 08:00-17:00 (or 20:00-08:00 for a "
+                         "night)")
+    # A range may wrap the week ("Fri-Mon"); hours may run overnight ("20:00-08:00").
+    days = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+    return OfficeHours(frozenset(days), opens, closes)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from assistant.care_team.caregivers import proxy_for
@@ -29,8 +29,16 @@ from assistant.outreach.outbox import (
     pending_messages,
     save,
 )
+from assistant.records.care_records import Caregiver
 from assistant.records.db import DATABASE_AWAY, is_sqlite, transaction
-from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode, Message
+from assistant.records.models import (
+    CheckIn,
+    ContactAttempt,
+    Conversation,
+    Episode,
+    Message,
+    Patient,
+)
 from assistant.telephony.channels import outcome_of
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
@@ -179,6 +187,8 @@ class _Batch:
 
     contacts: dict[int, list[datetime]]  # counted contacts of the last 7 days
     open_conversations: dict[int, list[Conversation]]
+    # Phones this batch has started a conversation on: one open check-in per phone.
+    phones: set[str] = field(default_factory=set)
 
 
 def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
@@ -216,8 +226,8 @@ def _to(session: Session, checkin: CheckIn) -> str:
     conversation = checkin.conversation
     caregiver = conversation.respondent if conversation is not None else proxy_for(
         session, checkin.episode.patient_id)
-    return caregiver.phone if caregiver is not None and caregiver.phone \
-        else checkin.episode.patient.phone
+    return caregiver.phone if caregiver is not None and caregiver.can_answer \
+        and caregiver.phone else checkin.episode.patient.phone
 
 
 def _load(session: Session, checkin_ids: list[int],
@@ -260,6 +270,14 @@ def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch
     for older in [c for c in still_open if c.checkin_id != checkin.id]:
         services.dialogue.expire(session, older, "sms", now)
         still_open.remove(older)
+    to = _to(session, checkin)
+    if to in batch.phones or _phone_busy(session, to, patient.id):
+        # A caregiver answering for two parents (or a patient who answers for his wife)
+        # gets one check-in at a time: a reply could not say which patient it is about.
+        checkin.status, checkin.claimed_by = "scheduled", None
+        checkin.due_at = now + PHONE_BUSY_WAIT
+        return "deferred"
+    batch.phones.add(to)
     checkin.attempt += 1
     # The attempt is written before the send, and counted at once, so a second check-in of
     # the same patient in this batch is held to the contact limits.
@@ -274,6 +292,22 @@ def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch
     if checkin.conversation is not None and checkin.conversation not in still_open:
         still_open.append(checkin.conversation)
     return attempt, turn
+
+
+PHONE_BUSY_WAIT = timedelta(minutes=30)
+
+
+def _phone_busy(session: Session, phone: str, patient_id: int) -> bool:
+    """Another patient's check-in is open on this phone (the patient's own, or that of the
+    caregiver answering for them)."""
+    return session.scalar(
+        select(Conversation.id).join(Patient, Conversation.patient_id == Patient.id)
+        .outerjoin(Caregiver, (Conversation.respondent_id == Caregiver.id)
+                   & Caregiver.active.is_(True) & Caregiver.consent.is_(True)
+                   & Caregiver.is_proxy.is_(True))
+        .where(Conversation.ended_at.is_(None), Conversation.patient_id != patient_id,
+               or_(Caregiver.phone == phone, Patient.phone == phone))
+        .limit(1)) is not None
 
 
 def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Delivery]]],

@@ -68,7 +68,7 @@ def take_turn(services: Services, session: Session, sms: InboundSms,
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
         inbound = _store_inbound(session, sms, now, None, None)
         return (answer(session, coordinator, sms.body, now) if coordinator else []), inbound
-    conversation, patient = _find_conversation(services, session, sms.from_number)
+    conversation, patient, caregiver = _find_conversation(services, session, sms.from_number)
     if outside and conversation is not None:
         conversation = None
     inbound = _store_inbound(session, sms, now, patient, conversation)
@@ -77,7 +77,7 @@ def take_turn(services: Services, session: Session, sms: InboundSms,
                                           now).replies
     else:
         replies = services.dialogue.outside_conversation(session, patient, sms.body, inbound,
-                                                         "sms", now)
+                                                         "sms", now, caregiver)
     return replies, inbound
 
 
@@ -113,17 +113,21 @@ def _coordinator(services: Services, session: Session, number: str) -> User | No
 
 def _find_conversation(
     services: Services, session: Session, from_number: str
-) -> tuple[Conversation | None, Patient | None]:
+) -> tuple[Conversation | None, Patient | None, Caregiver | None]:
+    """The open conversation on this phone, else the patient it belongs to, and the
+    caregiver when the phone is one who answers for the patient."""
     try:
         phone = to_e164(from_number, services.settings.default_region)
     except InvalidPhone:
-        return None, None
+        return None, None, None
     # The patient's own phone, or the phone of the caregiver answering for them.
     conversation = session.scalars(
         select(Conversation)
         .join(Patient, Conversation.patient_id == Patient.id)
         .join(CheckIn, Conversation.checkin_id == CheckIn.id)
-        .outerjoin(Caregiver, Conversation.respondent_id == Caregiver.id)
+        .outerjoin(Caregiver, (Conversation.respondent_id == Caregiver.id)
+                   & Caregiver.active.is_(True) & Caregiver.consent.is_(True)
+                   & Caregiver.is_proxy.is_(True))
         .where(or_(Patient.phone == phone, Caregiver.phone == phone),
                Conversation.ended_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
@@ -135,16 +139,17 @@ def _find_conversation(
                  .joinedload(Episode.medications))
     ).unique().first()
     if conversation is not None:
-        return conversation, conversation.patient
+        return conversation, conversation.patient, None
     patient = session.scalar(
-        select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()).limit(1)
-    ) or session.scalar(
-        # A caregiver who answers for a patient, texting between check-ins.
-        select(Patient).join(Caregiver, Caregiver.patient_id == Patient.id)
-        .where(Caregiver.phone == phone, Caregiver.active.is_(True),
-               Caregiver.is_proxy.is_(True), Caregiver.consent.is_(True))
-        .order_by(Patient.id.desc()).limit(1))
-    return None, patient
+        select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()).limit(1))
+    if patient is not None:
+        return None, patient, None
+    # A caregiver who answers for a patient, texting between check-ins.
+    caregiver = session.scalar(
+        select(Caregiver).where(Caregiver.phone == phone, Caregiver.active.is_(True),
+                                Caregiver.is_proxy.is_(True), Caregiver.consent.is_(True))
+        .order_by(Caregiver.patient_id.desc()).limit(1))
+    return None, (caregiver.patient if caregiver else None), caregiver
 
 
 def _replies_to(session: Session, sid: str) -> list[str]:

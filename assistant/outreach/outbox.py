@@ -62,7 +62,8 @@ def conversation_phone(conversation: Conversation | None, patient: Patient) -> s
     """Where a conversation's messages go: the caregiver who answers for the patient, or the
     patient."""
     respondent = conversation.respondent if conversation is not None else None
-    return respondent.phone if respondent is not None and respondent.phone else patient.phone
+    return respondent.phone if respondent is not None and respondent.can_answer \
+        and respondent.phone else patient.phone
 
 
 def pending_messages(services: Services, patient: Patient, conversation_id: int | None,

@@ -50,6 +50,12 @@ class Caregiver(Base):
 
     patient: Mapped[Patient] = relationship()
 
+    @property
+    def can_answer(self) -> bool:
+        """May answer check-ins for the patient now: checked at every message, so a nurse who
+        removes a caregiver (or a patient who withdraws consent) cuts them off mid check-in."""
+        return bool(self.active and self.consent and self.is_proxy and self.phone)
+
 
 class TcmRecord(Base):
     """The human part of transitional care for one discharge (CMS TCM, CPT 99495/99496):
