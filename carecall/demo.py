@@ -35,6 +35,7 @@ from assistant.care_team.notifications import Notifier
 from assistant.care_team.roster import add_user
 from assistant.conversation.chart import END_STATES
 from assistant.foundation.config import Settings
+from assistant.intake.care_contacts import CareContact
 from assistant.intake.enrollment import enroll, validate_discharge
 from assistant.records.accounts import set_password
 from assistant.records.db import transaction, upgrade
@@ -270,6 +271,9 @@ def _enroll_sample(services: Services, channel: str = "sms", flow: str = "genera
         discharged=(now - timedelta(days=2)).isoformat(timespec="minutes") + "+00:00",
         appointment=(now + timedelta(days=5)).isoformat(timespec="minutes") + "+00:00",
         appointment_with="Dr. Lee", appointment_place="Main Street Clinic",
+        diagnoses=["I50.22 Chronic systolic heart failure", "E11.9 Type 2 diabetes"],
+        pcp=CareContact("Dr. Ana Lee", "+1 201 555 0100"),
+        pharmacy=CareContact("Main Street Pharmacy", "+1 201 555 0111"),
         medication_rows=[
             {"name": "Furosemide", "dose": "40 mg", "change": "new", "high_risk": True},
             {"name": "Metoprolol", "dose": "25 mg", "change": "changed"},

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.care_team.caregivers import caregivers_of
 from assistant.foundation.local_time import local_iso
 from assistant.intake.cancellation import REASONS, cancel_episodes
+from assistant.intake.care_contacts import contact_from_json, diagnoses_from_json
 from assistant.intake.caregiver_intake import Origin, from_json
 from assistant.intake.enrollment import EnrollmentError, validate_discharge
 from assistant.intake.stays import record_stay
@@ -30,7 +31,8 @@ from .openapi import OPENAPI
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DISCHARGE_FIELDS = {"name", "dob", "phone", "discharged", "flow", "lang", "tz", "medications",
                     "appointment", "appointment_with", "appointment_at_place",
-                    "discharge_weight", "mrn", "mrn_authority", "visit_number", "caregivers"}
+                    "discharge_weight", "mrn", "mrn_authority", "visit_number", "caregivers",
+                    "diagnoses", "pcp", "pharmacy"}
 
 
 def _services() -> Services:
@@ -84,7 +86,10 @@ def record_discharge() -> ResponseReturnValue:
     services = _services()
     discharge = None
     caregivers, unread = from_json(body.get("caregivers"))
-    problems += unread
+    diagnoses, unread_diagnoses = diagnoses_from_json(body.get("diagnoses"))
+    (pcp, unread_pcp), (pharmacy, unread_pharmacy) = (contact_from_json(body, "pcp"),
+                                                      contact_from_json(body, "pharmacy"))
+    problems += unread + unread_diagnoses + unread_pcp + unread_pharmacy
     try:
         discharge = validate_discharge(
             services.settings, services.flows, now=services.clock(),
@@ -98,6 +103,7 @@ def record_discharge() -> ResponseReturnValue:
             baseline={"weight": body["discharge_weight"]} if body.get("discharge_weight")
             else None, mrn=_text(body.get("mrn")), mrn_authority=_text(body.get("mrn_authority")),
             visit_number=_text(body.get("visit_number")), caregivers=caregivers,
+            diagnoses=diagnoses, pcp=pcp, pharmacy=pharmacy,
         )
     except EnrollmentError as exc:
         # An empty field's own complaint ("phone '' is not …") repeats "missing phone".
@@ -124,6 +130,8 @@ def record_discharge() -> ResponseReturnValue:
                             "phone": c.phone, "language": c.language, "consent": c.consent,
                             "proxy": c.is_proxy, "active": c.active}
                            for c in caregivers_of(session, episode.patient_id)],
+            "diagnoses": list(episode.diagnoses or []),
+            "care_contacts": episode.care_contacts or {},
             "warnings": recorded.notes,
         }
     return jsonify(result), 201 if recorded.outcome == "created" else 200

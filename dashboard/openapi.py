@@ -51,6 +51,16 @@ OPENAPI: dict[str, Any] = {
                                    "patient; one already on record (same phone, else same "
                                    "name and relationship) is updated, not added again",
                                    "items": {"$ref": "#/components/schemas/Caregiver"}},
+                    "diagnoses": {"type": "array", "maxItems": 30,
+                                  "description": "The stay's diagnoses, each an ICD-10 code, "
+                                  "words or both (\"I50.22 Chronic systolic heart failure\"); "
+                                  "left out, those on record are kept",
+                                  "items": {"type": "string", "minLength": 1,
+                                            "maxLength": 200}},
+                    "pcp": {"$ref": "#/components/schemas/CareContact",
+                            "description": "The patient's primary care provider"},
+                    "pharmacy": {"$ref": "#/components/schemas/CareContact",
+                                 "description": "The patient's pharmacy"},
                     "medications": {"type": "array", "items": {
                         "type": "object", "required": ["name", "change"],
                         "properties": {"name": {"type": "string"},
@@ -59,6 +69,14 @@ OPENAPI: dict[str, Any] = {
                                                            "held", "unchanged"]},
                                        "dose": {"type": "string"},
                                        "high_risk": {"type": "boolean"}}}},
+                },
+            },
+            "CareContact": {
+                "type": "object", "additionalProperties": False, "required": ["name"],
+                "description": "Shown on the patient page; left out, the one on record is kept",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "phone": {"type": "string", "description": "The number the nurse calls"},
                 },
             },
             "Caregiver": {

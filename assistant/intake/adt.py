@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversation.escalation import evidence, raise_alert
 from assistant.intake.cancellation import cancel_episodes
+from assistant.intake.care_contacts import MAX_DIAGNOSES, dialable, leading_code
 from assistant.intake.caregiver_intake import HL7, Origin, record_caregivers, usable
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields, read_adt, value
@@ -173,7 +174,9 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
     if fields.disposition and fields.disposition not in FOLLOWED_UP:
         return Outcome("AA", "ignored", f"{fields.event} to {fields.disposition} (disposition "
                                         f"{fields.disposition_code}): no check-ins")
-    flow = table.choose(fields.diagnoses, fields.has_procedures)
+    codes = [code for said in fields.diagnoses if (code := leading_code(said))]
+    flow = table.choose(codes, fields.has_procedures)
+    region = services.settings.default_region
     discharge = validate_discharge(
         services.settings, services.flows, now=now, name=fields.name, dob=fields.dob,
         phone=fields.phone, discharged=fields.discharged, flow=flow, lang=fields.language,
@@ -182,11 +185,12 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
         appointment_with=fields.appointment_with or None,
         appointment_place=fields.appointment_place or None,
         medication_rows=fields.medications,
-        caregivers=usable(fields.caregivers, services.settings.default_region, fields.language))
+        caregivers=usable(fields.caregivers, region, fields.language),
+        diagnoses=fields.diagnoses[:MAX_DIAGNOSES], pcp=dialable(fields.pcp, region),
+        pharmacy=dialable(fields.pharmacy, region))
     recorded = record_stay(session, services, discharge, now, origin)
     episode = recorded.episode
     episode.disposition = fields.disposition or "home"
-    episode.diagnoses = fields.diagnoses
     episode.next_of_kin = fields.next_of_kin
     said = {"created": f"{fields.event}: stay {episode.id} recorded, flow {flow}",
             "unchanged": f"{fields.event}: stay {episode.id} already recorded as sent",

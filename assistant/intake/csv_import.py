@@ -9,12 +9,16 @@ misspelt one is not silently ignored):
   when it has no offset);
 - mrn, mrn_authority, visit_number: recommended (a re-import recognises the stay by them);
 - flow, or diagnoses (ICD-10 codes separated by `;`, the flow then chosen by the diagnosis
-  table);
+  table) or diagnosis (below);
 - lang, tz, appointment, appointment_with, appointment_at_place, discharge_weight: optional,
   as for `carecall enroll`;
 - caregiver_name, caregiver_relationship, caregiver_phone, caregiver_lang, caregiver_consent
   (yes/no), caregiver_proxy (yes/no): optional, one caregiver per row, as `enroll
-  --caregiver` (a proxy needs consent; the language is the patient's when left empty).
+  --caregiver` (a proxy needs consent; the language is the patient's when left empty);
+- diagnosis (several separated by `|`, each a code, words or both: "I50.22 Chronic systolic
+  heart failure|Type 2 diabetes"), pcp_name, pcp_phone, pharmacy_name, pharmacy_phone:
+  optional, as `enroll --diagnosis/--pcp/--pharmacy`, shown on the patient page. The codes of
+  `diagnoses` are the stay's diagnoses too. Left empty, what is on record is kept.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.intake.care_contacts import contact_from_columns, leading_code
 from assistant.intake.caregiver_intake import CSV_COLUMNS, Origin, from_row, validated_with
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.stays import record_stay
@@ -38,7 +43,8 @@ if TYPE_CHECKING:
 REQUIRED = ("name", "dob", "phone", "discharged")
 OPTIONAL = ("mrn", "mrn_authority", "visit_number", "flow", "diagnoses", "lang", "tz",
             "appointment", "appointment_with", "appointment_at_place", "discharge_weight",
-            *CSV_COLUMNS)
+            *CSV_COLUMNS, "diagnosis", "pcp_name", "pcp_phone", "pharmacy_name",
+            "pharmacy_phone")
 BATCH = 500  # rows written per transaction
 
 
@@ -93,8 +99,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         problems = [f"unknown column {name!r}" for name in columns
                     if name not in REQUIRED + OPTIONAL]
         problems += [f"missing column {name!r}" for name in REQUIRED if name not in columns]
-        if "flow" not in columns and "diagnoses" not in columns:
-            problems.append("give a 'flow' or a 'diagnoses' column")
+        if not {"flow", "diagnoses", "diagnosis"} & set(columns):
+            problems.append("give a 'flow', 'diagnoses' or 'diagnosis' column")
         if problems:
             raise ImportFileError(f"{path}: {'; '.join(problems)} (columns: "
                                   f"{', '.join(REQUIRED + OPTIONAL)})")
@@ -104,8 +110,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _discharge(services: Services, row: dict[str, str], table: FlowTable) -> Discharge:
-    diagnoses = [code.strip() for code in row.get("diagnoses", "").split(";") if code.strip()]
-    flow = row.get("flow") or table.choose(diagnoses, False)
+    codes = [code.strip() for code in row.get("diagnoses", "").split(";") if code.strip()]
+    stated = [text for text in row.get("diagnosis", "").split("|") if text.strip()]
+    flow = row.get("flow") or table.choose(
+        codes + [code for text in stated if (code := leading_code(text))], False)
     return validated_with(from_row(row), lambda kin: validate_discharge(
         services.settings, services.flows, now=services.clock(), name=row.get("name", ""),
         dob=row.get("dob", ""), phone=row.get("phone", ""),
@@ -115,7 +123,9 @@ def _discharge(services: Services, row: dict[str, str], table: FlowTable) -> Dis
         appointment_place=row.get("appointment_at_place") or None,
         baseline={"weight": row["discharge_weight"]} if row.get("discharge_weight") else None,
         mrn=row.get("mrn") or None, mrn_authority=row.get("mrn_authority") or None,
-        visit_number=row.get("visit_number") or None, caregivers=kin))
+        visit_number=row.get("visit_number") or None, caregivers=kin, diagnoses=codes + stated,
+        pcp=contact_from_columns(row, "pcp"),
+        pharmacy=contact_from_columns(row, "pharmacy")))
 
 
 def _write(services: Services, valid: list[tuple[int, Discharge]], report: ImportReport,

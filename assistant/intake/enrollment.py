@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.intake.cancellation import cancel_episodes
+from assistant.intake.care_contacts import stored_contacts
 from assistant.intake.validation import (
     Discharge,
     EnrollmentError,
@@ -102,7 +103,8 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
     episode = Episode(
         patient=patient, discharged_at=discharge.discharged_at, flow_id=flow.id,
         visit_number=discharge.visit_number,
-        baseline=dict(discharge.baseline), diagnoses=[], created_at=now,
+        baseline=dict(discharge.baseline), diagnoses=list(discharge.diagnoses),
+        care_contacts=stored_contacts(None, discharge.care_contacts), created_at=now,
         tcm_deadline=tcm_deadline(discharge.discharged_at, patient.time_zone, calendar),
     )
     session.add(episode)

@@ -1,7 +1,9 @@
 """A discharge as FHIR R4 resources (validated with `fhir.resources`, its R4B models): a
 transaction, message or collection Bundle with a Patient, a finished Encounter, Conditions,
 MedicationRequests and Appointments. It becomes the same fields an ADT A03 gives (with the
-medication list ADT does not carry), and goes the same way."""
+medication list ADT does not carry), and goes the same way. The diagnoses are the Conditions'
+ICD-10 codes (else their words; with no Condition, the Encounter's reasonCode); the PCP is
+Patient.generalPractitioner."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from assistant.care_team.caregivers import NewCaregiver
+from assistant.intake.care_contacts import CareContact
 from assistant.intake.hl7_fields import NOT_CAREGIVERS, RELATIONSHIPS, AdtFields
 
 BUNDLE_TYPES = ("transaction", "message", "collection", "batch")
@@ -72,16 +75,19 @@ def read_bundle(document: Any) -> AdtFields:
     code = _disposition_code(encounter)
     fields.disposition_code, fields.disposition = code, DISPOSITIONS.get(code, "other" if code
                                                                          else "")
-    fields.diagnoses = [coding.code for condition in resources.get("Condition", [])
-                        for coding in (condition.code.coding if condition.code else []) or []
-                        if coding.code and (coding.system in ICD10 or coding.system is None)]
+    fields.diagnoses = [said for condition in resources.get("Condition", [])
+                        for said in _diagnoses(condition.code)]
+    if not fields.diagnoses:
+        fields.diagnoses = [said for reason in encounter.reasonCode or []
+                            for said in _diagnoses(reason)]
+    fields.pcp = _pcp(patient, _by_reference(bundle))
     fields.has_procedures = "Procedure" in resources
     booked = sorted((a for a in resources.get("Appointment", [])
                      if a.start and a.status in ("booked", "pending", "proposed")),
                     key=lambda a: a.start)
     if booked:
         fields.appointment = booked[0].start.isoformat()
-        named = _participants(booked[0], bundle)
+        named = _participants(booked[0], _by_reference(bundle))
         fields.appointment_with = named.get("Practitioner", "")
         fields.appointment_place = named.get("Location", "")
     fields.medications = [row for request in resources.get("MedicationRequest", [])
@@ -110,17 +116,46 @@ def _contact(contact: Any) -> NewCaregiver | None:
     return NewCaregiver(name, relationship, phone, "")
 
 
-def _participants(appointment: Any, bundle: Bundle) -> dict[str, str]:
-    """Who and where, by name: each participant's `actor.display`, or the name of the
-    Practitioner (PractitionerRole) or Location it refers to inside the Bundle."""
-    by_reference = {}
+def _diagnoses(concept: Any) -> list[str]:
+    """A Condition's code (or an Encounter's reasonCode): its ICD-10 codes, else its words
+    (the text, or a coding's display) so a diagnosis coded otherwise is still read."""
+    if concept is None:
+        return []
+    codings = concept.coding or []
+    codes = [coding.code for coding in codings
+             if coding.code and (coding.system in ICD10 or coding.system is None)]
+    words = concept.text or next((c.display for c in codings if c.display), None)
+    return codes or ([words] if words else [])
+
+
+def _pcp(patient: Any, by_reference: dict[str, Any]) -> CareContact | None:
+    """Patient.generalPractitioner: the first one's display, or the name of the
+    Practitioner or Organization it refers to in the Bundle (with that one's phone)."""
+    for reference in patient.generalPractitioner or []:
+        target = by_reference.get(reference.reference or "")
+        name = reference.display or (_resource_name(target) if target is not None else "")
+        phone = _phone(target) if target is not None and hasattr(target, "telecom") else ""
+        if name:
+            return CareContact(name, phone or None)
+    return None
+
+
+def _by_reference(bundle: Bundle) -> dict[str, Any]:
+    """The Bundle's resources by each way a reference may name them (fullUrl, Type/id)."""
+    found = {}
     for entry in bundle.entry or []:
         resource = entry.resource
         if resource is not None:
             kind = resource.get_resource_type()
             for key in (entry.fullUrl, f"{kind}/{resource.id}" if resource.id else None):
                 if key:
-                    by_reference[key] = resource
+                    found[key] = resource
+    return found
+
+
+def _participants(appointment: Any, by_reference: dict[str, Any]) -> dict[str, str]:
+    """Who and where, by name: each participant's `actor.display`, or the name of the
+    Practitioner (PractitionerRole) or Location it refers to inside the Bundle."""
     named: dict[str, str] = {}
     for participant in appointment.participant or []:
         actor = participant.actor

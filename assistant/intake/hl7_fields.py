@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import hl7
 
 from assistant.care_team.caregivers import NewCaregiver
+from assistant.intake.care_contacts import CareContact
 
 # PV1-36 (UB-04 patient discharge status, as HL7 table 0112 is commonly filled).
 DISPOSITIONS = {"01": "home", "1": "home", "06": "home_health", "6": "home_health",
@@ -102,6 +103,8 @@ class AdtFields:
     # NK1 or Patient.contact as caregivers, unchecked: those without a dialable phone are
     # dropped when written. A feed never carries the patient's consent: consent is False.
     caregivers: list[NewCaregiver] = field(default_factory=list)
+    pcp: CareContact | None = None  # unchecked: a phone we cannot dial is dropped when written
+    pharmacy: CareContact | None = None  # FHIR and ADT name none: room for a feed that does
 
 
 def read_adt(message: hl7.Message) -> AdtFields:
@@ -123,8 +126,9 @@ def read_adt(message: hl7.Message) -> AdtFields:
     discharged = value(message, "PV1", 45) or value(message, "EVN", 6) or value(message, "EVN", 2)
     moment = hl7_time(discharged)
     fields.discharged = moment.isoformat(timespec="minutes") if moment else discharged
-    fields.diagnoses = [code for n in range(len(_all(message, "DG1")))
-                        if (code := value(message, "DG1", 3, occurrence=n))]
+    fields.diagnoses = [said for n in range(len(_all(message, "DG1")))
+                        if (said := _diagnosis(message, n))]
+    fields.pcp = _pcp(message)
     fields.has_procedures = bool(_all(message, "PR1"))
     fields.next_of_kin = [
         {"name": _readable(" ".join(p for p in (value(message, "NK1", 2, 2, occurrence=n),
@@ -159,6 +163,40 @@ def _caregiver(message: hl7.Message, occurrence: int, name: str) -> NewCaregiver
     language = value(message, "NK1", 20, occurrence=occurrence).lower() or \
         value(message, "NK1", 20, 2, occurrence=occurrence).lower()
     return NewCaregiver(name, relationship, phone, LANGUAGES.get(language, ""))
+
+
+def _diagnosis(message: hl7.Message, occurrence: int) -> str:
+    """DG1-3's code with DG1-4's description beside it when sent ("I50.22 Chronic systolic
+    heart failure"): the nurse reads words, the flow table reads the code."""
+    code = value(message, "DG1", 3, occurrence=occurrence)
+    description = " ".join(value(message, "DG1", 4, occurrence=occurrence).split())
+    return " ".join(part for part in (code, description) if part)
+
+
+def _pcp(message: hl7.Message) -> CareContact | None:
+    """The patient's primary care provider: a ROL segment with role PP (ROL-3) names them
+    (ROL-4) with their office phone (ROL-12, the first number); else PD1-4, a name only. A
+    ROL whose action (ROL-2) is DE (delete) is no PCP."""
+    for n in range(len(_all(message, "ROL"))):
+        if value(message, "ROL", 3, occurrence=n).upper() != "PP" or \
+                value(message, "ROL", 2, occurrence=n).upper() == "DE":
+            continue
+        name = _person(message, "ROL", 4, n)
+        phones = [number for repetition in range(1, repetitions(message, "ROL", 12, n) + 1)
+                  if (number := _number(message, "ROL", 12, repetition, n))]
+        if name:
+            return CareContact(name, phones[0] if phones else None)
+    name = _person(message, "PD1", 4, 0)
+    return CareContact(name) if name else None
+
+
+def _person(message: hl7.Message, segment: str, field_number: int, occurrence: int) -> str:
+    """An XCN (id^family^given^middle^suffix^prefix) as a nurse says it: "Dr. Ana Lee"."""
+    family, given, prefix = (value(message, segment, field_number, component,
+                                   occurrence=occurrence) for component in (2, 3, 6))
+    name = _readable(" ".join(part for part in (given, family) if part))
+    prefix = "Dr." if prefix.upper().rstrip(".") == "DR" else _readable(prefix)
+    return f"{prefix} {name}" if name and prefix else name
 
 
 def _readable(name: str) -> str:

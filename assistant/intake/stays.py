@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from assistant.foundation.business_days import BusinessCalendar
+from assistant.intake.care_contacts import contact_changes, stored_contacts
 from assistant.intake.caregiver_intake import ENROLMENT, Origin, record_caregivers
 from assistant.intake.enrollment import enroll, replaced_and_shared, replaced_episodes, schedule
 from assistant.intake.validation import Discharge
@@ -97,7 +98,11 @@ def _differences(patient: Patient, episode: Episode, discharge: Discharge) -> li
         ("appointment with", visit.clinician if visit else None, discharge.appointment_with),
         ("appointment place", visit.location if visit else None, discharge.appointment_place),
     ]
-    return [f"{what}: {old} → {new}" for what, old, new in pairs if old != new]
+    changes = [f"{what}: {old} → {new}" for what, old, new in pairs if old != new]
+    if discharge.diagnoses and list(discharge.diagnoses) != list(episode.diagnoses or []):
+        changes.append(f"diagnoses: {', '.join(episode.diagnoses or []) or 'none'} → "
+                       f"{', '.join(discharge.diagnoses)}")
+    return changes + contact_changes(episode.care_contacts, discharge.care_contacts)
 
 
 def _update(session: Session, services: Services, patient: Patient, episode: Episode,
@@ -108,6 +113,9 @@ def _update(session: Session, services: Services, patient: Patient, episode: Epi
     patient.name, patient.dob, patient.phone = discharge.name, discharge.dob, discharge.phone
     patient.language, patient.time_zone = discharge.language, discharge.time_zone
     episode.discharged_at, episode.flow_id = discharge.discharged_at, discharge.flow_id
+    if discharge.diagnoses:  # left out: those on record are kept
+        episode.diagnoses = list(discharge.diagnoses)
+    episode.care_contacts = stored_contacts(episode.care_contacts, discharge.care_contacts)
     calendar = BusinessCalendar(services.settings.holiday_calendar)
     episode.tcm_deadline = tcm_deadline(episode.discharged_at, patient.time_zone, calendar)
     if discharge.appointment_at is None:

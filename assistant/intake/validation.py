@@ -23,6 +23,7 @@ from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import Settings
 from assistant.foundation.local_time import to_utc_naive
 from assistant.foundation.text import CONTROL_CHARACTERS
+from assistant.intake.care_contacts import CareContact, check_contact, check_diagnoses
 from assistant.outreach.scheduling import plan_checkins
 from assistant.records.medicines import is_high_risk
 from assistant.records.phones import InvalidPhone, time_zone_for, to_e164
@@ -77,6 +78,14 @@ class Discharge:
     mrn_authority: str = ""  # ...unique within the authority that assigned it
     visit_number: str | None = None  # the stay (encounter) it was given
     caregivers: tuple[NewCaregiver, ...] = ()  # checked: names trimmed, phones E.164
+    diagnoses: tuple[str, ...] = ()  # codes or words; none given keeps those on record
+    pcp: CareContact | None = None  # checked, phone E.164; None keeps the one on record
+    pharmacy: CareContact | None = None
+
+    @property
+    def care_contacts(self) -> dict[str, CareContact | None]:
+        """The contacts by their stored key (`Episode.care_contacts`)."""
+        return {"pcp": self.pcp, "pharmacy": self.pharmacy}
 
 
 def parse_date(text: str, what: str) -> date:
@@ -148,6 +157,8 @@ def validate_discharge(
     baseline: dict[str, Any] | None = None, today: date | None = None,
     now: datetime | None = None, mrn: str | None = None, mrn_authority: str | None = None,
     visit_number: str | None = None, caregivers: Sequence[NewCaregiver] = (),
+    diagnoses: Sequence[str] = (), pcp: CareContact | None = None,
+    pharmacy: CareContact | None = None,
 ) -> Discharge:
     """Every field checked; all problems raised together in one EnrollmentError."""
     problems: list[str] = []
@@ -180,6 +191,12 @@ def validate_discharge(
     normal_baseline = attempt(normalise_baseline, baseline or {})
     identifiers = attempt(_identifiers, mrn, mrn_authority, visit_number)
     kin = attempt(checked_caregivers, caregivers, settings.default_region, lang)
+    stated, bad = check_diagnoses(list(diagnoses))
+    contacts = {}
+    for role, given in (("pcp", pcp), ("pharmacy", pharmacy)):
+        contacts[role], wrong = check_contact(role, given, settings.default_region)
+        bad += wrong
+    problems += bad
     if problems:
         raise EnrollmentError("; ".join(problems), problems)
     assert birth and e164 and chosen_flow and discharged_at and identifiers is not None
@@ -198,7 +215,8 @@ def validate_discharge(
         appointment_with=visit[0], appointment_place=visit[1],
         baseline=normal_baseline or {}, warnings=tuple(warnings), voice_only=voice_only,
         mrn=identifiers[0], mrn_authority=identifiers[1], visit_number=identifiers[2],
-        caregivers=kin or (),
+        caregivers=kin or (), diagnoses=stated, pcp=contacts["pcp"],
+        pharmacy=contacts["pharmacy"],
     )
 
 

@@ -39,14 +39,24 @@ from carecall.cli.root import (
                    ", e.g. 'Maria Rivera;daughter;+1 201 555 0188;es;consent;proxy'. consent: "
                    "the patient agrees they may hear about their health; proxy: they answer "
                    "the check-ins (needs consent).")
+@click.option("--diagnosis", "diagnoses", multiple=True, metavar="TEXT",
+              help="A diagnosis, repeatable: an ICD-10 code, words, or both, e.g. "
+                   "'I50.22 Chronic systolic heart failure'.")
+@click.option("--pcp", metavar="NAME;PHONE",
+              help="The patient's primary care provider, e.g. 'Dr. Ana Lee;+1 201 555 0100' "
+                   "(the phone may be left out).")
+@click.option("--pharmacy", metavar="NAME;PHONE",
+              help="The patient's pharmacy, e.g. 'Main Street Pharmacy;+1 201 555 0111'.")
 def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang: str,
            meds: Path | None, appointment: str | None, appointment_with: str | None,
            appointment_at_place: str | None, time_zone: str | None,
            discharge_weight: str | None, mrn: str | None, mrn_authority: str | None,
-           visit_number: str | None, caregivers: tuple[str, ...]) -> None:
+           visit_number: str | None, caregivers: tuple[str, ...],
+           diagnoses: tuple[str, ...], pcp: str | None, pharmacy: str | None) -> None:
     """Record a discharge and schedule its check-ins."""
     from zoneinfo import ZoneInfo
 
+    from assistant.intake.care_contacts import contact_from_spec
     from assistant.intake.caregiver_intake import Origin, from_specs, validated_with
     from assistant.intake.enrollment import EnrollmentError, validate_discharge
     from assistant.intake.stays import record_stay
@@ -54,14 +64,19 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
 
     settings = load_cli_settings()
     services = build_cli_services(settings)
+    kin, unread = from_specs(caregivers)
+    pcp_given, pcp_unread = contact_from_spec("--pcp", pcp)
+    pharmacy_given, pharmacy_unread = contact_from_spec("--pharmacy", pharmacy)
+    read = (kin, unread + pcp_unread + pharmacy_unread)
     try:
-        discharge = validated_with(from_specs(caregivers), lambda kin: validate_discharge(
+        discharge = validated_with(read, lambda kin: validate_discharge(
             settings, services.flows, now=services.clock(),
             name=name, dob=dob, phone=phone, discharged=discharged,
             flow=flow_id, lang=lang, time_zone=time_zone, meds=meds, appointment=appointment,
             appointment_with=appointment_with, appointment_place=appointment_at_place,
             baseline={"weight": discharge_weight} if discharge_weight else None,
             mrn=mrn, mrn_authority=mrn_authority, visit_number=visit_number, caregivers=kin,
+            diagnoses=diagnoses, pcp=pcp_given, pharmacy=pharmacy_given,
         ))
     except EnrollmentError as exc:
         for problem in exc.problems[:-1]:
@@ -94,6 +109,11 @@ def enroll(name: str, dob: str, phone: str, discharged: str, flow_id: str, lang:
             click.echo("caregivers: " + "; ".join(
                 f"{c.name} ({c.relationship}{', consent' if c.consent else ''}"
                 f"{', proxy' if c.is_proxy else ''})" for c in discharge.caregivers))
+        stated = [f"{what}: {given}" for what, given in (
+            ("diagnoses", ", ".join(discharge.diagnoses)), ("PCP", discharge.pcp),
+            ("pharmacy", discharge.pharmacy)) if given]
+        if stated:
+            click.echo("; ".join(stated))
     services.close()
 
 
