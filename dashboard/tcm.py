@@ -107,15 +107,16 @@ def export_csv() -> Response:
     days), every one, open or not."""
     text = request.args.get("since") or _default_since().isoformat()
     try:
-        since = start_of_day(parse_day(text, "since"), _zone())
+        day = parse_day(text, "since")
     except TcmError as exc:
         abort(400, str(exc))
+    since = start_of_day(day, _zone())
     services = _services()
     with transaction(services.sessions) as session:
         body, count = to_csv(tcm_statuses(session, services.clock(), since=since))
-        _audit(session, "exported", "tcm", "*", f"{count} rows, discharged since {text}")
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="tcm-since-{text}.csv"',
+        _audit(session, "exported", "tcm", "*", f"{count} rows, discharged since {day}")
+    return Response(body, mimetype="text/csv", headers={  # the parsed day, never raw text
+        "Content-Disposition": f'attachment; filename="tcm-since-{day.isoformat()}.csv"',
         "Cache-Control": "no-store"})
 
 

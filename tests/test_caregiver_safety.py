@@ -1,5 +1,5 @@
-"""What a second review of issue 16 found, kept as regressions: caregivers answering for a patient (proxy). Each test asserts the SAFE
-behaviour; a failure is a defect (see /work/notes/review16.md)."""
+"""What a second review of issue 16 found, kept as regressions: caregivers answering for a
+patient (proxy). Each test asserts the safe behaviour."""
 
 from __future__ import annotations
 

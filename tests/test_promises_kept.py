@@ -1,4 +1,5 @@
-"""What a second review of issue 16 found, kept as regressions: "a nurse will call you today/tomorrow/on Monday" against the roster."""
+"""What a second review of issue 16 found, kept as regressions: "a nurse will call you
+today/tomorrow/on Monday" against the roster."""
 
 from __future__ import annotations
 

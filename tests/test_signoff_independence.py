@@ -1,4 +1,5 @@
-"""What a second review of issue 16 found, kept as regressions: can one admin publish a flow alone?"""
+"""What a second review of issue 16 found, kept as a regression: one admin cannot publish
+a flow alone."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Review of issue 16, web side: odd input never a 500, the `next` redirect stays on the site,
-every POST needs a CSRF token, anonymous users see nothing."""
+"""From the second review of issue 16, web side: odd input is never a 500, the `next` redirect
+stays on the site, every POST needs a CSRF token, anonymous users see nothing."""
 
 from __future__ import annotations
 
