@@ -23,7 +23,7 @@ def _alert(services, reason: str) -> Alert:  # type: ignore[no-untyped-def]
 def _roster(services, clock, hours: str) -> None:  # type: ignore[no-untyped-def]
     with transaction(services.sessions) as session:
         add_user(session, services.settings, username="nina", name="Nina Park",
-                 role="coordinator", phone=None, email=None, on_call=hours, now=clock.now,
+                 role="coordinator", phone="+12015550160", email=None, on_call=hours, now=clock.now,
                  actor="test")
 
 

@@ -38,7 +38,7 @@ def test_every_rule_promises_what_the_roster_delivers(services, label: str, now:
     with transaction(services.sessions) as session:
         if hours:
             add_user(session, services.settings, username="nina", name="Nina", role="coordinator",
-                     phone=None, email=None, on_call=hours, now=now, actor="test")
+                     phone="+12015550160", email=None, on_call=hours, now=now, actor="test")
         checked = 0
         for flow in services.flows.flows.values():
             for rule in flow.rules:
@@ -78,7 +78,7 @@ def test_a_request_for_a_call_is_urgent_by_day_and_waits_for_the_morning_by_nigh
     promises = Promises(services.settings)
     with transaction(services.sessions) as session:
         add_user(session, services.settings, username="nina", name="Nina", role="coordinator",
-                 phone=None, email=None, on_call=WEEKDAY_HOURS,
+                 phone="+12015550160", email=None, on_call=WEEKDAY_HOURS,
                  now=datetime(2026, 11, 24, 15, 0), actor="test")
         day = promises.for_severity(session, "urgent", "America/New_York",
                                     datetime(2026, 11, 24, 15, 0), "routine")
@@ -96,7 +96,7 @@ def test_a_patient_in_another_zone_hears_their_own_day(services) -> None:
     promises = Promises(services.settings)
     with transaction(services.sessions) as session:
         add_user(session, services.settings, username="nina", name="Nina", role="coordinator",
-                 phone=None, email=None, on_call=WEEKDAY_HOURS,
+                 phone="+12015550160", email=None, on_call=WEEKDAY_HOURS,
                  now=datetime(2026, 11, 24, 15, 0), actor="test")
         promise = promises.for_severity(session, "urgent", "Pacific/Honolulu",
                                         datetime(2026, 11, 25, 2, 0))  # Tue 16:00 in Honolulu

@@ -119,7 +119,7 @@ def test_the_reminder_in_spanish(services, network, clock) -> None:
     assert network.to(PATIENT_PHONE) == [
         "Hola Alex, le escribe Riverside Hospital. Le recordamos su cita con Dr. Lee mañana, "
         "el viernes 27 de noviembre a las 10:00 de la mañana en Main Street Clinic. Responda C "
-        "si no puede ir."]
+        "si no puede ir. Responda PARAR para no recibir mensajes."]
 
 
 def reminded(services, clock) -> None:  # type: ignore[no-untyped-def]

@@ -185,7 +185,7 @@ def test_pressing_0_for_a_nurse_is_quoted_as_the_key_not_as_words(services, netw
 
     with transaction(services.sessions) as session:
         add_user(session, services.settings, username="nina", name="Nina", role="coordinator",
-                 phone=None, email=None, on_call="Mon-Fri 08:00-20:00", now=clock.now,
+                 phone="+12015550160", email=None, on_call="Mon-Fri 08:00-20:00", now=clock.now,
                  actor="test")
     checkin_id = voice_checkin(services)
     clock.now = datetime(2026, 11, 24, 23, 30)  # 18:30 in New York: the line is closed,

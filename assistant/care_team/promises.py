@@ -91,9 +91,11 @@ class Promises:
 
 
 def on_call_hours(session: Session) -> list[str]:
-    """Each active coordinator's on-call hours."""
+    """Each active coordinator's on-call hours, of those who can be paged (a phone or an
+    e-mail): a nurse nobody can reach makes no promise."""
     return list(session.scalars(select(User.on_call).where(
-        User.role == "coordinator", User.active.is_(True)).order_by(User.id)))
+        User.role == "coordinator", User.active.is_(True),
+        (User.phone.is_not(None)) | (User.email.is_not(None))).order_by(User.id)))
 
 
 def on_duty(session: Session, settings: Settings, now: datetime) -> list[User]:

@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from assistant.care_team.caregivers import proxy_for
 from assistant.conversation.visit_words import visit_values
+from assistant.conversation.wording import addressee
 from assistant.foundation.local_time import into_allowed_hours
 from assistant.outreach.contact_policy import next_contact_time
 from assistant.outreach.outbox import record_outbound, send_recorded
@@ -79,11 +81,14 @@ def _remind(services: Services, appointment_id: int) -> bool:
             .values(reminded_at=now)).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
             return False
+        # To the caregiver who answers for the patient, when there is one, in their words.
+        proxy = proxy_for(session, patient.id)
+        to_whom = addressee(patient, proxy)
         text = services.dialogue.wording.say(
-            "visit_reminder", patient, "sms",
-            **visit_values(appointment, patient.time_zone, patient.language))
-        messages = record_outbound(session, services, patient, None, [text], now)
-        to = patient.phone
+            "visit_reminder", to_whom, "sms",
+            **visit_values(appointment, patient.time_zone, to_whom.language))
+        to = proxy.phone if proxy is not None and proxy.phone else patient.phone
+        messages = record_outbound(session, services, patient, None, [text], now, to=to)
     send_recorded(services, to, messages)
     return True
 
