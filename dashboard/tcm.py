@@ -32,7 +32,7 @@ from assistant.care_team.tcm_record import (
     set_medication_review,
     start_of_day,
 )
-from assistant.care_team.tcm_status import WORKLIST_DAYS, tcm_statuses, worklist
+from assistant.care_team.tcm_status import WORKLIST_DAYS, TcmStatus, tcm_statuses, worklist
 from assistant.records.audit import record
 from assistant.records.care_records import MEDICATION_REVIEWERS, TCM_OUTCOMES
 from assistant.records.db import transaction
@@ -61,7 +61,8 @@ def worklist_page() -> str:
     services = _services()
     with transaction(services.sessions) as session:
         rows = worklist(session, services.clock(), only_open=show == "open")
-        _audit(session, "viewed", "tcm_worklist", "*", f"{len(rows)} discharges, {show}")
+        _audit(session, "viewed", "tcm_worklist", "*", f"{len(rows)} discharges, {show}; "
+               f"patients {_patients(rows)}")
         return render_template("tcm_list.html", rows=rows, show=show, days=WORKLIST_DAYS,
                                left=time_left, since=_default_since().isoformat())
 
@@ -113,8 +114,10 @@ def export_csv() -> Response:
     since = start_of_day(day, _zone())
     services = _services()
     with transaction(services.sessions) as session:
-        body, count = to_csv(tcm_statuses(session, services.clock(), since=since))
-        _audit(session, "exported", "tcm", "*", f"{count} rows, discharged since {day}")
+        statuses = tcm_statuses(session, services.clock(), since=since)
+        body, count = to_csv(statuses)
+        _audit(session, "exported", "tcm", "*", f"{count} rows, discharged since {day}; "
+               f"patients {_patients(statuses)}")
     return Response(body, mimetype="text/csv", headers={  # the parsed day, never raw text
         "Content-Disposition": f'attachment; filename="tcm-since-{day.isoformat()}.csv"',
         "Cache-Control": "no-store"})
@@ -159,6 +162,11 @@ def _episode(session: Session, episode_id: int) -> Episode:
     if episode is None:
         abort(404)
     return episode
+
+
+def _patients(statuses: list[TcmStatus]) -> str:
+    """Whose records were read, for an accounting of disclosures."""
+    return ", ".join(str(i) for i in sorted({s.episode.patient_id for s in statuses})) or "none"
 
 
 def _audit(session: Session, action: str, subject: str, subject_id: object,

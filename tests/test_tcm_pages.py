@@ -46,7 +46,7 @@ def test_the_worklist_lists_overdue_discharges_first(services, coordinator, epis
     assert "Automated check-in (does not count)" in page
     assert 'href="/patients/1"' in page and 'href="/tcm/1"' in page
     assert 'data-label="Face-to-face"' in page
-    assert audit(services, "tcm_worklist")[0] == ("nora", "viewed", "2 discharges, open")
+    assert audit(services, "tcm_worklist")[0] == ("nora", "viewed", "2 discharges, open; patients 1, 2")
 
 
 def test_the_worklist_filters_open_and_all(services, coordinator, episodes, clock) -> None:
@@ -146,7 +146,7 @@ def test_the_csv_export_has_one_row_per_discharge_and_is_audited(services, coord
     assert alex["automated_checkin_completed_at"] == ""
     assert by_name["Bea Okafor"]["contact_status"] == "missed"
     assert audit(services, "tcm")[-1] == ("nora", "exported",
-                                          "2 rows, discharged since 2026-10-25")
+                                          "2 rows, discharged since 2026-10-25; patients 1, 2")
     older = coordinator.get("/tcm/export.csv?since=2026-11-20")
     assert [row["patient_name"] for row in read_csv(older.get_data(as_text=True))] == [
         "Alex Rivera"]
