@@ -243,6 +243,10 @@ def test_a_possible_sign_in_a_question_is_checked_not_answered(services, phone) 
     assert "If you have chest pain or pressure now" in told[0]
     assert not any(text.startswith("This is") for text in told)
     assert ("urgent", "chest_pain") in alerts(services)
+    # A question about us that names the sign is checked, not answered, all the same.
+    told = phone.text("is this about my chest pain?")
+    assert "If you have chest pain or pressure now" in told[0]
+    assert not any(text.startswith("This is") for text in told)
 
 
 def test_on_a_call_the_patient_is_told_to_say_stop(tmp_path) -> None:

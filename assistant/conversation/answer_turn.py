@@ -74,6 +74,7 @@ class AnswerTurn(AnswerBook):
                                                             state_field="state")
         self.question = self.flow.questions[conversation.state or ""]
         self.sign_to_check = False  # the safety net already sent this reply to a nurse
+        self.sign_named = False  # the safety net's rules found a sign in the reply's words
         self._promises: dict[tuple[str, str | None], CallPromise] = {}
 
     def say(self, prompt_id: str, **extra: object) -> str:
@@ -106,6 +107,7 @@ class AnswerTurn(AnswerBook):
             return self.emergency(assessment.emergencies, [], assessment)
         to_check = safety_check_alerts_and_words(assessment)
         self.sign_to_check = bool(to_check)
+        self.sign_named = any(not finding.by_reader for finding in assessment.findings)
         turn = self.answer_turn()
         if not to_check:
             return turn

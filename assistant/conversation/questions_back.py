@@ -269,9 +269,11 @@ def _named(sentence: str, medicine: str | None, asking: bool) -> QuestionBack | 
 
 def answer_question_back(turn: AnswerTurn) -> Turn | None:
     """The answer and the question again, or None when the reply is not a question back
-    (or this question has had its two): then the reply is unclear, as before."""
+    (or this question has had its two): then the reply is unclear, as before. A reply in
+    which the safety net's rules found a sign ("why would I have chest pain?") is not
+    answered: the sign is checked, and a nurse sees the reply."""
     asked = prompt_values(turn.question, turn.episode, turn.conversation.item_index)
-    back = recognise(turn.text, asked.get("medicine"))
+    back = None if turn.sign_named else recognise(turn.text, asked.get("medicine"))
     if back is None:
         return None
     key = turn.answer_key()
