@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from assistant.conversation.medicine_purposes import medicine_table
+from assistant.conversation.questions_back import recognise
 from assistant.intake.enrollment import enroll, validate_discharge
 from assistant.outreach.dispatch import dispatch_due
 from assistant.records.db import transaction
@@ -171,6 +173,48 @@ def test_in_spanish(services, phone) -> None:
     assert "¿Está tomando Metformina" in told[1]
 
 
+def test_in_spanish_a_brand_is_named_with_the_spanish_generic(services, phone) -> None:
+    start(services, medicines=("Furosemida",), lang="es")
+    phone.text("14/03/1950")
+    for reply in ("igual", "no", "no", "no", "sí", "todas"):
+        phone.text(reply)
+    told = phone.text("q es el lasix")  # texting shorthand for "qué es"
+    assert told[0].startswith("Lasix (furosemida) es una pastilla para orinar")
+    assert "¿Está tomando Furosemida" in told[1]
+
+
+# Ways of asking, written for this test (not the corpus sentences): shorthand, no "?", a
+# question in yes/no word order, where our number came from.
+@pytest.mark.parametrize(("text", "medicine", "expected"), [
+    ("who gave u my number", None, ("who", "")),
+    ("is this nurse amy from the clinic", None, ("who", "")),
+    ("k es esto", None, ("why", "")),
+    ("pq me escriben", None, ("why", "")),
+    ("what is the reason for these texts", None, ("why", "")),
+    ("is metformin for diabetes", None, ("medicine", "metformin")),
+    ("lipitor is that for cholesterol", None, ("medicine", "atorvastatin")),
+    ("remind me what plavix does", None, ("medicine", "clopidogrel")),
+    ("para que es la pastilla esa", "Lisinopril", ("medicine", "lisinopril")),
+    ("what does the humalog do", None, ("medicine", "insulin lispro")),
+])
+def test_ways_of_asking(text: str, medicine: str | None, expected: tuple[str, str]) -> None:
+    back = recognise(text, medicine)
+    assert back is not None and (back.kind, back.about if back.kind == "medicine" else "") \
+        == expected
+
+
+@pytest.mark.parametrize("text", [
+    "is that from my new pills",  # a symptom's cause, not who we are
+    "whats the point of all this",  # hopelessness, not a question about us
+    "no fui porque me sentia mal",  # "porque" is "because"
+    "dice q quiere irse a su casa",
+    "is eliquis making me bruise",  # a side effect: the pharmacist's
+    "is it ok to skip lasix today",
+])
+def test_what_is_not_a_question_back(text: str) -> None:
+    assert recognise(text, "Metoprolol") is None
+
+
 def test_a_patient_who_keeps_asking_gets_the_usual_re_ask_on_the_third(services, phone) -> None:
     start(services)
     phone.text(DOB_REPLY)
@@ -199,6 +243,10 @@ def test_a_possible_sign_in_a_question_is_checked_not_answered(services, phone) 
     assert "If you have chest pain or pressure now" in told[0]
     assert not any(text.startswith("This is") for text in told)
     assert ("urgent", "chest_pain") in alerts(services)
+    # A question about us that names the sign is checked, not answered, all the same.
+    told = phone.text("is this about my chest pain?")
+    assert "If you have chest pain or pressure now" in told[0]
+    assert not any(text.startswith("This is") for text in told)
 
 
 def test_on_a_call_the_patient_is_told_to_say_stop(tmp_path) -> None:
@@ -224,3 +272,7 @@ def test_every_medicine_purpose_is_plain_bilingual_waits_for_review_and_has_no_d
     assert table.find("whats lasix")[0].medicine.generic == "furosemide"
     assert table.find("metforman?")[0].medicine.generic == "metformin"  # misspelt
     assert table.find("what is insulting") == []  # close to insulin, but a word
+    # The kinds of insulin are told apart; "insulin glargine" is not plain insulin.
+    assert [n.medicine.generic for n in table.find("el lantus es la insulina")] == [
+        "insulin glargine", "insulin"]
+    assert table.lookup("Insulin glargine U-100").generic == "insulin glargine"

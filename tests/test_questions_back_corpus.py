@@ -1,8 +1,9 @@
 """Questions back to us, measured: each corpus reply goes the way the dialogue takes it (the
 safety net's emergencies, then the keywords, then the answer read for the question asked)
-and, only when it is not an answer, through `recognise`. Accuracy per class on the
-development set (tuned on) and on the blind held-out set (never tuned on); no clear answer
-may be taken for a question."""
+and, only when it is not an answer, through `recognise`. Accuracy per class on three sets:
+the development set (tuned on since round 1), the first held-out set (blind in round 1, the
+tuning set of round 2) and the second held-out set (blind in round 2, never tuned on). No
+clear answer may be taken for a question."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ for _flow in LIBRARY.flows.values():
 def outcome(case: dict[str, Any]) -> tuple[str, str | None]:
     """What the dialogue does with the reply: (class, medicine asked about)."""
     text, question = str(case["text"]), QUESTIONS[case["asked"]]
-    if assess(text).emergencies or keyword(text) or asks_for_person(text):
+    assessment = assess(text)
+    if assessment.emergencies or keyword(text) or asks_for_person(text):
         return "none", None
     if question.optional and is_skip(text):
         return "none", None
@@ -45,6 +47,8 @@ def outcome(case: dict[str, Any]) -> tuple[str, str | None]:
                      question=question.id)
     if read.understood and not (read.change and not question.accepts_change):
         return "none", None
+    if any(not finding.by_reader for finding in assessment.findings):
+        return "none", None  # a sign the rules found is checked, not answered
     back = recognise(text, case.get("medicine") if case["asked"] == "meds_taking" else None)
     if back is None:
         return "none", None
@@ -88,18 +92,36 @@ def test_the_development_set() -> None:
     assert answers_taken == []
 
 
-def test_the_held_out_set() -> None:
-    """Measured once, with the rules frozen (2026-11-28): who 74%, why 54%, medicine 59%,
-    none 100%, all 73%. The floors sit a little below; never tune on this file."""
+def test_the_tuning_set_round_2() -> None:
+    """The first held-out set: blind in round 1 (who 74%, why 54%, medicine 59%, none 100%,
+    all 73%), then tuned on in round 2: who 86%, why 86%, medicine 87%, none 100%, all 90%.
+    Its remaining misses are read as answers before they reach `recognise`."""
     accuracy, answers_taken = report("questions_back_heldout.yaml")
-    assert accuracy["all"] >= 0.70
-    assert accuracy["who"] >= 0.70
-    assert accuracy["why"] >= 0.50
-    assert accuracy["medicine"] >= 0.55
+    assert accuracy["all"] >= 0.87
+    assert accuracy["who"] >= 0.83
+    assert accuracy["why"] >= 0.83
+    assert accuracy["medicine"] >= 0.84
     assert answers_taken == []
 
 
-@pytest.mark.parametrize("name", ["questions_back_dev.yaml", "questions_back_heldout.yaml"])
+def test_the_blind_set_round_2() -> None:
+    """The second held-out set, written before round 2 and opened once with the rules frozen
+    (commit eb2b667): who 73%, why 69%, medicine 75%, none 98%, all 80%; the one answer taken
+    for a question ("why would i have chest pain? ..."; the rules had found the sign) was a
+    general bug, fixed after: a reply naming a sign is checked, not answered (none 100%, all
+    81%). The floors sit a little below; never tune on this file."""
+    accuracy, answers_taken = report("questions_back_heldout2.yaml")
+    assert accuracy["all"] >= 0.77
+    assert accuracy["who"] >= 0.70
+    assert accuracy["why"] >= 0.65
+    assert accuracy["medicine"] >= 0.70
+    assert answers_taken == []
+
+
+SETS = ["questions_back_dev.yaml", "questions_back_heldout.yaml", "questions_back_heldout2.yaml"]
+
+
+@pytest.mark.parametrize("name", SETS)
 def test_a_clear_answer_is_never_taken_for_a_question(name: str) -> None:
     cases = yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))
     for case in cases:

@@ -76,6 +76,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
                                                             state_field="state")
         self.question = self.flow.questions[conversation.state or ""]
         self.sign_to_check = False  # the safety net already sent this reply to a nurse
+        self.sign_named = False  # the safety net's rules found a sign in the reply's words
         self._promises: dict[tuple[str, str | None], CallPromise] = {}
 
     def say(self, prompt_id: str, **extra: object) -> str:
@@ -95,6 +96,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
             return self.emergency(assessment.emergencies, [], assessment)
         to_check = safety_check_alerts_and_words(assessment)
         self.sign_to_check = bool(to_check)
+        self.sign_named = any(not finding.by_reader for finding in assessment.findings)
         turn = self.answer_turn()
         if not to_check:
             return turn

@@ -2,7 +2,8 @@
 (`medicine_purposes.yaml`), and finding the medicines a patient names in a reply.
 
 A patient writes the brand ("lasix"), the Spanish name ("furosemida") or a misspelling
-("furosemid"); each is matched to the table's generic name. Names are read without case or
+("furosemid"); each is matched to the table's generic name, which the answer gives in the
+patient's language ("Lasix (furosemida)" to a Spanish speaker). Names are read without case or
 accents; a long word one or two letters away from a known name counts too, because patients
 spell medicines as they hear them.
 """
@@ -32,6 +33,11 @@ class Medicine:
     purposes: dict[str, str]  # language -> "a water pill: ..."
     reviewed_by: str
     also_called: frozenset[tuple[str, ...]]  # brands and the Spanish name, as words
+    es_name: str = ""  # the generic name in Spanish, where it differs ("furosemida")
+
+    def name(self, language: str) -> str:
+        """The generic name as a patient reading `language` knows it."""
+        return self.es_name if language == "es" and self.es_name else self.generic
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,13 @@ class Named:
     medicine: Medicine
     said: str
 
-    @property
-    def shown(self) -> str:
-        """The name to answer with: a brand or Spanish name the patient used with the generic
-        beside it ("Lasix (furosemide)"); a misspelling corrected."""
-        generic = self.medicine.generic
-        if tuple(self.said.split()) in self.medicine.also_called:
+    def shown(self, language: str = "en") -> str:
+        """The name to answer with: a brand the patient used with the generic beside it, in
+        their language ("Lasix (furosemide)", "Lasix (furosemida)"); the generic alone when
+        they used it in either language; a misspelling corrected."""
+        generic = self.medicine.name(language)
+        said = tuple(self.said.split())
+        if said in self.medicine.also_called and said != tuple(tokens(generic)):
             return f"{self.said.capitalize()} ({generic})"
         return generic.capitalize()
 
@@ -128,6 +135,11 @@ def _entry(path: Path, entries: LineDict, generic: str, entry: object) -> Medici
         raise YamlError(str(path), line, f"{generic}: missing {', '.join(missing)}")
     if not all(isinstance(entry.get(key, []), list) for key in ("also_called", "misspellings")):
         raise YamlError(str(path), line, f"{generic}: also_called and misspellings are lists")
+    es_name = str(entry.get("es_name", ""))
+    if es_name and es_name not in entry["also_called"]:
+        raise YamlError(str(path), line,
+                        f"{generic}: es_name {es_name!r} must also be in also_called")
     return Medicine(generic, {language: str(entry[language]).strip() for language in LANGUAGES},
                     str(entry["reviewed_by"]),
-                    frozenset(tuple(tokens(str(name))) for name in entry["also_called"]))
+                    frozenset(tuple(tokens(str(name))) for name in entry["also_called"]),
+                    es_name)
