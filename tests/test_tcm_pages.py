@@ -46,7 +46,8 @@ def test_the_worklist_lists_overdue_discharges_first(services, coordinator, epis
     assert "Automated check-in (does not count)" in page
     assert 'href="/patients/1"' in page and 'href="/tcm/1"' in page
     assert 'data-label="Face-to-face"' in page
-    assert audit(services, "tcm_worklist")[0] == ("nora", "viewed", "2 discharges, open; patients 1, 2")
+    assert audit(services, "tcm_worklist")[0] == (
+        "nora", "viewed", "2 discharges, open; patients 1, 2")
 
 
 def test_the_worklist_filters_open_and_all(services, coordinator, episodes, clock) -> None:

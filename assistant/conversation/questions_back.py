@@ -295,6 +295,6 @@ def _answer(turn: AnswerTurn, back: QuestionBack) -> str:
     if back.medicine is None:
         return turn.say("question_back_medicine_unknown", medicine=back.name)
     purposes = back.medicine.purposes
-    return turn.say("question_back_medicine", medicine=back.shown(turn.patient.language),
-                    purpose=purposes.get(turn.patient.language, purposes["en"]))
+    return turn.say("question_back_medicine", medicine=back.shown(turn.to.language),
+                    purpose=purposes.get(turn.to.language, purposes["en"]))
 
