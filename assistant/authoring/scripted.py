@@ -137,7 +137,8 @@ def sandbox(settings: Settings, twilio_http: HttpClient | None = None,
             # A nurse on call round the clock, so a rehearsal's promises ("a nurse will call
             # you today") read the same whatever the hour it runs at.
             session.add(User(username="rehearsal", name="Rehearsal nurse", role="coordinator",
-                             on_call="always", active=True, created_at=services.clock()))
+                             phone="+12015550100", on_call="always", active=True,
+                             created_at=services.clock()))
         try:
             yield Sandbox(services, network)
         finally:
