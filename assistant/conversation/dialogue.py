@@ -45,6 +45,8 @@ from assistant.records.consent import opt_in, opt_out
 from assistant.records.models import CheckIn, Conversation, Message, Patient
 from assistant.safety import SUMMARIES, assess
 
+LOOK_UP = "look up"  # `Dialogue.start`: find the caregiver who answers for the patient
+
 
 class Dialogue:
     def __init__(self, wording: Wording, versions: FlowVersions, charts: ChartCache,
@@ -58,17 +60,19 @@ class Dialogue:
     # -- starting ---------------------------------------------------------------------------
 
     def start(self, session: Session, checkin: CheckIn, channel: str, now: datetime,
-              flush: bool = True) -> Turn:
+              flush: bool = True, respondent: Caregiver | str | None = LOOK_UP) -> Turn:
         """Open the conversation of a check-in (or reopen one whose first send was refused)
         and return its first messages. `flush=False` leaves the writing to the caller (the
-        dispatcher writes a whole batch's conversations at once)."""
+        dispatcher writes a whole batch's conversations at once, having looked up the
+        caregivers who answer for them: `respondent`)."""
         patient = checkin.episode.patient
         conversation = checkin.conversation
         if conversation is None:
             # A caregiver answering on the patient's behalf is asked instead of the patient.
             conversation = Conversation(
                 checkin=checkin, patient_id=patient.id, started_at=now, last_activity_at=now,
-                respondent=proxy_for(session, patient.id),
+                respondent=proxy_for(session, patient.id) if isinstance(respondent, str)
+                else respondent,
             )
             session.add(conversation)
         to = addressee(patient, conversation.respondent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.care_team.caregivers import proxy_for
 from assistant.conversation.turns import Turn
 from assistant.outreach.contact_policy import earliest_contact, recent_contacts
 from assistant.outreach.outbox import (
@@ -189,6 +189,10 @@ class _Batch:
     open_conversations: dict[int, list[Conversation]]
     # Phones this batch has started a conversation on: one open check-in per phone.
     phones: set[str] = field(default_factory=set)
+    # Each patient's caregiver who answers for them (None: the patient answers).
+    proxies: dict[int, Caregiver | None] = field(default_factory=dict)
+    # Phone → the patients with a check-in open on it (their own phone or their proxy's).
+    busy: dict[str, set[int]] = field(default_factory=dict)
 
 
 def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
@@ -208,7 +212,7 @@ def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
         session.flush()
         messages = {checkin.id: pending_messages(services, checkin.episode.patient,
                                                  checkin.conversation.id, turn.replies, now,
-                                                 holder, to=_to(session, checkin))
+                                                 holder, to=_to(checkin, batch))
                     for checkin, _, turn in admitted if turn is not None
                     and checkin.conversation is not None}
         session.add_all([message for batch_messages in messages.values()
@@ -216,16 +220,16 @@ def _prepare(services: Services, checkin_ids: list[int], report: DispatchReport,
         session.flush()
         for checkin, attempt, _ in admitted:
             prepared.append(_Prepared(
-                checkin.id, checkin.channel, _to(session, checkin), attempt.id,
+                checkin.id, checkin.channel, _to(checkin, batch), attempt.id,
                 [(m.id, m.body) for m in messages.get(checkin.id, [])]))
     return prepared
 
 
-def _to(session: Session, checkin: CheckIn) -> str:
+def _to(checkin: CheckIn, batch: _Batch) -> str:
     """The patient's phone, or the caregiver's who answers for them."""
     conversation = checkin.conversation
-    caregiver = conversation.respondent if conversation is not None else proxy_for(
-        session, checkin.episode.patient_id)
+    caregiver = conversation.respondent if conversation is not None else batch.proxies.get(
+        checkin.episode.patient_id)
     return caregiver.phone if caregiver is not None and caregiver.can_answer \
         and caregiver.phone else checkin.episode.patient.phone
 
@@ -246,7 +250,32 @@ def _load(session: Session, checkin_ids: list[int],
             .options(selectinload(Conversation.checkin).selectinload(CheckIn.flow_version),
                      selectinload(Conversation.patient))):
         batch.open_conversations.setdefault(conversation.patient_id, []).append(conversation)
+    _load_phones(session, loaded.values(), batch)
     return loaded, batch
+
+
+def _load_phones(session: Session, checkins: Iterable[CheckIn], batch: _Batch) -> None:
+    """The batch's proxies and which of its phones already have a check-in open: two
+    queries for the whole batch."""
+    patients = {c.episode.patient_id: c.episode.patient for c in checkins}
+    for caregiver in session.scalars(select(Caregiver).where(
+            Caregiver.patient_id.in_(patients), Caregiver.active.is_(True),
+            Caregiver.consent.is_(True), Caregiver.is_proxy.is_(True),
+            Caregiver.phone.is_not(None)).order_by(Caregiver.id)):
+        batch.proxies.setdefault(caregiver.patient_id, caregiver)
+    phones = {p.phone for p in patients.values()} | {
+        c.phone for c in batch.proxies.values() if c is not None and c.phone}
+    for patient_id, own, answering in session.execute(
+            select(Conversation.patient_id, Patient.phone, Caregiver.phone)
+            .join(Patient, Conversation.patient_id == Patient.id)
+            .outerjoin(Caregiver, (Conversation.respondent_id == Caregiver.id)
+                       & Caregiver.active.is_(True) & Caregiver.consent.is_(True)
+                       & Caregiver.is_proxy.is_(True))
+            .where(Conversation.ended_at.is_(None),
+                   or_(Patient.phone.in_(phones), Caregiver.phone.in_(phones)))):
+        for phone in (own, answering):
+            if phone:
+                batch.busy.setdefault(phone, set()).add(patient_id)
 
 
 def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch,
@@ -270,8 +299,8 @@ def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch
     for older in [c for c in still_open if c.checkin_id != checkin.id]:
         services.dialogue.expire(session, older, "sms", now)
         still_open.remove(older)
-    to = _to(session, checkin)
-    if to in batch.phones or _phone_busy(session, to, patient.id):
+    to = _to(checkin, batch)
+    if to in batch.phones or batch.busy.get(to, set()) - {patient.id}:
         # A caregiver answering for two parents (or a patient who answers for his wife)
         # gets one check-in at a time: a reply could not say which patient it is about.
         checkin.status, checkin.claimed_by = "scheduled", None
@@ -288,26 +317,14 @@ def _admit(session: Session, services: Services, checkin: CheckIn, batch: _Batch
     contacts.append(now)
     if checkin.channel == "voice":
         return attempt, None
-    turn = services.dialogue.start(session, checkin, "sms", now, flush=False)
+    turn = services.dialogue.start(session, checkin, "sms", now, flush=False,
+                                   respondent=batch.proxies.get(patient.id))
     if checkin.conversation is not None and checkin.conversation not in still_open:
         still_open.append(checkin.conversation)
     return attempt, turn
 
 
 PHONE_BUSY_WAIT = timedelta(minutes=30)
-
-
-def _phone_busy(session: Session, phone: str, patient_id: int) -> bool:
-    """Another patient's check-in is open on this phone (the patient's own, or that of the
-    caregiver answering for them)."""
-    return session.scalar(
-        select(Conversation.id).join(Patient, Conversation.patient_id == Patient.id)
-        .outerjoin(Caregiver, (Conversation.respondent_id == Caregiver.id)
-                   & Caregiver.active.is_(True) & Caregiver.consent.is_(True)
-                   & Caregiver.is_proxy.is_(True))
-        .where(Conversation.ended_at.is_(None), Conversation.patient_id != patient_id,
-               or_(Caregiver.phone == phone, Patient.phone == phone))
-        .limit(1)) is not None
 
 
 def _save_outcomes(services: Services, sent: list[tuple[_Prepared, str, list[Delivery]]],
