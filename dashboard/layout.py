@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
 from assistant.care_team.promises import on_duty
 from assistant.foundation.local_time import local_iso
 from assistant.services import Services
+from dashboard.auth import AUTOMATIC
 
 # Open to everyone: the sign-in page is styled too. Nothing here is about a patient.
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/assets")
@@ -26,8 +27,8 @@ def _header() -> dict[str, Any]:
     """Who is on duty now, for the header of every signed-in page, and the clock's time."""
     services = _services()
     now = services.clock()
-    if not current_user.is_authenticated:
-        return {"now": now}
+    if not current_user.is_authenticated or request.endpoint in AUTOMATIC:
+        return {"now": now}  # a page's own poll renders no header
     with services.sessions() as session:
         people = [(user.name, user.phone) for user in on_duty(session, services.settings,
                                                                 now)]

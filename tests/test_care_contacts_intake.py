@@ -21,6 +21,7 @@ from assistant.records.models import Episode, Patient
 from carecall.cli import main
 from carecall.demo import SAMPLE_PATIENT, _enroll_sample
 from tests.conftest import START, signed_in_client
+from tests.support.intake_doors import discharge_poster, enroller
 from tests.test_caregiver_intake import message
 from tests.test_fhir_in import bundle
 from tests.test_web_security import api, token_for
@@ -39,18 +40,12 @@ def stay(services) -> Episode:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def enrol(services, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CARECALL_DATABASE_URL", services.settings.database_url)
-
-    def run(*args: str, base: list[str] = ENROL):  # type: ignore[no-untyped-def]
-        with time_machine.travel(START.replace(tzinfo=UTC), tick=False):
-            return CliRunner().invoke(main, [*base, *args])
-    return run
+    return enroller(services, monkeypatch, ENROL)
 
 
 @pytest.fixture
 def post(services):  # type: ignore[no-untyped-def]
-    client, headers = api(services, token_for(services))
-    return lambda body: client.post("/api/v1/discharges", json=body, headers=headers)
+    return discharge_poster(services)
 
 
 # `carecall enroll --diagnosis --pcp --pharmacy`

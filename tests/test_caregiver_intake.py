@@ -21,6 +21,7 @@ from assistant.records.db import transaction
 from assistant.records.models import Episode, Patient
 from carecall.cli import main
 from tests.conftest import START
+from tests.support.intake_doors import discharge_poster, enroller
 from tests.test_fhir_in import bundle
 from tests.test_hl7_feed import SAMPLES
 from tests.test_web_security import api, token_for
@@ -45,18 +46,12 @@ def seen(services) -> set[tuple]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def enrol(services, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CARECALL_DATABASE_URL", services.settings.database_url)
-
-    def run(*args: str, base: list[str] = ENROL):  # type: ignore[no-untyped-def]
-        with time_machine.travel(START.replace(tzinfo=UTC), tick=False):
-            return CliRunner().invoke(main, [*base, *args])
-    return run
+    return enroller(services, monkeypatch, ENROL)
 
 
 @pytest.fixture
 def post(services):  # type: ignore[no-untyped-def]
-    client, headers = api(services, token_for(services))
-    return lambda body: client.post("/api/v1/discharges", json=body, headers=headers)
+    return discharge_poster(services)
 
 
 # `carecall enroll --caregiver`

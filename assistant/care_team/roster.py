@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.care_team.promises import on_duty
 from assistant.foundation.config import Settings
 from assistant.foundation.office_hours import parse_office_hours
 from assistant.records.accounts import end_sessions
@@ -67,14 +68,11 @@ def set_backup(session: Session, username: str, backup: str, now: datetime,
 
 def on_call_now(session: Session, settings: Settings, now: datetime) -> User | None:
     """The coordinator to notify: the first on call now, else the first coordinator at all."""
-    coordinators = list(session.scalars(
-        select(User).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)))
-    for user in coordinators:
-        # On-call rotas cover holidays: no holiday calendar here.
-        if user.on_call == "always" or parse_office_hours(user.on_call).open_at(
-                now, settings.default_timezone, None):
-            return user
-    return coordinators[0] if coordinators else None
+    on_call = on_duty(session, settings, now)
+    if on_call:
+        return on_call[0]
+    return session.scalar(select(User).where(User.role == "coordinator", User.active.is_(True))
+                          .order_by(User.id).limit(1))
 
 
 def deactivate(session: Session, username: str, now: datetime, actor: str) -> None:
