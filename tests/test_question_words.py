@@ -36,3 +36,17 @@ def test_answers_read_as_a_person_would_write_them() -> None:
     assert answer_in_words("worse") == "Worse"
     assert answer_in_words(None) == "Skipped"
     assert answer_in_words("yes", understood=False) == "Unclear"
+
+
+def test_a_visit_confirmation_reads_as_asked_with_the_visit_on_record(services) -> None:
+    from datetime import datetime
+
+    flow = services.flows.flows["general"]
+    visit = SimpleNamespace(starts_at=datetime(2026, 12, 1, 15, 0), clinician="Dr. Lee",
+                            location="Main Street Clinic")
+    episode = SimpleNamespace(medications=[], appointments=[visit],
+                              patient=SimpleNamespace(time_zone="America/New_York"))
+    asked = asked_question(services.dialogue.wording, flow, "visit_confirm", episode)
+    assert asked is not None
+    assert asked.text.startswith("Your visit with Dr. Lee is Tuesday, December 1 at 10:00 AM")
+    assert asked.text.endswith("Can you get there?")

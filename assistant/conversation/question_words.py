@@ -10,6 +10,7 @@ from typing import Any
 
 from assistant.conversation.flows import Flow
 from assistant.conversation.prompts import PromptError
+from assistant.conversation.visit_words import visit_values
 from assistant.conversation.wording import Wording
 from assistant.records.models import Episode
 
@@ -43,9 +44,13 @@ def asked_question(wording: Wording, flow: Flow | None, answer_key: str | None,
         return AskedQuestion(question_id, question_id.replace("_", " "), medicine)
     if question.identity:
         return AskedQuestion(question_id, "Date of birth (identity check)", None)
+    # The visit a confirmation question named: the stay's first one on record.
+    visit = {"visit_time": "on the day booked", "with_clinician": "", "at_place": ""}
+    if episode is not None and getattr(episode, "appointments", None):
+        visit = visit_values(episode.appointments[0], episode.patient.time_zone, "en")
     try:
         said = wording.say(question.prompt, None, "sms", flow, medicine=medicine or "the medicine",
-                           dose="")
+                           dose="", **visit)
     except PromptError:  # a placeholder we cannot fill: the id still says enough
         return AskedQuestion(question_id, question_id.replace("_", " "), medicine)
     kept = [s for s in _SENTENCE.split(said.strip())
