@@ -12,7 +12,7 @@ from assistant.conversation.flow_loader import FlowLibrary
 from assistant.conversation.flow_schema import SAMPLE_VALUES, SYSTEM_PROMPTS
 from assistant.conversation.prompts import PromptCatalogue, placeholders
 from assistant.foundation.config import PROJECT_ROOT
-from assistant.telephony.sms_length import segments
+from assistant.foundation.sms_length import segments
 
 SUFFIX = "@caregiver"
 PROMPTS = PromptCatalogue.load(PROJECT_ROOT / "prompts")

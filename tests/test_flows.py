@@ -140,7 +140,7 @@ def test_the_compiled_chart_follows_branches() -> None:
 
 
 def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_path: Path) -> None:
-    from assistant.telephony.sms_length import segments
+    from assistant.foundation.sms_length import segments
 
     prompts_dir = tmp_path / "prompts"
     prompts_dir.mkdir()
@@ -156,7 +156,7 @@ def test_a_prompt_longer_than_two_sms_segments_is_a_warning_not_an_error(tmp_pat
 
 
 def test_sms_segments_follow_gsm7_and_ucs2_limits() -> None:
-    from assistant.telephony.sms_length import segments
+    from assistant.foundation.sms_length import segments
 
     assert [segments("a" * 160), segments("a" * 161), segments("a" * 306)] == [1, 2, 2]
     assert [segments("í" * 70), segments("í" * 71), segments("í" * 134)] == [1, 2, 2]

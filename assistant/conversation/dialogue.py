@@ -101,8 +101,15 @@ class Dialogue:
             replies = self.outside_conversation(session, conversation.patient, text, message,
                                                 channel, now, conversation.respondent)
             return Turn(replies, conversation.state or "")
-        return AnswerTurn(self, session, conversation, text, message, channel, now,
-                     confidence).run()
+        asked, unclear_before = conversation.state, conversation.clarifications
+        turn = AnswerTurn(self, session, conversation, text, message, channel, now,
+                          confidence).run()
+        if message is not None:  # what the reports count: the question, and was it read
+            message.question_id = asked
+            message.unclear = conversation.clarifications > unclear_before
+        if conversation.state == "opted_out":
+            conversation.stopped_at = asked
+        return turn
 
     def question_prompt(self, conversation: Conversation, question: Question,
                         channel: str) -> str:
@@ -120,6 +127,7 @@ class Dialogue:
         """Close a conversation the patient stopped answering, with a short closing message."""
         flow = self.versions.flow(conversation.checkin.flow_version)
         machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
+        conversation.stopped_at = conversation.state
         machine.send("expire")
         finish_conversation(conversation, now)
         to = addressee(conversation.patient, conversation.respondent)

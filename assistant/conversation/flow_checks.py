@@ -24,8 +24,8 @@ from assistant.conversation.flows import (
     Rule,
 )
 from assistant.conversation.prompts import PromptError, fill, placeholders
+from assistant.foundation.sms_length import encoding, segments
 from assistant.foundation.yamlsource import LineDict
-from assistant.telephony.sms_length import encoding, segments
 
 
 class FlowChecks:

@@ -3,6 +3,6 @@ patients and users (phones, audit trail, accounts, consent, medicines).
 
 May import: `foundation`."""
 
-# Every table in one metadata, whichever module a caller imports first (foreign keys cross
-# these modules, and `create_all` must see them all).
-from assistant.records import care_records, interfaces, operations  # noqa: F401
+# Every table in one metadata (and the segment count on every SMS row), whichever module a
+# caller imports first (foreign keys cross these modules, and `create_all` must see them all).
+from assistant.records import care_records, interfaces, message_costs, operations  # noqa: F401

@@ -15,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from assistant.records.audit import record
-from assistant.records.models import ApiToken, User
+from assistant.records.interfaces import ApiToken
+from assistant.records.models import User
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15

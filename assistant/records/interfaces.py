@@ -34,6 +34,29 @@ class Hl7Message(Base):
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"))
 
 
+class Readmission(Base):
+    """A patient admitted to hospital again (ADT A01/A04, the API, or a new discharge), tied
+    to the stay it follows: the reports' 30-day readmissions are counted from these. One row
+    per admission: the visit number keeps an A01 sent twice (or its A04) from counting twice."""
+
+    __tablename__ = "readmission"
+    __table_args__ = (UniqueConstraint("patient_id", "visit_number",
+                                       name="uq_readmission_visit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    # The latest discharge before this admission (None: no stay of ours before it).
+    index_episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
+    admitted_at: Mapped[datetime] = mapped_column(DateTime)
+    # Whole days from the index discharge to this admission, kept so reports need no date
+    # arithmetic in SQL (which SQLite and PostgreSQL spell differently).
+    days_after_discharge: Mapped[int | None] = mapped_column(Integer)
+    visit_number: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # hl7 | api | discharge
+    event: Mapped[str | None] = mapped_column(String(16))  # A01 | A04 for HL7
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class WebhookSubscription(Base):
     """A hospital system told of alert events at `url`, each request signed with `secret`
     (HMAC-SHA256). Without `with_health_information` a payload carries ids only."""
@@ -66,3 +89,15 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A hospital system's key to /api/v1/. Only a hash is kept; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

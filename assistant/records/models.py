@@ -221,6 +221,8 @@ class Conversation(Base):
     questions_back: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A caregiver answering on the patient's behalf (None: the patient).
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"))
+    # The question it stopped on when it expired or the patient opted out (the drop-out).
+    stopped_at: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -262,6 +264,11 @@ class Message(Base):
     # An inbound text whose fields had to be cleaned to be stored (a NUL, an oversized
     # field): the fields as received, escaped as JSON, so nothing the patient sent is lost.
     raw: Mapped[str | None] = mapped_column(Text)
+    # For reports. In: the question it answered and whether it was read (`unclear`: asked
+    # again); out by SMS: the segments billed.
+    question_id: Mapped[str | None] = mapped_column(String(64))
+    unclear: Mapped[bool | None] = mapped_column(Boolean)
+    segments: Mapped[int | None] = mapped_column(Integer)
 
 
 class Answer(Base):
@@ -383,15 +390,3 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(32))  # patient | alert | user | flow
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
-
-
-class ApiToken(Base):
-    """A hospital system's key to /api/v1/. Only a hash is kept; the token is shown once."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

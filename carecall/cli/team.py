@@ -88,7 +88,7 @@ def tokens_revoke(name: str) -> None:
 def tokens_list() -> None:
     from sqlalchemy import select
 
-    from assistant.records.models import ApiToken
+    from assistant.records.interfaces import ApiToken
 
     _, scope = session_scope()
     with scope as session:

@@ -1,6 +1,6 @@
 """How many SMS segments a text costs: GSM-7 fits 160 characters (153 per segment when
-split); one character outside GSM-7 (é, ñ, ¿, curly quotes, emoji) makes the whole message
-UCS-2, 70 characters (67 per segment)."""
+split); one character outside GSM-7 (á, í, ó, ú, curly quotes, emoji; é, ñ and ¿ are in
+it) makes the whole message UCS-2, 70 characters (67 per segment)."""
 
 from __future__ import annotations
 
