@@ -1,0 +1,62 @@
+"""Which discharges a report is about: those discharged between two dates (inclusive, in the
+programme's time zone, as a manager reads a calendar), optionally of one flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+
+from assistant.records.models import Episode, Patient
+
+DEFAULT_DAYS = 90
+
+
+class ScopeError(ValueError):
+    """A period or flow a report cannot be about, said so the reader can fix it."""
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    start: date
+    end: date
+    flow: str | None = None
+    time_zone: str = "America/New_York"
+
+    @classmethod
+    def chosen(cls, start: date | None, end: date | None, flow: str | None, *, today: date,
+               time_zone: str) -> ReportScope:
+        """The period asked for; without dates, the 90 days up to today."""
+        end = end or today
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise ScopeError(f"the period starts ({start}) after it ends ({end})")
+        return cls(start, end, flow or None, time_zone)
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[first moment, first moment after] of the period, as stored (naive UTC)."""
+        zone = ZoneInfo(self.time_zone)
+
+        def utc(day: date) -> datetime:
+            return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
+
+        return utc(self.start), utc(self.end + timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        flow = f", flow {self.flow}" if self.flow else ""
+        return f"discharged {self.start.isoformat()} to {self.end.isoformat()}{flow}"
+
+    def episodes(self) -> Select[tuple[int, str, str]]:
+        """The cohort as a subquery's select: episode id, flow and the patient's language."""
+        low, high = self.utc_bounds
+        query = (select(Episode.id.label("episode_id"), Episode.flow_id.label("flow"),
+                        Patient.language.label("language"))
+                 .join(Patient, Patient.id == Episode.patient_id)
+                 .where(Episode.discharged_at >= low, Episode.discharged_at < high))
+        if self.flow:
+            query = query.where(Episode.flow_id == self.flow)
+        return query
