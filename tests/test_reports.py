@@ -1,25 +1,9 @@
-"""The report's figures on a small data set whose every figure was worked out by hand.
-
-Six discharges (now is Tuesday 24 November 2026, 15:00 UTC; the period is 1 September to
-24 November):
-- E1 heart failure, English, 1 Sep: reached on the 1st attempt by SMS, first reply after 49 h,
-  TCM contact in time, readmitted on day 12; an urgent alert acknowledged in 30 min.
-- E2 heart failure, Spanish, 10 Sep: first check-in expired unanswered (two attempts), reached
-  on the 3rd attempt, first reply after 72 h; TCM contact late; an emergency alert acknowledged
-  in 10 min (deadline 5), paged again and escalated.
-- E3 COPD, English, 1 Oct: never reached (two attempts), stopped at `feeling` after one reply
-  that could not be read; no TCM contact; readmitted on day 20; a routine alert never
-  acknowledged.
-- E4 COPD, English, 5 Oct: a call unanswered, then a text: reached by fallback on the 2nd
-  attempt, first reply after 30 h; TCM in time; opted out on its second check-in; readmitted on
-  day 45 (beyond 30); an urgent alert acknowledged in 90 min.
-- E5 heart failure, English, 20 Nov: not reached yet; its TCM deadline is still ahead.
-- E6 heart failure, 1 Aug: outside the period, with an alert and texts that must not count.
-"""
+"""The report's figures on the worked example of tests/support/report_rows.py (six discharges,
+every figure worked out by hand there)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -29,10 +13,8 @@ from assistant.reporting.report import Report, build_report
 from assistant.reporting.scope import ReportScope, ScopeError
 from assistant.services import Services
 from tests.conftest import make_services
-from tests.support.report_rows import Rows
-
-NOW = datetime(2026, 11, 24, 15, 0)
-H = timedelta(hours=1)
+from tests.support.report_rows import WORKED_EXAMPLE_NOW as NOW
+from tests.support.report_rows import seed_worked_example
 
 
 @pytest.fixture
@@ -43,81 +25,9 @@ def services(database_url, settings, network, clock):  # type: ignore[no-untyped
     built.close()
 
 
-def _seed(services: Services) -> None:
-    with services.sessions() as session:
-        rows = Rows(services, session)
-        e1 = rows.discharge("heart_failure", "en", datetime(2026, 9, 1, 14),
-                            tcm_deadline=datetime(2026, 9, 4, 4),
-                            tcm_contact=datetime(2026, 9, 2, 16))
-        c = rows.checkin(e1, "completed", attempts=[("sms", datetime(2026, 9, 3, 14))],
-                         ended_at=datetime(2026, 9, 3, 15, 30))
-        rows.conversation(c, answered=("identity_dob", "feeling", "meds_taking:7",
-                                       "meds_taking:8"),
-                          replies=(("identity_dob", datetime(2026, 9, 3, 15), False),
-                                   ("feeling", datetime(2026, 9, 3, 15, 5), False)),
-                          texts_out=("x" * 170, "Hola"))
-        rows.alert(e1, "urgent", "weight_gain", datetime(2026, 9, 3, 15, 10),
-                   acknowledged_after=timedelta(minutes=30))
-        rows.readmitted(e1, 12)
-
-        e2 = rows.discharge("heart_failure", "es", datetime(2026, 9, 10, 12),
-                            tcm_deadline=datetime(2026, 9, 12, 4),
-                            tcm_contact=datetime(2026, 9, 14, 16))
-        first = rows.checkin(e2, "expired", attempts=[("sms", datetime(2026, 9, 11, 14)),
-                                                      ("sms", datetime(2026, 9, 11, 18))],
-                             ended_at=datetime(2026, 9, 12, 14))
-        rows.conversation(first, stopped_at="identity_dob", texts_out=("á" * 80,))
-        second = rows.checkin(e2, "completed", attempts=[("sms", datetime(2026, 9, 13, 11))],
-                              ended_at=datetime(2026, 9, 13, 13))
-        rows.conversation(second, answered=("identity_dob", "feeling"),
-                          replies=(("identity_dob", datetime(2026, 9, 13, 12), False),))
-        rows.alert(e2, "emergency", "chest_pain", datetime(2026, 9, 13, 12, 30),
-                   acknowledged_after=timedelta(minutes=10), repaged=True, escalated=True)
-        rows.alert(e2, "urgent", "tcm_contact_due", datetime(2026, 9, 11), kind="task")
-
-        e3 = rows.discharge("copd", "en", datetime(2026, 10, 1, 15),
-                            tcm_deadline=datetime(2026, 10, 3, 4))
-        c = rows.checkin(e3, "expired", attempts=[("sms", datetime(2026, 10, 2, 14)),
-                                                  ("sms", datetime(2026, 10, 2, 18))],
-                         ended_at=datetime(2026, 10, 3, 14))
-        rows.conversation(c, answered=("identity_dob",), stopped_at="feeling",
-                          replies=(("identity_dob", datetime(2026, 10, 2, 15), False),
-                                   ("feeling", datetime(2026, 10, 2, 15, 5), True)))
-        rows.alert(e3, "routine", "unclear_answer", datetime(2026, 10, 2, 16))
-        rows.readmitted(e3, 20)
-
-        e4 = rows.discharge("copd", "en", datetime(2026, 10, 5, 9),
-                            tcm_deadline=datetime(2026, 10, 8, 4),
-                            tcm_contact=datetime(2026, 10, 6, 12))
-        c = rows.checkin(e4, "completed", attempts=[("voice", datetime(2026, 10, 6, 14)),
-                                                    ("sms", datetime(2026, 10, 6, 14, 5))],
-                         ended_at=datetime(2026, 10, 6, 16), failed=(0,))
-        rows.conversation(c, answered=("identity_dob", "feeling"),
-                          replies=(("identity_dob", datetime(2026, 10, 6, 15), False),))
-        c = rows.checkin(e4, "opted_out", attempts=[("sms", datetime(2026, 10, 12, 14))],
-                         ended_at=datetime(2026, 10, 12, 15))
-        rows.conversation(c, stopped_at="feeling",
-                          replies=(("feeling", datetime(2026, 10, 12, 15), False),))
-        rows.alert(e4, "urgent", "weight_gain", datetime(2026, 10, 6, 15),
-                   acknowledged_after=timedelta(minutes=90))
-        rows.readmitted(e4, 45)
-
-        rows.discharge("heart_failure", "en", datetime(2026, 11, 20, 12),
-                       tcm_deadline=datetime(2026, 11, 25, 4))
-
-        e6 = rows.discharge("heart_failure", "en", datetime(2026, 8, 1, 12),
-                            tcm_deadline=datetime(2026, 8, 4, 4))
-        c = rows.checkin(e6, "completed", attempts=[("sms", datetime(2026, 8, 2, 14))],
-                         ended_at=datetime(2026, 8, 2, 16))
-        rows.conversation(c, answered=("identity_dob",), texts_out=("y" * 200,),
-                          replies=(("identity_dob", datetime(2026, 8, 2, 15), True),))
-        rows.alert(e6, "emergency", "chest_pain", datetime(2026, 8, 2, 15))
-        session.commit()
-
-
 @pytest.fixture
 def report(services: Services) -> Report:
-    _seed(services)
+    seed_worked_example(services)
     scope = ReportScope(date(2026, 9, 1), date(2026, 11, 24))
     with services.sessions() as session:
         return build_report(session, scope, flows=services.flows, settings=services.settings,
@@ -216,7 +126,7 @@ def test_groups_by_flow_and_language_and_weekly_volumes(report: Report) -> None:
 
 
 def test_a_flow_scope_counts_only_that_flow(services: Services) -> None:
-    _seed(services)
+    seed_worked_example(services)
     scope = ReportScope(date(2026, 9, 1), date(2026, 11, 24), flow="copd")
     with services.sessions() as session:
         report = build_report(session, scope, flows=services.flows, settings=services.settings,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from assistant.conversation.flow_loader import FlowLibrary
@@ -64,7 +64,7 @@ class Engagement:
         return sorted(steps, key=lambda pair: -(pair[1].unclear_share.rate or 0))[:limit]
 
 
-def engagement(session: Session, cohort: Subquery, facts: Subquery, flows: FlowLibrary,
+def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrary,
                wording: Wording | None) -> Engagement:
     conversations = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
                             Conversation.stopped_at)

@@ -9,13 +9,12 @@ discharges."""
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, and_, case, exists, func, literal, or_, select
+from sqlalchemy import CTE, Subquery, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from assistant.records.care_records import TcmRecord
 from assistant.records.interfaces import Readmission
 from assistant.records.models import CheckIn, ContactAttempt, Conversation, Episode, Message
-from assistant.reporting.scope import ReportScope
 
 # A check-in that reached the patient: they answered it through (completed), or their answers
 # brought a person in (handed over to a nurse).
@@ -25,15 +24,15 @@ NOT_AN_ATTEMPT = ("retry",)
 READMISSION_DAYS = 30
 
 
-def episode_facts(scope: ReportScope) -> Subquery:
-    """Columns: episode_id, flow, language, discharged_at, tcm_deadline, reached (0/1),
-    reached_at, reach_channel (sms | voice | fallback), attempts_to_reach, first_attempt_at,
-    first_reply_at, opted_out (0/1), tcm_first_contact_at, readmitted_30 (0/1)."""
-    cohort = scope.episodes().subquery("cohort")
+def episode_facts(cohort: CTE) -> Subquery:
+    """`cohort`: `ReportScope.cohort()`. Columns: episode_id, flow, language, discharged_at,
+    tcm_deadline, reached (0/1), reached_at, reach_channel (sms | voice | fallback),
+    attempts_to_reach, first_attempt_at, first_reply_at, opted_out (0/1),
+    tcm_first_contact_at, readmitted_30 (0/1)."""
     reached = (select(CheckIn.episode_id, func.min(CheckIn.ended_at).label("reached_at"))
                .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
                .where(CheckIn.status.in_(REACHED_STATUSES))
-               .group_by(CheckIn.episode_id).subquery("reached"))
+               .group_by(CheckIn.episode_id).cte("reached"))
     attempts = (select(CheckIn.episode_id,
                        func.min(ContactAttempt.started_at).label("first_attempt_at"),
                        func.sum(case((ContactAttempt.started_at <= reached.c.reached_at, 1),
@@ -84,7 +83,7 @@ def episode_facts(scope: ReportScope) -> Subquery:
     )
 
 
-def _reach_channel(cohort: Subquery) -> Subquery:
+def _reach_channel(cohort: CTE) -> Subquery:
     """The channel of the first check-in that reached the patient; "fallback" when that
     check-in had first been tried on another channel (a call unanswered, then a text)."""
     ranked = (select(CheckIn.episode_id, CheckIn.id.label("checkin_id"), CheckIn.channel,

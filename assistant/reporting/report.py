@@ -40,8 +40,8 @@ class Report:
 def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
                  settings: Settings, now: datetime, wording: Wording | None = None) -> Report:
     """`wording`: to show each question as asked in the drop-out funnel (else its id)."""
-    facts = episode_facts(scope)
-    cohort = scope.episodes().subquery("cohort")
+    cohort = scope.cohort()
+    facts = episode_facts(cohort)
     discharges = session.scalar(select(func.count()).select_from(cohort)) or 0
     return Report(
         scope=scope, generated_at=now, discharges=discharges,

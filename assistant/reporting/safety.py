@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery, case, func, literal, select
+from sqlalchemy import CTE, Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from assistant.foundation.config import Settings
@@ -59,7 +59,7 @@ def deadline_minutes(settings: Settings, severity: str) -> int | None:
             "urgent": settings.ack_minutes_urgent}.get(severity)
 
 
-def safety(session: Session, cohort: Subquery, discharges: int, settings: Settings) -> Safety:
+def safety(session: Session, cohort: CTE, discharges: int, settings: Settings) -> Safety:
     alerts = (select(Alert).join(cohort, cohort.c.episode_id == Alert.episode_id)
               .where(Alert.kind == "alert").subquery("alerts"))
     reasons = session.execute(
