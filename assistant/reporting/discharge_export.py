@@ -105,12 +105,28 @@ def _stamp(moment: datetime | str | None) -> str | None:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
-def write_csv(rows: Iterator[dict[str, Any]], out: io.TextIOBase | Any) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The header, then a line per row: for a file or a streamed download alike."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    count = 0
     for row in rows:
         writer.writerow({key: spreadsheet_text(value) if isinstance(value, str)
                          else "" if value is None else value for key, value in row.items()})
-        count += 1
+        yield _taken(buffer)
+    yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def write_csv(rows: Iterator[dict[str, Any]], out: Any) -> int:
+    """Write the rows to a text file; how many there were."""
+    count = -1
+    for count, line in enumerate(csv_lines(rows)):  # noqa: B007 (the count is the point)
+        out.write(line)
     return count
