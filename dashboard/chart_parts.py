@@ -85,7 +85,7 @@ def wrap(text: str, room: float, size: float, lines: int = 2) -> list[str]:
         rows.append(row)
     if words:
         rows[-1] = f"{rows[-1]} {' '.join(words)}"
-    return [*rows[:-1], fit(rows[-1], room, size)]
+    return [fit(row, room, size) for row in rows]  # a single long word is cut short too
 
 
 def svg_open(chart_id: str, width: float, height: float, title: str, description: str) -> str:

@@ -16,7 +16,7 @@ sentence, never an exception."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -98,10 +98,11 @@ def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, unit: str = "",
             return _percent(value)
         return f"{amount(value)} {unit}".strip()
 
-    def said(bar: Bar) -> str:
-        return f"{bar.label} {shown(bar.value)}" + (f" ({bar.detail})" if bar.detail else "")
+    def said(bar: Bar, between: str = " ") -> str:
+        return f"{bar.label}{between}{shown(bar.value)}" + (
+            f" ({bar.detail})" if bar.detail else "")
 
-    columns = [_Column(bar.label, bar.value, shown(bar.value), said(bar), ACCENT)
+    columns = [_Column(bar.label, bar.value, shown(bar.value), said(bar, ": "), ACCENT)
                for bar in bars]
     words = "; ".join(said(bar) for bar in bars)
     summary = f"{description.rstrip('.')}. {words}." if description else f"{words}."
@@ -183,10 +184,10 @@ def funnel(steps: Sequence[FunnelStep], *, title: str, chart_id: str) -> Markup:
 
 
 def _columns(columns: Sequence[_Column], ticks: Sequence[float], *, chart_id: str, title: str,
-             summary: str, tick_text, marker: tuple[int, str] | None = None) -> Markup:  # type: ignore[no-untyped-def]
+             summary: str, tick_text: Callable[[float], str],
+             marker: tuple[int, str] | None = None) -> Markup:
     """Vertical bars on a value axis from 0, for bar_chart and histogram."""
     top = 22 + (20 if marker else 0)
-    height = top + 170 + 2 * LINE_HEIGHT + 10
     left = max(text_width(tick_text(tick), SIZE) for tick in ticks) + 10
     right = 10
     plot_w, plot_h = WIDTH - left - right, 170
@@ -194,6 +195,11 @@ def _columns(columns: Sequence[_Column], ticks: Sequence[float], *, chart_id: st
     high = ticks[-1] or 1
     slot = plot_w / len(columns)
     bar_w = min(slot * 0.7, BAR_MAX)
+    # Narrow slots get smaller category labels (to a floor) rather than labels that touch.
+    word = max(len(word) for column in columns for word in column.label.split() or [""])
+    label_size = min(SIZE, max(11, (slot - 6) / (max(word, 1) * CHARACTER_WIDTH)))
+    labels = [wrap(column.label, slot - 6, label_size) for column in columns]
+    height = base + max(len(lines) for lines in labels) * LINE_HEIGHT + 10
 
     def y(value: float) -> float:
         return base - plot_h * value / high
@@ -206,9 +212,6 @@ def _columns(columns: Sequence[_Column], ticks: Sequence[float], *, chart_id: st
                      f'fill="{MUTED}">{escape(tick_text(tick))}</text>')
     longest = max(len(column.shown) for column in columns)
     value_size = min(SIZE, (slot - 2) / (longest * CHARACTER_WIDTH))
-    # Narrow slots get smaller category labels (to a floor) rather than labels that touch.
-    word = max(len(word) for column in columns for word in column.label.split() or [""])
-    label_size = min(SIZE, max(11, (slot - 6) / (max(word, 1) * CHARACTER_WIDTH)))
     for index, column in enumerate(columns):
         middle = left + slot * (index + 0.5)
         x, top_y = middle - bar_w / 2, y(column.value)
@@ -220,7 +223,7 @@ def _columns(columns: Sequence[_Column], ticks: Sequence[float], *, chart_id: st
         if value_size >= 11:  # smaller would be unreadable on a phone: the tooltip has it
             parts.append(f'<text x="{middle:.1f}" y="{top_y - 5:.1f}" text-anchor="middle" '
                          f'font-size="{value_size:.1f}">{escape(column.shown)}</text>')
-        for line, text in enumerate(wrap(column.label, slot - 6, label_size)):
+        for line, text in enumerate(labels[index]):
             parts.append(f'<text x="{middle:.1f}" y="{base + 17 + line * LINE_HEIGHT}" '
                          f'text-anchor="middle" font-size="{label_size:.1f}">'
                          f'{escape(text)}</text>')

@@ -77,7 +77,7 @@ def weekly_columns(weeks: Sequence[Week], *, title: str, chart_id: str,
                      f'y2="{y(tick):.1f}" stroke="{LINE}"/><text x="{left - 6}" '
                      f'y="{y(tick) + 4:.1f}" text-anchor="end" fill="{MUTED}">'
                      f'{amount(tick)}</text>')
-    column_w = max(slot * 0.72, 1)
+    column_w = min(max(slot * 0.72, 1), 40)  # a few weeks are columns, not slabs
     for index, (start, values) in enumerate(weeks):
         parts.append(f'<rect class="bar" x="{x(index) - column_w / 2:.2f}" '
                      f'y="{y(values[0]):.2f}" width="{column_w:.2f}" '
