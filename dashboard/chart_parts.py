@@ -51,11 +51,6 @@ def amount(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def percent(value: float) -> str:
-    """A share already in percent: '41%', '0.5%' (a small share keeps its decimal)."""
-    return f"{amount(value)}%"
-
-
 def text_width(text: str, size: float) -> float:
     return len(text) * size * CHARACTER_WIDTH
 

@@ -35,7 +35,6 @@ from dashboard.chart_parts import (
     fit,
     nice_ticks,
     no_data,
-    percent,
     svg_open,
     text_width,
     wrap,
@@ -170,9 +169,10 @@ def funnel(steps: Sequence[FunnelStep], *, title: str, chart_id: str) -> Markup:
         top = 4 + index * row
         bar_y = top + LINE_HEIGHT + 6
         length = track * min(step.share, 100) / 100
+        tooltip = (f"{step.label}: {amount(step.count)} of {amount(step.total)} "
+                   f"({_percent(step.share)})")
         parts.append(
-            f'<g class="step"><title>{escape(step.label)}: {amount(step.count)} of '
-            f'{amount(step.total)} ({_percent(step.share)})</title>'
+            f'<g class="step"><title>{escape(tooltip)}</title>'
             f'<text x="{side}" y="{top + 14}" font-size="{label_size}">'
             f'{escape(fit(step.label, WIDTH - 2 * side, label_size))}</text>'
             f'<rect x="{side}" y="{bar_y}" width="{track:.1f}" height="{bar_h}" fill="{LINE}"/>'
@@ -248,4 +248,10 @@ def _marker(x: float, label: str, top: float, base: float) -> str:
 
 
 def _percent(value: float) -> str:
-    return percent(round(value) if value >= 10 else value)
+    """A share already in percent, as precise as a reader needs: '41%', '6.3%', and never a
+    rounded '100%' or '0%' that is not quite so."""
+    if 0 < value < 0.1:
+        return "<0.1%"
+    if 99.9 < value < 100:
+        return ">99.9%"
+    return f"{amount(value if value < 10 or 99 < value < 100 else round(value))}%"

@@ -76,7 +76,7 @@ def weekly_columns(weeks: Sequence[Week], *, title: str, chart_id: str,
         parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}" stroke="{LINE}"/><text x="{left - 6}" '
                      f'y="{y(tick) + 4:.1f}" text-anchor="end" fill="{MUTED}">'
-                     f'{amount(tick)}</text>')
+                     f'{escape(amount(tick))}</text>')
     column_w = min(max(slot * 0.72, 1), 40)  # a few weeks are columns, not slabs
     for index, (start, values) in enumerate(weeks):
         parts.append(f'<rect class="bar" x="{x(index) - column_w / 2:.2f}" '
@@ -103,10 +103,11 @@ def weekly_columns(weeks: Sequence[Week], *, title: str, chart_id: str,
         middle = min(max(x(index), left + 12), WIDTH - 14)
         parts.append(f'<line x1="{x(index):.1f}" x2="{x(index):.1f}" y1="{base}" '
                      f'y2="{base + 4}" stroke="{MUTED}"/><text class="week-label" '
-                     f'x="{middle:.1f}" y="{base + 17}" text-anchor="middle">{month}</text>')
+                     f'x="{middle:.1f}" y="{base + 17}" text-anchor="middle">'
+                     f'{escape(month)}</text>')
         if year:
             parts.append(f'<text x="{middle:.1f}" y="{base + 17 + LINE_HEIGHT}" '
-                         f'text-anchor="middle" fill="{MUTED}">{year}</text>')
+                         f'text-anchor="middle" fill="{MUTED}">{escape(year)}</text>')
     for index, (start, values) in enumerate(weeks):  # on top: a tooltip anywhere in the week
         parts.append(f'<rect class="week" x="{left + slot * index:.2f}" y="{top}" '
                      f'width="{slot:.2f}" height="{plot_h}" fill="#fff" fill-opacity="0">'

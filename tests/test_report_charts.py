@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.chart_parts import ACCENT, REFERENCE, SIZE, nice_ticks, text_width
 from dashboard.report_charts import (
@@ -26,6 +28,12 @@ REACH = [Bar("1st", 41, "412 of 1,020 discharges"), Bar("2nd", 12), Bar("3rd", 6
          Bar("4th+", 3), Bar("never", 37.4)]
 ACK = [Bucket("<5 min", 120), Bucket("5–15 min", 310), Bucket("15–30 min", 180),
        Bucket("30–60 min", 95), Bucket("1–2 h", 40), Bucket("2–4 h", 12), Bucket("4 h+", 2)]
+
+
+# Flow wording and labels: any printable text (control characters are refused at every door,
+# and XML cannot carry them).
+WORDS = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=80)
+COUNTS = st.integers(min_value=0, max_value=10_000_000)
 
 
 def parse(markup: str) -> ET.Element:
@@ -237,3 +245,37 @@ def test_a_count_axis_steps_in_whole_numbers() -> None:
     assert nice_ticks(0, 9, whole=True) == [0, 5, 10]
     assert nice_ticks(0, 1, whole=True) == [0, 1]
     assert nice_ticks(0, 9) == [0, 2.5, 5, 7.5, 10]  # the trends' axis is unchanged
+
+
+def test_a_share_never_reads_as_all_or_none_when_it_is_not() -> None:
+    steps = [FunnelStep("a", 1000, 1000), FunnelStep("b", 996, 1000), FunnelStep("c", 1, 2000),
+             FunnelStep("d", 0, 1000)]
+    shown = texts(parse(funnel(steps, title="t", chart_id="f")))
+    assert {"1,000 (100%)", "996 (99.6%)", "1 (<0.1%)", "0 (0%)"} <= set(shown)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(labels=st.lists(WORDS, min_size=1, max_size=12), counts=st.lists(COUNTS, min_size=12,
+       max_size=12), deadline=st.integers(min_value=0, max_value=12))
+def test_any_wording_and_any_counts_give_well_formed_charts(labels: list[str], counts: list[int],
+                                                           deadline: int) -> None:
+    pairs = list(zip(labels, counts, strict=False))
+    deadline = min(deadline, len(pairs))
+    outputs = {
+        "bar": bar_chart([Bar(label, count, label) for label, count in pairs], title=labels[0],
+                         chart_id="bar"),
+        "histogram": histogram([Bucket(label, count) for label, count in pairs],
+                               title=labels[0], chart_id="histogram", deadline_label=labels[0],
+                               deadline_index=deadline),
+        "funnel": funnel([FunnelStep(label, count, max(counts)) for label, count in pairs],
+                         title=labels[0], chart_id="funnel"),
+        "weekly": weekly_columns([(date(2025, 1, 6) + timedelta(weeks=i), (float(count),))
+                                  for i, count in enumerate(counts)], title=labels[0],
+                                 chart_id="weekly", series_labels=labels[:1]),
+    }
+    for name, markup in outputs.items():
+        element = parse(markup)
+        if element.tag == "p":
+            assert name in ("histogram", "funnel") and sum(count for _, count in pairs) == 0
+            continue
+        assert (element.find(f"{SVG}title").text or "") == labels[0]  # type: ignore[union-attr]
