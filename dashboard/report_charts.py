@@ -91,6 +91,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, unit: str = "",
     if not bars:
         return no_data()
     check_values([bar.value for bar in bars])
+    if percent and max(bar.value for bar in bars) > 100:
+        raise ValueError("a percentage above 100 is a miscount")
 
     def shown(value: float) -> str:
         if percent:
@@ -121,10 +123,10 @@ def histogram(buckets: Sequence[Bucket], *, title: str, chart_id: str,
     the buckets from there on, the late ones, are drawn in the reference red."""
     if deadline_index is not None and not 0 <= deadline_index <= len(buckets):
         raise ValueError(f"deadline_index {deadline_index} is outside 0..{len(buckets)}")
-    total = sum(bucket.count for bucket in buckets)
-    if not buckets or total == 0:
-        return no_data()
     check_values([bucket.count for bucket in buckets])
+    total = sum(bucket.count for bucket in buckets)
+    if total == 0:
+        return no_data()
     late_from = len(buckets) if deadline_index is None else deadline_index
 
     def tooltip(index: int, bucket: Bucket) -> str:

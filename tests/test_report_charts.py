@@ -239,6 +239,8 @@ def test_a_negative_or_missing_number_is_refused_with_a_clear_error() -> None:
         bar_chart([Bar("x", float("nan"))], title="t", chart_id="x")
     with pytest.raises(ValueError, match="finite number from 0"):
         histogram([Bucket("x", -1)], title="t", chart_id="x")
+    with pytest.raises(ValueError, match="above 100"):
+        bar_chart([Bar("x", 101)], title="t", chart_id="x", percent=True)
 
 
 def test_a_count_axis_steps_in_whole_numbers() -> None:
