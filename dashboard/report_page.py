@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from markupsafe import Markup
 
+from assistant.reporting.engagement import FlowFunnel
 from assistant.reporting.figures import Share
 from assistant.reporting.outcomes import wilson
 from assistant.reporting.report import Report
+from assistant.reporting.safety import AckTimes
+from dashboard.report_charts import Bar, Bucket, FunnelStep, bar_chart, histogram, weekly_columns
+from dashboard.report_charts import funnel as funnel_chart
 
 NOTHING = "–"
 CHANNELS = {"sms": "Text (SMS)", "voice": "Call", "fallback": "Text after an unanswered call"}
@@ -84,14 +87,58 @@ class Said:
         return reason.replace("_", " ")
 
 
+ATTEMPTS = {"1": "1st", "2": "2nd", "3": "3rd", "4+": "4th+"}
+
+
 @dataclass
 class Charts:
     reach: Markup
     weeks: Markup
     acknowledgement: list[Markup] = field(default_factory=list)
-    funnels: list[tuple[Any, Markup]] = field(default_factory=list)
+    funnels: list[tuple[FlowFunnel, Markup]] = field(default_factory=list)
 
 
 def charts_for(report: Report) -> Charts:
     """Every chart of the page, as inline SVG."""
-    return Charts()
+    reach = report.reach
+    bars = [Bar(ATTEMPTS[bucket], _share_of(count, reach.discharges),
+                f"{count:,} of {reach.discharges:,} discharges")
+            for bucket, count in reach.by_attempt.items()]
+    never = reach.never
+    bars.append(Bar("Never", _share_of(never.count, never.of),
+                    f"{never.count:,} of {never.of:,} discharges"))
+    return Charts(
+        reach=bar_chart(bars, title="Reached on which attempt", chart_id="reach-by-attempt",
+                        percent=True, description="Share of the period's discharges first "
+                        "reached on each attempt (texts, calls and reminders counted), and "
+                        "never reached."),
+        weeks=weekly_columns(
+            [(week.starts, (week.discharges, week.reached, week.alerts))
+             for week in report.weeks],
+            title="Discharges, reached and alerts, by week of discharge", chart_id="weeks",
+            series_labels=("Discharges", "Reached", "Alerts")),
+        acknowledgement=[_acknowledgement(ack) for ack in report.safety.acknowledgement
+                         if ack.acknowledged],
+        funnels=[(funnel, _funnel(funnel)) for funnel in report.engagement.funnels
+                 if funnel.steps],
+    )
+
+
+def _share_of(count: int, of: int) -> float:
+    return 100 * count / of if of else 0.0
+
+
+def _acknowledgement(ack: AckTimes) -> Markup:
+    label = (f"deadline {ack.deadline_minutes} min" if ack.deadline_minutes is not None
+             else None)
+    return histogram([Bucket(name, count) for name, count in ack.histogram],
+                     title=f"Time to acknowledge, {ack.severity} alerts",
+                     chart_id=f"ack-{ack.severity}", deadline_label=label,
+                     deadline_index=ack.deadline_bucket)
+
+
+def _funnel(funnel: FlowFunnel) -> Markup:
+    steps = [FunnelStep(step.wording, step.answered, funnel.conversations)
+             for step in funnel.steps]
+    return funnel_chart(steps, title=f"{funnel.title}: check-ins that answered each question",
+                        chart_id=f"funnel-{funnel.flow}")
