@@ -81,6 +81,9 @@ class Discharge:
     diagnoses: tuple[str, ...] = ()  # codes or words; none given keeps those on record
     pcp: CareContact | None = None  # checked, phone E.164; None keeps the one on record
     pharmacy: CareContact | None = None
+    # The stay's admission (naive UTC) when the intake path knows it (ADT PV1-44, FHIR
+    # Encounter.period.start): a readmission is dated by it; set after validation.
+    admitted_at: datetime | None = None
 
     @property
     def care_contacts(self) -> dict[str, CareContact | None]:
