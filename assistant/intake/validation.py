@@ -108,7 +108,10 @@ def parse_moment(text: str, what: str, zone: ZoneInfo) -> datetime:
                               "2026-11-20T14:30 or 2026-11-20T14:30-05:00") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return to_utc_naive(moment)
+    try:
+        return to_utc_naive(moment)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise EnrollmentError(f"{what} {text!r} is out of range; check the year") from None
 
 
 def read_medications(path: Path) -> tuple[MedicationEntry, ...]:
