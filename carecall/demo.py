@@ -166,7 +166,8 @@ def _run(services: Services, address: str, phone_number: str, replies: list[str]
          read: Callable[[str], str], write: Callable[[str], None], channel: str,
          calls: queue.Queue[PlacedCall], flow_and_language: tuple[str, str]) -> int:
     settings = services.settings
-    write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator\n"
+    write(f"Carecall demo · alerts page: {address}/  · phone simulator: {address}/simulator  "
+          f"· reports: {address}/reports\n"
           f"  sign in as the coordinator {DEMO_NURSE['username']} / {DEMO_PASSWORD}, or as "
           f"an admin {DEMO_ADMINS[0]['username']} / {DEMO_PASSWORD} (a flow change needs the "
           f"second admin, {DEMO_ADMINS[1]['username']}, to sign it off); Ctrl-C to quit")

@@ -25,6 +25,7 @@ from dashboard.fhir import bp as fhir_bp
 from dashboard.integrations import bp as integrations_bp
 from dashboard.openapi import OPENAPI
 from dashboard.patients import bp as patients_bp
+from dashboard.reports import bp as reports_bp
 from dashboard.simulator import bp as simulator_bp
 from dashboard.tcm import bp as tcm_bp
 from webhooks.sms import bp as twilio_bp
@@ -73,6 +74,7 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(integrations_bp)
     app.register_blueprint(simulator_bp)
     app.register_blueprint(tcm_bp)
+    app.register_blueprint(reports_bp)
     auth.init_app(app)
     layout.init_app(app)
     app.before_request(_refuse_control_characters)

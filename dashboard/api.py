@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.care_team.caregivers import caregivers_of
@@ -17,11 +18,18 @@ from assistant.intake.cancellation import REASONS, cancel_episodes
 from assistant.intake.care_contacts import contact_from_json, diagnoses_from_json
 from assistant.intake.caregiver_intake import Origin, from_json
 from assistant.intake.enrollment import EnrollmentError, validate_discharge
+from assistant.intake.readmissions import (
+    ReadmissionError,
+    admission_moment,
+    record_readmission,
+    stop_follow_up,
+)
 from assistant.intake.stays import record_stay
+from assistant.intake.validation import IDENTIFIER
 from assistant.outreach.checkin_list import list_checkins
 from assistant.records.audit import record
 from assistant.records.db import transaction
-from assistant.records.models import Alert, CheckIn, Episode
+from assistant.records.models import MAX_ROW_ID, Alert, CheckIn, Episode, Patient
 from assistant.records.phones import InvalidPhone, to_e164
 from assistant.services import Services
 
@@ -158,6 +166,99 @@ def cancel_episode(episode_id: int) -> ResponseReturnValue:
         record(session, actor=g.api_client, action="cancelled", subject="episode",
                subject_id=episode_id, now=services.clock(), detail=reason)
     return jsonify({"episode_id": episode_id, "cancelled": count})
+
+
+@bp.post("/readmissions")
+def record_admission() -> ResponseReturnValue:
+    """An admission reported by the hospital's system: recorded once (201, or 200 when it was
+    on record already), and the follow-up of the stays it follows stops, as for ADT A01."""
+    body = _json_body()
+    if not body:
+        return _problem(400, "send a JSON object with mrn (or patient_id) and admitted_at")
+    problems = [f"unknown field {name!r}" for name in sorted(set(body) - READMISSION_FIELDS)]
+    problems += _admission_problems(body)
+    if problems:
+        return _problem(400, "; ".join(problems), problems)
+    try:
+        return _record_admission(body)
+    except IntegrityError:  # the same visit recorded at the same moment by another request
+        return _record_admission(body)
+
+
+READMISSION_FIELDS = {"mrn", "mrn_authority", "patient_id", "admitted_at", "visit_number"}
+
+
+def _admission_problems(body: dict[str, Any]) -> list[str]:
+    problems = [f"{name} must be an identifier (letters, digits, . _ / -, at most 64)"
+                for name in ("mrn", "mrn_authority", "visit_number")
+                if name in body and not _identifier(body[name], name == "mrn_authority")]
+    patient_id = body.get("patient_id")
+    if "patient_id" in body and not (isinstance(patient_id, int) and not
+                                     isinstance(patient_id, bool) and
+                                     1 <= patient_id <= MAX_ROW_ID):
+        problems.append("patient_id must be a patient's id, a whole number")
+    if ("mrn" in body) == ("patient_id" in body):
+        problems.append("give the patient's mrn (with mrn_authority when the hospital has "
+                        "several) or patient_id, one of them")
+    elif "mrn_authority" in body and "mrn" not in body:
+        problems.append("mrn_authority goes with mrn")
+    if not isinstance(body.get("admitted_at"), str) or not body["admitted_at"].strip():
+        problems.append("missing admitted_at: the admission's date and time, ISO 8601")
+    return problems
+
+
+def _identifier(value: object, may_be_empty: bool) -> bool:
+    """The hospital's ids as `carecall enroll` takes them ("" for no MRN authority)."""
+    return isinstance(value, str) and (IDENTIFIER.fullmatch(value) is not None
+                                       or (may_be_empty and value == ""))
+
+
+def _record_admission(body: dict[str, Any]) -> ResponseReturnValue:
+    services = _services()
+    now = services.clock()
+    with transaction(services.sessions) as session:
+        try:
+            patient = _admitted_patient(session, body)
+            if patient is None:
+                return _problem(404, "no patient with " + (
+                    f"MRN {body['mrn']}" if "mrn" in body else f"id {body['patient_id']}"))
+            admitted = admission_moment(body["admitted_at"], patient, now)
+            recorded = record_readmission(session, patient, admitted, now, source="api",
+                                          visit_number=body.get("visit_number"))
+        except ReadmissionError as exc:
+            return _problem(400, str(exc))
+        cancelled, _ = stop_follow_up(session, services.dialogue, patient.id, now,
+                                      told_by="reported through the API",
+                                      raw=f"API ({g.api_client})", discharged_before=admitted)
+        row = recorded.readmission
+        outcome = "created" if recorded.created else \
+            "updated" if recorded.corrected else "unchanged"
+        if outcome != "unchanged":
+            record(session, actor=g.api_client, action=outcome, subject="readmission",
+                   subject_id=row.id, now=now, detail=recorded.said())
+        result = {"outcome": outcome, "id": row.id, "patient_id": row.patient_id,
+                  "index_episode_id": row.index_episode_id,
+                  "days_after_discharge": row.days_after_discharge,
+                  "admitted_at": local_iso(row.admitted_at, patient.time_zone),
+                  "visit_number": row.visit_number, "source": row.source,
+                  "checkins_cancelled": cancelled}
+    return jsonify(result), 201 if recorded.created else 200
+
+
+def _admitted_patient(session: Session, body: dict[str, Any]) -> Patient | None:
+    """By id, or by MRN: within its authority, or the only patient with that MRN when the
+    authority is left out."""
+    if "patient_id" in body:
+        return session.get(Patient, body["patient_id"])
+    query = select(Patient).where(Patient.mrn == body["mrn"])
+    if "mrn_authority" in body:
+        return session.scalar(query.where(Patient.mrn_authority == body["mrn_authority"]))
+    found = list(session.scalars(query.limit(5)))
+    if len(found) > 1:
+        authorities = ", ".join(sorted(p.mrn_authority or "(none)" for p in found))
+        raise ReadmissionError(f"MRN {body['mrn']} is known under several authorities "
+                               f"({authorities}); give mrn_authority")
+    return found[0] if found else None
 
 
 def _audit_read(session: Session, subject: str, subject_id: object = "*",

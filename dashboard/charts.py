@@ -10,7 +10,6 @@ readers, and a <title> on every point for the exact value."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from dashboard.chart_parts import ACCENT, INK, LINE, MUTED, REFERENCE, nice_ticks
+
 WIDTH, HEIGHT = 360, 190
 LEFT, RIGHT, TOP, BOTTOM = 48, 14, 14, 30
-INK, MUTED, LINE, ACCENT, REFERENCE = "#1d2430", "#4a5568", "#dde2ea", "#1f5fbf", "#b3261e"
 
 
 @dataclass(frozen=True)
@@ -35,23 +35,6 @@ def _local(moment: datetime, zone: str) -> datetime:
 
 def _number(value: float) -> str:
     return f"{round(value, 1):g}"
-
-
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round steps (1, 2, 2.5 or 5 times a power of ten) covering low..high."""
-    span = high - low if high > low else 1.0
-    rough = span / max(1, count - 1)
-    power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
-    start = math.floor(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 6))
-        value += step
-    if ticks[-1] < high:
-        ticks.append(round(value, 6))
-    return ticks
 
 
 def line_chart(points: Sequence[Point], *, title: str, unit: str, zone: str, chart_id: str,

@@ -16,7 +16,8 @@ _UNAUTHORISED = {"description": "No valid API token",
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Carecall API", "version": "1",
-             "description": "Record discharges, cancel follow-up, read alerts and check-ins."},
+             "description": "Record discharges and readmissions, cancel follow-up, read "
+                            "alerts and check-ins."},
     "servers": [{"url": "/"}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -71,6 +72,42 @@ OPENAPI: dict[str, Any] = {
                                        "high_risk": {"type": "boolean"}}}},
                 },
             },
+            "Readmission": {
+                "type": "object", "additionalProperties": False, "required": ["admitted_at"],
+                "description": "The patient by mrn (with mrn_authority when the hospital has "
+                               "several) or by patient_id, one of them",
+                "properties": {
+                    "mrn": {"type": "string", "description": "The hospital's medical record "
+                            "number (PID-3)"},
+                    "mrn_authority": {"type": "string",
+                                      "description": "Who assigned the MRN (PID-3.4)"},
+                    "patient_id": _ID,
+                    "admitted_at": {"type": "string", "description": "ISO 8601 date-time; "
+                                    "without an offset, the patient's local time"},
+                    "visit_number": {"type": "string", "description": "The admission's "
+                                     "encounter number (PV1-19): the same one again is the "
+                                     "same admission"},
+                },
+            },
+            "ReadmissionRecorded": {
+                "type": "object",
+                "required": ["outcome", "id", "patient_id", "index_episode_id",
+                             "days_after_discharge", "admitted_at", "checkins_cancelled"],
+                "properties": {
+                    "outcome": {"type": "string", "enum": ["created", "unchanged", "updated"]},
+                    "id": {"type": "integer"}, "patient_id": {"type": "integer"},
+                    "index_episode_id": {"type": ["integer", "null"], "description": "The "
+                                         "stay it follows: the patient's latest discharge "
+                                         "before the admission (null: none of ours)"},
+                    "days_after_discharge": {"type": ["integer", "null"],
+                                             "description": "Whole days from that discharge"},
+                    "admitted_at": {"type": "string"},
+                    "visit_number": {"type": ["string", "null"]},
+                    "source": {"type": "string", "enum": ["hl7", "api", "discharge"]},
+                    "checkins_cancelled": {"type": "integer", "description": "Follow-up of "
+                                           "the stays before the admission, stopped now"},
+                },
+            },
             "CareContact": {
                 "type": "object", "additionalProperties": False, "required": ["name"],
                 "description": "Shown on the patient page; left out, the one on record is kept",
@@ -123,6 +160,23 @@ OPENAPI: dict[str, Any] = {
             "responses": {"200": {"description": "How many check-ins were cancelled"},
                           "400": _BAD, "401": _UNAUTHORISED,
                           "404": {"description": "No such episode"}}}},
+        "/api/v1/readmissions": {"post": {
+            "summary": "Record an admission (a readmission, for the reports) and stop the "
+                       "follow-up of the stays before it",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Readmission"}}}},
+            "responses": {"201": {"description": "Recorded, tied to the stay it follows",
+                                  "content": {"application/json": {"schema": {
+                                      "$ref": "#/components/schemas/ReadmissionRecorded"}}}},
+                          "200": {"description": "This admission (the same visit number, or "
+                                                 "without one the same time) was on record "
+                                                 "already: `unchanged`, or `updated` when it "
+                                                 "was dated by its discharge until now",
+                                  "content": {"application/json": {"schema": {
+                                      "$ref": "#/components/schemas/ReadmissionRecorded"}}}},
+                          "400": _BAD, "401": _UNAUTHORISED,
+                          "404": {"description": "No such patient",
+                                  "content": {"application/json": {"schema": _ERROR}}}}}},
         "/api/v1/alerts": {"get": {
             "summary": "Alerts and tasks, newest first",
             "parameters": [{"name": "status", "in": "query",

@@ -29,6 +29,7 @@ def sample(name: str, **changes: str) -> str:
     text = (SAMPLES / name).read_text(encoding="utf-8").strip()
     text = text.replace("{DISCHARGED}", (now - timedelta(days=2)).strftime("%Y%m%d%H%M+0000"))
     text = text.replace("{ADMITTED}", (now - timedelta(days=6)).strftime("%Y%m%d%H%M+0000"))
+    text = text.replace("{READMITTED}", (now - timedelta(days=1)).strftime("%Y%m%d%H%M+0000"))
     for old, new in changes.items():
         text = text.replace(old, new)
     return text.replace("\n", "\r")

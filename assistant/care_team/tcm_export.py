@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.care_team.tcm_status import TcmStatus
 from assistant.foundation.local_time import local_iso
+from assistant.foundation.text import spreadsheet_text
 
 COLUMNS = (
     "episode_id", "patient_id", "patient_name", "mrn", "visit_number", "time_zone",
@@ -22,8 +23,6 @@ COLUMNS = (
     "medication_review_on", "medication_review_by", "medication_reviewer_role",
     "medication_review_status", "billing",
 )
-# A cell a spreadsheet would run as a formula (CSV injection): written as text instead.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row(status: TcmStatus) -> dict[str, Any]:
@@ -32,8 +31,9 @@ def row(status: TcmStatus) -> dict[str, Any]:
     zone = patient.time_zone
     last = status.last_attempt
     return {
-        "episode_id": episode.id, "patient_id": patient.id, "patient_name": _text(patient.name),
-        "mrn": _text(patient.mrn), "visit_number": _text(episode.visit_number),
+        "episode_id": episode.id, "patient_id": patient.id,
+        "patient_name": spreadsheet_text(patient.name), "mrn": spreadsheet_text(patient.mrn),
+        "visit_number": spreadsheet_text(episode.visit_number),
         "time_zone": zone,
         "discharged_at": local_iso(episode.discharged_at, zone),
         "discharge_date": _day(status.discharge_date),
@@ -41,7 +41,7 @@ def row(status: TcmStatus) -> dict[str, Any]:
         "contact_deadline": local_iso(status.deadline, zone),
         "contact_status": status.contact,
         "first_contact_at": local_iso(status.first_contact_at, zone),
-        "first_contact_by": _text(status.first_contact_by),
+        "first_contact_by": spreadsheet_text(status.first_contact_by),
         "attempts": len(status.attempts),
         "unsuccessful_attempts_by_deadline": status.unsuccessful_by_deadline,
         "last_attempt_outcome": last.outcome if last else "",
@@ -52,7 +52,7 @@ def row(status: TcmStatus) -> dict[str, Any]:
         "face_to_face_day": status.face_to_face_day,
         "face_to_face_window": status.window,
         "medication_review_on": _day(status.medication_review_on),
-        "medication_review_by": _text(tcm.medication_review_by if tcm else None),
+        "medication_review_by": spreadsheet_text(tcm.medication_review_by if tcm else None),
         "medication_reviewer_role": (tcm.medication_reviewer_role if tcm else None) or "",
         "medication_review_status": status.medication_review,
         "billing": status.billing,
@@ -70,12 +70,6 @@ def to_csv(statuses: Iterable[TcmStatus]) -> tuple[str, int]:
                          for key, value in row(status).items()})
         count += 1
     return out.getvalue(), count
-
-
-def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _day(value: date | None) -> str:

@@ -4,7 +4,7 @@ care team's screens and escalation need them too, and they know nothing of flows
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -17,6 +17,11 @@ def local_iso(moment: datetime | None, zone: str) -> str | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+def local_today(now: datetime, zone: str) -> date:
+    """The calendar day it is now (naive UTC `now`) in `zone`."""
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
 
 
 def into_allowed_hours(local: datetime, start_hour: int, end_hour: int) -> datetime:

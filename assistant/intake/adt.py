@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,17 +20,27 @@ import hl7
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.conversation.escalation import evidence, raise_alert
 from assistant.intake.cancellation import cancel_episodes
 from assistant.intake.care_contacts import MAX_DIAGNOSES, dialable, leading_code
 from assistant.intake.caregiver_intake import HL7, Origin, record_caregivers, usable
 from assistant.intake.flow_choice import FlowTable
 from assistant.intake.hl7_fields import FOLLOWED_UP, AdtFields, read_adt, value
+from assistant.intake.readmissions import (
+    adt_admission_time,
+    record_readmission,
+    stay_admission,
+    stop_follow_up,
+)
 from assistant.intake.stays import record_stay
-from assistant.intake.validation import EnrollmentError, phone_number, validate_discharge
+from assistant.intake.validation import (
+    IDENTIFIER,
+    EnrollmentError,
+    phone_number,
+    validate_discharge,
+)
 from assistant.records.db import DATABASE_AWAY, transaction
-from assistant.records.interfaces import Hl7Message
-from assistant.records.models import CheckIn, Episode, Patient
+from assistant.records.interfaces import Hl7Message, Readmission
+from assistant.records.models import Episode, Patient
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -141,18 +151,20 @@ def _event(session: Session, services: Services, fields: AdtFields, table: FlowT
     if patient is None:
         return Outcome("AA", "ignored", f"{event}: no patient with MRN {fields.mrn or '(none)'}")
     if event in ("A01", "A04"):
-        return _readmission(session, services, patient, event, now)
+        return _admission(session, services, patient, fields, now)
     if event == "A08":
         return _demographics(session, patient, fields, services, now)
+    withdrawn = _withdraw_admission(session, patient, fields) if event == "A11" else ""
     episode = session.scalar(select(Episode).where(
         Episode.patient_id == patient.id, Episode.visit_number == fields.visit_number))
     if episode is None:
-        return Outcome("AA", "ignored", f"{event}: no stay with visit "
-                                        f"{fields.visit_number or '(none)'}")
+        return Outcome("AA", "applied" if withdrawn else "ignored",
+                       f"{event}: {withdrawn}no stay with visit "
+                       f"{fields.visit_number or '(none)'}")
     count = cancel_episodes(session, services.dialogue, [episode.id], "hospital_cancelled",
                             now)
-    return Outcome("AA", "applied", f"{event}: stay {episode.id} cancelled with its "
-                                    f"{count} scheduled check-in(s)", episode.id)
+    return Outcome("AA", "applied", f"{event}: {withdrawn}stay {episode.id} cancelled with "
+                                    f"its {count} scheduled check-in(s)", episode.id)
 
 
 def apply_discharge(session: Session, services: Services, fields: AdtFields, table: FlowTable,
@@ -188,6 +200,8 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
         caregivers=usable(fields.caregivers, region, fields.language),
         diagnoses=fields.diagnoses[:MAX_DIAGNOSES], pcp=dialable(fields.pcp, region),
         pharmacy=dialable(fields.pharmacy, region))
+    admitted, unused = stay_admission(fields.admitted, discharge)
+    discharge = replace(discharge, admitted_at=admitted, warnings=(*discharge.warnings, *unused))
     recorded = record_stay(session, services, discharge, now, origin)
     episode = recorded.episode
     episode.disposition = fields.disposition or "home"
@@ -200,22 +214,39 @@ def apply_discharge(session: Session, services: Services, fields: AdtFields, tab
     return Outcome("AA", outcome, detail, episode.id, recorded.outcome)
 
 
-def _readmission(session: Session, services: Services, patient: Patient, event: str,
-                 now: datetime) -> Outcome:
-    open_episodes = sorted({checkin.episode_id for checkin in session.scalars(
-        select(CheckIn).join(Episode).where(Episode.patient_id == patient.id,
-                                            CheckIn.status.in_(("scheduled", "in_progress"))))})
-    if not open_episodes:
-        return Outcome("AA", "ignored", f"{event}: no follow-up in progress")
-    count = cancel_episodes(session, services.dialogue, open_episodes, "readmitted", now)
-    latest = max(open_episodes)
-    raise_alert(session, patient_id=patient.id, episode_id=latest, conversation_id=None,
-                reason="readmitted", severity="routine",
-                summary=f"Readmitted ({event} from the hospital): follow-up stopped",
-                question_id=None, evidence=evidence(None, None, f"ADT {event}", None, now),
-                now=now)
-    return Outcome("AA", "applied", f"{event}: readmitted, {count} check-in(s) cancelled, "
-                                    "coordinator told", latest)
+def _admission(session: Session, services: Services, patient: Patient, fields: AdtFields,
+               now: datetime) -> Outcome:
+    """A01/A04: the admission is recorded as a readmission (whether or not follow-up is in
+    progress: the reports count it either way), and follow-up in progress stops."""
+    event = fields.event
+    admitted, notes = adt_admission_time(fields, patient, now)
+    visit = fields.visit_number or None
+    if visit and not IDENTIFIER.match(visit):
+        notes.append(f"visit number PV1-19 {visit[:70]!r} is not an identifier; recorded "
+                     "without it")
+        visit = None
+    recorded = record_readmission(session, patient, admitted, now, source="hl7",
+                                  visit_number=visit, event=event)
+    count, latest = stop_follow_up(session, services.dialogue, patient.id, now,
+                                   told_by=f"{event} from the hospital", raw=f"ADT {event}")
+    stopped = (f"{count} check-in(s) cancelled, coordinator told" if latest
+               else "no follow-up in progress")
+    changed = recorded.created or recorded.corrected or latest is not None
+    return Outcome("AA", "applied" if changed else "unchanged",
+                   " | ".join([f"{event}: {recorded.said()}; {stopped}", *notes]),
+                   latest or recorded.readmission.index_episode_id)
+
+
+def _withdraw_admission(session: Session, patient: Patient, fields: AdtFields) -> str:
+    """A11 (cancel admit): the admission never happened, so it is no readmission."""
+    if not fields.visit_number:
+        return ""
+    row = session.scalar(select(Readmission).where(
+        Readmission.patient_id == patient.id, Readmission.visit_number == fields.visit_number))
+    if row is None:
+        return ""
+    session.delete(row)
+    return "its readmission withdrawn; "
 
 
 def _demographics(session: Session, patient: Patient, fields: AdtFields, services: Services,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.intake.cancellation import cancel_episodes
 from assistant.intake.care_contacts import stored_contacts
+from assistant.intake.readmissions import record_new_stay
 from assistant.intake.validation import (
     Discharge,
     EnrollmentError,
@@ -77,7 +78,8 @@ def replaced_and_shared(session: Session, discharge: Discharge) -> list[str]:
 def enroll(session: Session, services: Services, discharge: Discharge, now: datetime,
            patient: Patient | None = None) -> Episode:
     """Write the discharge and schedule its check-ins, in the caller's transaction. A new
-    discharge of the same patient (a readmission) ends the follow-up of the earlier one.
+    discharge of the same patient (a readmission) ends the follow-up of the earlier one and
+    is recorded as a readmission (unless its admission is on record already, from an A01).
     `patient`: already found (by the hospital's MRN); else matched by name, birth and phone."""
     settings, flows, versions = services.settings, services.flows, services.versions
     patient = patient or session.scalar(
@@ -94,9 +96,11 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
     patient.time_zone = discharge.time_zone
     if discharge.mrn:
         patient.mrn, patient.mrn_authority = discharge.mrn, discharge.mrn_authority
+    readmitted = False
     if patient.id is not None:
         earlier = list(session.scalars(select(Episode.id).where(Episode.patient_id == patient.id)))
         cancel_episodes(session, services.dialogue, earlier, "readmitted", now)
+        readmitted = bool(earlier)
     version = versions.current(session, flows.get(discharge.flow_id), now)
     flow = versions.flow(version)
     calendar = BusinessCalendar(settings.holiday_calendar)
@@ -121,6 +125,8 @@ def enroll(session: Session, services: Services, discharge: Discharge, now: date
         patient.preferred_channel = "voice"
     schedule(session, services, episode, version, discharge.voice_only, now)
     session.flush()
+    if readmitted:  # every door that creates a stay comes through here, once
+        record_new_stay(session, episode, discharge.admitted_at, now)
     return episode
 
 

@@ -70,8 +70,10 @@ def read_bundle(document: Any) -> AdtFields:
     fields.phone = _phone(patient)
     fields.language = _language(patient)
     fields.visit_number = (encounter.identifier[0].value or "") if encounter.identifier else ""
-    end = encounter.period.end if encounter.period else None
+    start, end = (encounter.period.start, encounter.period.end) if encounter.period else \
+        (None, None)
     fields.discharged = end.isoformat() if end else ""
+    fields.admitted = start.isoformat() if start else ""
     code = _disposition_code(encounter)
     fields.disposition_code, fields.disposition = code, DISPOSITIONS.get(code, "other" if code
                                                                          else "")

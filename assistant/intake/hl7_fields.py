@@ -93,6 +93,8 @@ class AdtFields:
     disposition: str = ""  # our word for PV1-36, "" when not sent
     disposition_code: str = ""
     discharged: str = ""  # ISO 8601, or the text as sent
+    admitted: str = ""  # the stay's admission (PV1-44; FHIR Encounter.period.start), as above
+    recorded: str = ""  # when the event happened (EVN-2, else MSH-7), as above
     diagnoses: list[str] = field(default_factory=list)
     has_procedures: bool = False
     next_of_kin: list[dict[str, str]] = field(default_factory=list)
@@ -123,9 +125,10 @@ def read_adt(message: hl7.Message) -> AdtFields:
     fields.disposition_code = value(message, "PV1", 36)
     fields.disposition = DISPOSITIONS.get(fields.disposition_code, "") if \
         fields.disposition_code else ""
-    discharged = value(message, "PV1", 45) or value(message, "EVN", 6) or value(message, "EVN", 2)
-    moment = hl7_time(discharged)
-    fields.discharged = moment.isoformat(timespec="minutes") if moment else discharged
+    fields.discharged = _moment(value(message, "PV1", 45) or value(message, "EVN", 6)
+                                or value(message, "EVN", 2))
+    fields.admitted = _moment(value(message, "PV1", 44))
+    fields.recorded = _moment(value(message, "EVN", 2) or value(message, "MSH", 7))
     fields.diagnoses = [said for n in range(len(_all(message, "DG1")))
                         if (said := _diagnosis(message, n))]
     fields.pcp = _pcp(message)
@@ -141,6 +144,12 @@ def read_adt(message: hl7.Message) -> AdtFields:
     fields.caregivers = [kin for n in range(len(_all(message, "NK1")))
                          if (kin := _caregiver(message, n, fields.next_of_kin[n]["name"]))]
     return fields
+
+
+def _moment(text: str) -> str:
+    """An HL7 time as ISO 8601 (to the minute), or the text as sent when it is no time."""
+    moment = hl7_time(text)
+    return moment.isoformat(timespec="minutes") if moment else text
 
 
 def _caregiver(message: hl7.Message, occurrence: int, name: str) -> NewCaregiver | None:

@@ -81,6 +81,9 @@ class Discharge:
     diagnoses: tuple[str, ...] = ()  # codes or words; none given keeps those on record
     pcp: CareContact | None = None  # checked, phone E.164; None keeps the one on record
     pharmacy: CareContact | None = None
+    # The stay's admission (naive UTC) when the intake path knows it (ADT PV1-44, FHIR
+    # Encounter.period.start): a readmission is dated by it; set after validation.
+    admitted_at: datetime | None = None
 
     @property
     def care_contacts(self) -> dict[str, CareContact | None]:
@@ -105,7 +108,10 @@ def parse_moment(text: str, what: str, zone: ZoneInfo) -> datetime:
                               "2026-11-20T14:30 or 2026-11-20T14:30-05:00") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return to_utc_naive(moment)
+    try:
+        return to_utc_naive(moment)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise EnrollmentError(f"{what} {text!r} is out of range; check the year") from None
 
 
 def read_medications(path: Path) -> tuple[MedicationEntry, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import CTE, Select, select
 
 from assistant.records.models import Episode, Patient
 
@@ -35,6 +35,15 @@ class ReportScope:
             raise ScopeError(f"the period starts ({start}) after it ends ({end})")
         return cls(start, end, flow or None, time_zone)
 
+    @classmethod
+    def from_text(cls, start: str | None, end: str | None, flow: str | None, *, today: date,
+                  time_zone: str, known_flows: list[str]) -> ReportScope:
+        """From a form or the command line: days as YYYY-MM-DD, a flow by its id."""
+        if flow and flow not in known_flows:
+            raise ScopeError(f"unknown flow {flow!r} (known flows: {', '.join(known_flows)})")
+        return cls.chosen(_day(start, "from"), _day(end, "to"), flow, today=today,
+                          time_zone=time_zone)
+
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """[first moment, first moment after] of the period, as stored (naive UTC)."""
@@ -50,8 +59,12 @@ class ReportScope:
         flow = f", flow {self.flow}" if self.flow else ""
         return f"discharged {self.start.isoformat()} to {self.end.isoformat()}{flow}"
 
+    def cohort(self) -> CTE:
+        """The discharges, named once in a statement however many parts read them."""
+        return self.episodes().cte("cohort")
+
     def episodes(self) -> Select[tuple[int, str, str]]:
-        """The cohort as a subquery's select: episode id, flow and the patient's language."""
+        """The cohort's select: episode id, flow and the patient's language."""
         low, high = self.utc_bounds
         query = (select(Episode.id.label("episode_id"), Episode.flow_id.label("flow"),
                         Patient.language.label("language"))
@@ -60,3 +73,16 @@ class ReportScope:
         if self.flow:
             query = query.where(Episode.flow_id == self.flow)
         return query
+
+
+def _day(text: str | None, name: str) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ScopeError(f"{name} {text.strip()[:40]!r} is not a day; write it like "
+                         "2026-09-01") from None
+    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        raise ScopeError(f"{name} {day} is outside the years a report can cover")
+    return day

@@ -11,6 +11,7 @@ from carecall.cli import (  # noqa: F401  (each module adds its commands to the 
     hl7_feed,
     importing,
     processes,
+    reporting,
     senders,
     spool,
     team,

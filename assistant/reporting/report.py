@@ -1,0 +1,67 @@
+"""A whole report over one scope: what the page, `carecall report` and the JSON/CSV exports
+show. Built in one read-only session, a few dozen statements whatever the number of
+discharges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assistant.conversation.flow_loader import FlowLibrary
+from assistant.conversation.wording import Wording
+from assistant.foundation.config import Settings
+from assistant.reporting.breakdown import Group, Week, groups, weeks
+from assistant.reporting.engagement import Engagement, engagement
+from assistant.reporting.episode_facts import episode_facts
+from assistant.reporting.outcomes import Outcomes, outcomes
+from assistant.reporting.reach import Reach, Speed, reach, speed
+from assistant.reporting.safety import Safety, safety
+from assistant.reporting.scope import ReportScope
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: ReportScope
+    generated_at: datetime
+    discharges: int
+    reach: Reach
+    speed: Speed
+    safety: Safety
+    engagement: Engagement
+    outcomes: Outcomes
+    groups: list[Group]
+    weeks: list[Week]
+    ack_deadlines: dict[str, int]
+
+
+def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
+                 settings: Settings, now: datetime, wording: Wording | None = None) -> Report:
+    """`wording`: to show each question as asked in the drop-out funnel (else its id)."""
+    cohort = scope.cohort()
+    facts = episode_facts(cohort)
+    discharges = session.scalar(select(func.count()).select_from(cohort)) or 0
+    return Report(
+        scope=scope, generated_at=now, discharges=discharges,
+        reach=reach(session, facts), speed=speed(session, facts, now),
+        safety=safety(session, cohort, discharges, settings),
+        engagement=engagement(session, cohort, facts, flows, wording),
+        outcomes=outcomes(session, facts, now), groups=groups(session, facts, now),
+        weeks=_every_week(scope, weeks(session, facts)),
+        ack_deadlines={"emergency": settings.ack_minutes_emergency,
+                       "urgent": settings.ack_minutes_urgent},
+    )
+
+
+def _every_week(scope: ReportScope, found: list[Week]) -> list[Week]:
+    """Weeks without a discharge shown as zeros, so the chart's gaps are real."""
+    by_start = {week.starts: week for week in found}
+    monday = scope.start - timedelta(days=scope.start.weekday())
+    last: date = max([scope.end, *by_start])
+    filled = []
+    while monday <= last:
+        filled.append(by_start.pop(monday, Week(monday, 0, 0, 0)))
+        monday += timedelta(days=7)
+    return sorted([*filled, *by_start.values()], key=lambda week: week.starts)
