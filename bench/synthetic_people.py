@@ -14,7 +14,7 @@ from .synthetic_talk import Medicine
 ZONES = (("America/New_York", 0.78), ("America/Chicago", 0.1), ("America/Denver", 0.03),
          ("America/Phoenix", 0.02), ("America/Los_Angeles", 0.07))
 # How readily a patient answers: never (a wrong number, no interest), now and then, mostly.
-REPLY_RATES = ((0.0, 0.08), (0.5, 0.22), (0.9, 0.70))
+REPLY_RATES = ((0.0, 0.06), (0.55, 0.22), (0.93, 0.72))
 FIRST = {"en": ("James", "Mary", "Robert", "Patricia", "John", "Linda", "Michael", "Barbara",
                 "David", "Susan", "Grace", "Walter"),
          "es": ("Maria", "Jose", "Carmen", "Luis", "Rosa", "Juan", "Ana", "Carlos", "Elena",

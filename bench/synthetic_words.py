@@ -19,7 +19,7 @@ SAMPLE_VALUES = {"first_name": "Maria", "provider": "Riverside Hospital",
                  "clinician": "Dr. Lee", "date": "Tuesday, December 1", "time": "10:00 AM",
                  "place": "Main Street Clinic", "heard": "yes"}
 # How often an answer is the one a rule looks for, by the rule's severity: emergencies are rare.
-BAD_RATE = {"emergency": 0.006, "urgent": 0.035, "routine": 0.07}
+BAD_RATE = {"emergency": 0.006, "urgent": 0.03, "routine": 0.04}
 YES = {"en": ("yes", "Yes", "yes", "YES", "yeah", "Y"), "es": ("si", "Sí", "si", "Si")}
 NO = {"en": ("no", "No", "no", "NO", "nope", "N"), "es": ("no", "No", "no")}
 MUDDLED = {"en": ("?", "what", "hmm", "idk", "k", "maybe", "not sure"),
@@ -119,7 +119,8 @@ class Answers:
         bad |= {o for _, leaf in self.worrying[question.id] if leaf.op == "in"
                 for o in leaf.operand}
         if kind == "yes_no":
-            value = not any(o is True for o in bad) if bad else rng.random() < 0.5
+            # The reassuring answer is the one no rule looks for ("yes, I can get there").
+            value = not any(o is True for o in bad) if bad else rng.random() < 0.9
             return value, self._words(question, value, rng, language)
         if kind == "choice":
             keys = [k for k in question.choices if k not in bad] or list(question.choices)
