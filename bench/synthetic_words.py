@@ -103,7 +103,7 @@ class Answers:
                  language: str) -> tuple[Any, str]:
         operand = leaf.operand
         if leaf.op == "in":
-            operand = rng.choice(list(operand))
+            operand = rng.choice(sorted(operand, key=str))  # a set: its order varies by run
         if leaf.op in ("is", "in"):
             return operand, self._words(question, operand, rng, language)
         step = rng.choice((0, 1, 2)) if question.kind == "scale" else round(rng.uniform(0, 2), 1)
