@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import operator
 import queue
 import random
-import threading
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, insert, select, text
 
@@ -61,6 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                     "days_after_discharge", "visit_number", "source", "event", "recorded_at"),
 }
 BATCH = 5_000  # rows per executemany on SQLite
+T = TypeVar("T")
 _JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
 # SQLAlchemy's own SQLite form of a time: the reports compare these as text, so it must match.
 _SQLITE_STAMP = operator.methodcaller("isoformat", " ", "microseconds")
@@ -137,40 +140,51 @@ def next_ids(connection: Connection) -> dict[str, int]:
     return ids
 
 
-class Writer:
-    """Writes each batch (and commits it) on a thread of its own while the next batch is made:
-    the database does its part of the work with Python's lock released, so the two overlap.
-    One batch waits at most, which bounds the memory held."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.written: dict[str, int] = dict.fromkeys(COLUMNS, 0)
-        self._queue: queue.Queue[dict[str, list[tuple[Any, ...]]] | None] = queue.Queue(1)
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="synthetic-writer", daemon=True)
-        self._thread.start()
-
-    def put(self, tables: dict[str, list[tuple[Any, ...]]]) -> None:
-        if self._failure is not None:
-            raise RuntimeError("writing the synthetic year failed") from self._failure
-        self._queue.put(tables)
-
-    def close(self) -> None:
-        """Wait for every batch to be written; raise what went wrong, if anything did."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._failure is not None:
-            raise RuntimeError("writing the synthetic year failed") from self._failure
-
-    def _run(self) -> None:
-        while (tables := self._queue.get()) is not None:
-            if self._failure is not None:
-                continue  # drain, so the maker is never blocked
+def made_aside(make: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """What `make` yields, made in a forked process while this one writes it: making a year
+    and writing it each take about half the time, and one process would do them in turn
+    (Python's lock keeps a thread from overlapping them). Made here where there is no fork."""
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        yield from make()
+        return
+    channel = context.Queue(maxsize=2)  # bounds the batches held in memory
+    maker = context.Process(target=_make_into, args=(make, channel), daemon=True,
+                            name="synthetic-year")
+    maker.start()
+    try:
+        while True:
             try:
-                write(self.connection, tables, self.written)
-                self.connection.commit()
-            except BaseException as failure:  # handed to the maker's thread
-                self._failure = failure
+                item = channel.get(timeout=1)
+            except queue.Empty:
+                if not maker.is_alive():
+                    raise RuntimeError(
+                        f"the synthetic year's maker died ({maker.exitcode})") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, _Failure):
+                raise RuntimeError(f"making the synthetic year failed:\n{item.text}")
+            yield item
+    finally:
+        if maker.is_alive():
+            maker.terminate()
+        maker.join()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    text: str
+
+
+def _make_into(make: Callable[[], Iterator[Any]], channel: Any) -> None:
+    try:
+        for item in make():
+            channel.put(item)
+        channel.put(None)
+    except BaseException:  # told to the writing process, which raises it
+        channel.put(_Failure(traceback.format_exc()))
 
 
 def write(connection: Connection, tables: dict[str, list[tuple[Any, ...]]],

@@ -21,6 +21,11 @@ SERVICE_NUMBER = "+12015550199"
 UNCLEAR_RATE = 0.035  # replies not read at the first try
 ASKS_FOR_NURSE = 0.006  # conversations where the patient asks for a person instead
 SEVERITY_ORDER = {"emergency": 0, "urgent": 1, "routine": 2}
+ONCE = (None,)  # a question asked once, not once per medicine
+NUMBERS = (int, float)
+DERIVED_FROM = ("mood_down", "weight")  # the answers values are derived from (derived.py)
+# The commonest answers' views, made once (they are immutable).
+PLAIN_VIEWS = {(value, True): AnswerView(value, True) for value in (True, False)}
 QUIET = timedelta(hours=24)  # conversation_timeout_hours
 
 
@@ -87,7 +92,7 @@ class Talker:
         """`fate`: completed (unless an answer hands it over), expired (quiet after
         `stop_after` answers), opted_out (STOP instead of answer `stop_after`) or silent (no
         reply at all). Nothing later than `end` is written: such a conversation is still open."""
-        rng, flow = self.rng, stay.flow
+        rng, flow, answers = self.rng, stay.flow, self.answers[stay.flow.id]
         self._out(stay, conversation_id, channel, "greeting", start)
         state = flow.first_question
         self._ask(stay, conversation_id, channel, flow.questions[state], start)
@@ -112,7 +117,8 @@ class Talker:
                     else "handed_over"
                 return self._stop(stay, conversation_id, channel, talk, question, stop, now,
                                   end)
-            for index, item in enumerate(self._items(stay, question)):
+            for index, item in enumerate(self._items(stay, question)
+                                         if question.for_each_medication else ONCE):
                 if index:  # the same question again, about the next medicine
                     now += timedelta(seconds=rng.uniform(1, 3))
                     self._ask(stay, conversation_id, channel, question, now)
@@ -121,7 +127,8 @@ class Talker:
                                    talk, now)
             answered += 1
             talk.last_activity = now
-            alerts = self._alerts(stay, question, views, raised, now)
+            alerts = self._alerts(stay, question, views, raised, now) \
+                if answers.rules[question.id] else ()
             talk.alerts.extend(alerts)
             if alerts and alerts[0].severity == "emergency":
                 self._out(stay, conversation_id, channel, "emergency_911", now)
@@ -161,20 +168,24 @@ class Talker:
         understood = tries < 2 or rng.random() < 0.5
         if not understood:
             value, said = None, muddled(rng, stay.language)
-        message_id = self._in(stay, conversation_id, channel, said, question.id, False, now)
+        stamp = self._stamp(now)
+        message_id = self._message_id()
+        self._message((message_id, stay.patient_id, conversation_id, "in", channel, stay.phone,
+                       SERVICE_NUMBER, said, "received", stamp, question.id, False, None))
         key = question.id if medicine is None else f"{question.id}:{medicine.id}"
-        unit = question.unit if isinstance(value, int | float) and \
-            not isinstance(value, bool) else None
+        unit = question.unit if type(value) in NUMBERS else None
         self._answer_row((self._answer_id(), conversation_id, key, rows.json(value), unit,
-                          False, said, understood, message_id, self._stamp(now)))
+                          False, said, understood, message_id, stamp))
         if medicine is None:
-            views[question.id] = AnswerView(value, understood)
+            view = PLAIN_VIEWS.get((value, understood)) if type(value) is bool else None
+            views[question.id] = view or AnswerView(value, understood)
         else:
             earlier = views.get(question.id)
             items = (*(earlier.items if earlier else ()),
                      ItemAnswer(value, understood, medicine.high_risk))
             views[question.id] = AnswerView(None, all(i.understood for i in items), items)
-        self._derive(stay, question, value, views)
+        if question.id in DERIVED_FROM:
+            self._derive(stay, question, value, views)
         return now
 
     def _derive(self, stay: Stay, question: Question, value: Any,

@@ -90,6 +90,12 @@ class Answers:
                 if leaf.question in self.worrying and leaf.op in ("is", "in", "gte", "gt",
                                                                    "lte", "lt"):
                     self.worrying[leaf.question].append((rule.severity, leaf))
+        # The answers some rule looks for, per question (read for every answer drawn).
+        self.bad: dict[str, set[Any]] = {}
+        for question_id, found in self.worrying.items():
+            bad = {leaf.operand for _, leaf in found if leaf.op == "is"}
+            self.bad[question_id] = bad | {o for _, leaf in found if leaf.op == "in"
+                                           for o in leaf.operand}
 
     def value(self, question: Question, rng: random.Random, language: str, dob: date,
               weight: float | None) -> tuple[Any, str]:
@@ -114,10 +120,7 @@ class Answers:
 
     def _reassuring(self, question: Question, rng: random.Random, language: str, dob: date,
                     weight: float | None) -> tuple[Any, str]:
-        kind = question.kind
-        bad = {leaf.operand for _, leaf in self.worrying[question.id] if leaf.op == "is"}
-        bad |= {o for _, leaf in self.worrying[question.id] if leaf.op == "in"
-                for o in leaf.operand}
+        kind, bad = question.kind, self.bad[question.id]
         if kind == "yes_no":
             # The reassuring answer is the one no rule looks for ("yes, I can get there").
             value = not any(o is True for o in bad) if bad else rng.random() < 0.9

@@ -14,14 +14,18 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from assistant.conversation.flow_loader import FlowLibrary
 from assistant.conversation.flow_versions import FlowVersions
+from assistant.conversation.flows import Flow
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.foundation.business_days import BusinessCalendar
 from assistant.foundation.config import PROJECT_ROOT
@@ -29,7 +33,15 @@ from assistant.records.models import Patient
 
 from .synthetic_care import Care
 from .synthetic_people import People
-from .synthetic_rows import Rows, Writer, fix_sequences, next_ids, set_indexes_aside
+from .synthetic_rows import (
+    COLUMNS,
+    Rows,
+    fix_sequences,
+    made_aside,
+    next_ids,
+    set_indexes_aside,
+    write,
+)
 from .synthetic_stay import Discharges, day_weights
 from .synthetic_talk import Talker
 from .synthetic_words import Answers, Wording
@@ -72,24 +84,38 @@ def seed_year(engine: Engine, discharges: int, *, end: datetime, seed: int = 17,
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         restore = _fast_sqlite(connection) if sqlite else []
-        rows = Rows(next_ids(connection), sqlite)
-        indexes = set_indexes_aside(connection, rows.first_ids)
+        first_ids = next_ids(connection)
+        indexes = set_indexes_aside(connection, first_ids)
         connection.commit()
-        people = People(rows, rng)
-        wording = Wording(PromptCatalogue.load(PROJECT_ROOT / "prompts"))
-        talker = Talker(rows, rng, wording, {flow.id: Answers(flow) for flow in chosen})
-        stays = Discharges(people, talker, Care(rows, rng, end), chosen, shares, versions, end)
-        writer = Writer(connection)
+        written = dict.fromkeys(COLUMNS, 0)
+        opted_out: list[tuple[int, datetime]] = []
+        make = partial(_batches, Rows(first_ids, sqlite), rng, chosen, shares, versions, end,
+                       times)
         try:
-            for first in range(0, discharges, BATCH_DISCHARGES):
-                for left in times[first:first + BATCH_DISCHARGES]:
-                    stays.discharge(left)
-                writer.put(rows.take())
+            for tables, opting_out in made_aside(make):
+                write(connection, tables, written)
+                connection.commit()
+                opted_out += opting_out
         finally:
-            writer.close()
-            _finish(connection, people.opted_out, indexes, restore)
-    return SeedSummary(discharges, dict(writer.written), time.perf_counter() - started,
+            _finish(connection, opted_out, indexes, restore)
+    return SeedSummary(discharges, written, time.perf_counter() - started,
                        times[0] if times else None, times[-1] if times else None)
+
+
+def _batches(rows: Rows, rng: random.Random, flows: list[Flow], shares: list[float],
+             versions: dict[str, int], end: datetime, times: list[datetime]
+             ) -> Iterator[tuple[dict[str, list[tuple[Any, ...]]], list[tuple[int, datetime]]]]:
+    """The year, a batch of discharges at a time: each batch's rows, table by table, and the
+    patients who opted out in it (written last, as an update)."""
+    people = People(rows, rng)
+    wording = Wording(PromptCatalogue.load(PROJECT_ROOT / "prompts"))
+    talker = Talker(rows, rng, wording, {flow.id: Answers(flow) for flow in flows})
+    stays = Discharges(people, talker, Care(rows, rng, end), flows, shares, versions, end)
+    for first in range(0, len(times), BATCH_DISCHARGES):
+        for left in times[first:first + BATCH_DISCHARGES]:
+            stays.discharge(left)
+        opting_out, people.opted_out = people.opted_out, []
+        yield rows.take(), opting_out
 
 
 def _finish(connection: Connection, opted_out: list[tuple[int, datetime]],
