@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import CTE, ColumnElement, Subquery, case, func, literal, select
+from sqlalchemy import CTE, ColumnElement, FromClause, Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from assistant.conversation.flow_loader import FlowLibrary
@@ -14,6 +14,7 @@ from assistant.conversation.question_words import asked_question
 from assistant.conversation.wording import Wording
 from assistant.records.models import Answer, CheckIn, Conversation, Message
 from assistant.reporting.figures import Share
+from assistant.reporting.kept_rows import kept
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,17 @@ class Engagement:
 
 def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrary,
                wording: Wording | None) -> Engagement:
-    conversations = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
-                            Conversation.stopped_at)
-                     .join(CheckIn, CheckIn.id == Conversation.checkin_id)
-                     .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
-                     .subquery("conversations"))
+    chosen = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
+                     Conversation.stopped_at)
+              .join(CheckIn, CheckIn.id == Conversation.checkin_id)
+              .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
+              .subquery("conversations"))
+    with kept(session, chosen, "conversation_id") as conversations:
+        return _engagement(session, conversations, facts, flows, wording)
+
+
+def _engagement(session: Session, conversations: FromClause, facts: FromClause,
+                flows: FlowLibrary, wording: Wording | None) -> Engagement:
     question = _question_of(Answer.question_id, flows)
     answered = session.execute(
         select(conversations.c.flow, question, func.count(func.distinct(Answer.conversation_id)))
