@@ -5,8 +5,8 @@ SQLite: a file under data/bench/ (`CARECALL_BENCH_CACHE` to move it), copied for
 the run's own writes (the coordinator signing in, the audit of each page) never reach it.
 PostgreSQL: a template database on the server, cloned into a scratch database for each run
 and dropped after it; templates of older generator versions are dropped when a new one is
-made. Either copy is migrated to the current schema before use, so a new migration (an index)
-is measured on the cached data.
+made. The cached year is migrated to the current schema before it is copied, so a new
+migration (an index) is measured on the same data, and applied once.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -88,18 +89,29 @@ def _sqlite_year(size: int, end: datetime) -> Iterator[Year]:
         making = folder / f"{_name(size)}.{uuid.uuid4().hex[:8]}.partial"
         try:
             seconds = _seed(f"sqlite:///{making}", size, end)
+            _settle(making)
             making.replace(cached)  # whole or not at all
         finally:
             for leftover in folder.glob(f"{making.name}*"):
                 leftover.unlink()
         note.write_text(json.dumps({"seeding_seconds": round(seconds, 1), "size": size}))
     seconds = json.loads(note.read_text())["seeding_seconds"]
+    upgrade(f"sqlite:///{cached}")  # a migration since (an index) is applied to the cache once
+    _settle(cached)
     with tempfile.TemporaryDirectory(prefix="carecall-year-") as scratch:
         copy = Path(scratch) / "year.db"
         shutil.copyfile(cached, copy)
-        url = f"sqlite:///{copy}"
-        upgrade(url)
-        yield Year(url, seconds, seeded_now)
+        yield Year(f"sqlite:///{copy}", seconds, seeded_now)
+
+
+def _settle(path: Path) -> None:
+    """Everything in the database file itself (none left in its write-ahead log), so that a
+    copy of the file is the whole database."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -129,11 +141,11 @@ def _postgres_year(size: int, end: datetime, admin_url: str) -> Iterator[Year]:
             note = json.dumps({"seeding_seconds": round(seconds, 1), "size": size})
             with admin.connect() as connection:
                 connection.execute(text(f"COMMENT ON DATABASE \"{template}\" IS '{note}'"))
+        upgrade(url_of(template))  # a migration since (an index) is applied to it once
         scratch = f"carecall_bench_{uuid.uuid4().hex[:10]}"
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE "{template}"'))
         try:
-            upgrade(url_of(scratch))
             yield Year(url_of(scratch), json.loads(note)["seeding_seconds"], seeded_now)
         finally:
             with admin.connect() as connection:
