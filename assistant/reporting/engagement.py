@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import CTE, ColumnElement, Subquery, case, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Subquery, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from assistant.conversation.flow_loader import FlowLibrary
@@ -66,8 +66,12 @@ class Engagement:
 
 def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrary,
                wording: Wording | None) -> Engagement:
+    # A drop-out is a check-in the patient let expire or ended by opting out; one cancelled
+    # (readmitted, died, stopped by the team) kept its waiting question but is no drop-out.
+    dropped = or_(CheckIn.status.in_(("expired", "opted_out")),
+                  CheckIn.cancel_reason == "opted_out")
     conversations = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
-                            Conversation.stopped_at)
+                            case((dropped, Conversation.stopped_at)).label("stopped_at"))
                      .join(CheckIn, CheckIn.id == Conversation.checkin_id)
                      .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
                      .subquery("conversations"))
