@@ -171,6 +171,21 @@ def test_weeks_are_the_team_s_weeks_not_utc_ones(services) -> None:
     assert [(w.starts, w.discharges) for w in report.weeks] == [(date(2026, 11, 2), 1)]
 
 
+def test_weeks_follow_the_team_s_clock_across_a_dst_change(services) -> None:
+    """New York goes back an hour on Sunday 1 November 2026 (06:00 UTC)."""
+    with transaction(services.sessions) as session:
+        rows = Rows(services, session)
+        for moment in (datetime(2026, 10, 26, 1),  # Sunday 25 Oct, 21:00 EDT
+                       datetime(2026, 11, 2, 4, 30),  # Sunday 1 Nov, 23:30 EST
+                       datetime(2026, 11, 2, 5, 30)):  # Monday 2 Nov, 00:30 EST
+            rows.discharge("general", "en", moment)
+    report = report_now(services, date(2026, 10, 1), date(2026, 11, 30))
+    counts = {w.starts: w.discharges for w in report.weeks}
+    assert (counts[date(2026, 10, 19)], counts[date(2026, 10, 26)],
+            counts[date(2026, 11, 2)]) == (1, 1, 1)
+    assert sum(counts.values()) == 3 and min(counts) == date(2026, 9, 28)
+
+
 # -- the cohort -----------------------------------------------------------------------------------
 
 def test_a_discharge_the_hospital_cancelled_is_not_a_discharge(services, send) -> None:

@@ -54,6 +54,30 @@ class ReportScope:
 
         return utc(self.start), utc(self.end + timedelta(days=1))
 
+    def utc_offsets(self) -> list[tuple[datetime | None, int]]:
+        """The team's clock over the period, in pieces: (until this UTC moment, seconds ahead
+        of UTC), the last piece's `until` None. A piece a DST change ends, so a local day or
+        week can be read from a stored UTC time in SQL."""
+        zone = ZoneInfo(self.time_zone)
+        low, high = self.utc_bounds
+
+        def offset(moment: datetime) -> int:
+            local = moment.replace(tzinfo=UTC).astimezone(zone)
+            return int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+        pieces: list[tuple[datetime | None, int]] = []
+        current, moment = offset(low), low
+        while moment < high:  # day by day, then to the quarter hour where the clock changed
+            step = min(moment + timedelta(days=1), high)
+            if offset(step) != current:
+                step = moment + timedelta(minutes=15)
+                while offset(step) == current:
+                    step += timedelta(minutes=15)
+                pieces.append((step, current))
+                current = offset(step)
+            moment = step
+        return [*pieces, (None, current)]
+
     @property
     def label(self) -> str:
         flow = f", flow {self.flow}" if self.flow else ""
