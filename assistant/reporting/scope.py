@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, Select, select
+from sqlalchemy import CTE, Select, and_, exists, select
 
-from assistant.records.models import Episode, Patient
+from assistant.records.models import CheckIn, Episode, Patient
 
 DEFAULT_DAYS = 90
 
@@ -90,10 +90,16 @@ class ReportScope:
     def episodes(self) -> Select[tuple[int, str, str]]:
         """The cohort's select: episode id, flow and the patient's language."""
         low, high = self.utc_bounds
+        # A discharge the hospital withdrew (ADT A13; A11 for its visit) never sent the
+        # patient home: its check-ins were all cancelled for that reason, none went ahead.
+        withdrawn = and_(
+            exists().where(CheckIn.episode_id == Episode.id,
+                           CheckIn.cancel_reason == "hospital_cancelled"),
+            ~exists().where(CheckIn.episode_id == Episode.id, CheckIn.status != "cancelled"))
         query = (select(Episode.id.label("episode_id"), Episode.flow_id.label("flow"),
                         Patient.language.label("language"))
                  .join(Patient, Patient.id == Episode.patient_id)
-                 .where(Episode.discharged_at >= low, Episode.discharged_at < high))
+                 .where(Episode.discharged_at >= low, Episode.discharged_at < high, ~withdrawn))
         if self.flow:
             query = query.where(Episode.flow_id == self.flow)
         return query
