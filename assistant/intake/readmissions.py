@@ -224,7 +224,15 @@ def _insert(session: Session, patient_id: int, admitted_at: datetime, now: datet
 
 def _date(session: Session, row: Readmission, admitted_at: datetime,
           besides: int | None = None) -> None:
-    """Set the admission time, the stay it follows and the whole days since that discharge."""
+    """Set the admission time, the stay it follows and the whole days since that discharge.
+    An admission of a visit we have the discharge of is that stay's own: it follows the
+    stays before it, and it was no later than that discharge (an A01 replayed after the A03,
+    dated by its arrival, is not a readmission of the stay itself)."""
+    own = session.scalar(select(Episode).where(
+        Episode.patient_id == row.patient_id,
+        Episode.visit_number == row.visit_number)) if row.visit_number else None
+    if own is not None:
+        admitted_at, besides = min(admitted_at, own.discharged_at), own.id
     index = index_episode(session, row.patient_id, admitted_at, besides)
     row.admitted_at = admitted_at
     row.index_episode_id = index.id if index else None
