@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversation.dialogue import Dialogue
 from assistant.conversation.escalation import evidence, raise_alert
+from assistant.foundation.local_time import local_today
 from assistant.intake.cancellation import cancel_episodes
 from assistant.intake.hl7_fields import AdtFields
 from assistant.intake.validation import FUTURE_MARGIN, Discharge, EnrollmentError, parse_moment
@@ -224,7 +225,7 @@ def _insert(session: Session, patient_id: int, admitted_at: datetime, now: datet
 
 def _date(session: Session, row: Readmission, admitted_at: datetime,
           besides: int | None = None) -> None:
-    """Set the admission time, the stay it follows and the whole days since that discharge.
+    """Set the admission time, the stay it follows and the days since that discharge.
     An admission of a visit we have the discharge of is that stay's own: it follows the
     stays before it, and it was no later than that discharge (an A01 replayed after the A03,
     dated by its arrival, is not a readmission of the stay itself)."""
@@ -236,4 +237,8 @@ def _date(session: Session, row: Readmission, admitted_at: datetime,
     index = index_episode(session, row.patient_id, admitted_at, besides)
     row.admitted_at = admitted_at
     row.index_episode_id = index.id if index else None
-    row.days_after_discharge = (admitted_at - index.discharged_at).days if index else None
+    # Days as the hospital (and CMS) count them: calendar days on the patient's clock, the
+    # discharge day being day 0, whatever the hours (or a DST change) between.
+    zone = session.get_one(Patient, row.patient_id).time_zone
+    row.days_after_discharge = (local_today(admitted_at, zone)
+                                - local_today(index.discharged_at, zone)).days if index else None
