@@ -234,3 +234,15 @@ def test_days_after_discharge_are_calendar_days_on_the_patient_s_clock(services,
     send(message("A01", "C3", "V3", admitted=datetime(2026, 11, 1, 15), sent=clock.now))
     [row] = readmissions(services)
     assert row.days_after_discharge == 30
+
+
+def test_a_corrected_discharge_time_recounts_the_days_to_its_readmission(services,
+                                                                          send) -> None:
+    """The hospital sends the discharge again with the right time (a day later): the
+    readmission after it is a day sooner after it, in the report as in the row."""
+    discharge(send, "C1", "V1", days_ago=10)  # 14 November
+    send(message("A01", "C2", "V2", admitted=START - timedelta(hours=30)))  # 23 November
+    assert [r.days_after_discharge for r in readmissions(services)] == [9]
+    code, text = send(message("A03", "C3", "V1", discharged=START - timedelta(days=9)))
+    assert code == "AA" and "discharge time" in text
+    assert [r.days_after_discharge for r in readmissions(services)] == [8]
