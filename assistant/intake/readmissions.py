@@ -237,8 +237,18 @@ def _date(session: Session, row: Readmission, admitted_at: datetime,
     index = index_episode(session, row.patient_id, admitted_at, besides)
     row.admitted_at = admitted_at
     row.index_episode_id = index.id if index else None
-    # Days as the hospital (and CMS) count them: calendar days on the patient's clock, the
-    # discharge day being day 0, whatever the hours (or a DST change) between.
+    row.days_after_discharge = _days(session, row, index) if index else None
+
+
+def recount_days_after(session: Session, episode: Episode) -> None:
+    """A stay's discharge time corrected: the days to the readmissions that follow it."""
+    for row in session.scalars(select(Readmission).where(
+            Readmission.index_episode_id == episode.id)):
+        row.days_after_discharge = _days(session, row, episode)
+
+
+def _days(session: Session, row: Readmission, index: Episode) -> int:
+    """Days as the hospital (and CMS) count them: calendar days on the patient's clock, the
+    discharge day being day 0, whatever the hours (or a DST change) between."""
     zone = session.get_one(Patient, row.patient_id).time_zone
-    row.days_after_discharge = (local_today(admitted_at, zone)
-                                - local_today(index.discharged_at, zone)).days if index else None
+    return (local_today(row.admitted_at, zone) - local_today(index.discharged_at, zone)).days
