@@ -246,3 +246,29 @@ def test_a_corrected_discharge_time_recounts_the_days_to_its_readmission(service
     code, text = send(message("A03", "C3", "V1", discharged=START - timedelta(days=9)))
     assert code == "AA" and "discharge time" in text
     assert [r.days_after_discharge for r in readmissions(services)] == [8]
+
+
+# -- reach ----------------------------------------------------------------------------------------
+
+AUTO_REPLY = ("I'm driving with Do Not Disturb While Driving turned on. I'll see your message "
+              "when I get where I'm going.")
+
+
+def test_an_automatic_reply_handed_to_a_nurse_is_not_the_patient_reached(services,
+                                                                         phone) -> None:
+    """A phone that answers every text by itself fails the date of birth twice, and the
+    check-in goes to a nurse (handed over): nobody was reached. A person who typed a wrong
+    date twice was."""
+    checkin_id = start_checkin(services)
+    phone.text(AUTO_REPLY)
+    assert "could not confirm" in phone.text(AUTO_REPLY)[0]
+    with services.sessions() as session:
+        assert session.get_one(CheckIn, checkin_id).status == "handed_over"
+    assert report_now(services).reach.reached == Share(0, 1)
+
+
+def test_a_person_who_typed_a_wrong_date_twice_was_reached(services, phone) -> None:
+    start_checkin(services)
+    phone.text("01/01/1960")
+    assert "could not confirm" in phone.text("02/02/1961")[0]
+    assert report_now(services).reach.reached == Share(1, 1)
