@@ -15,6 +15,7 @@ from .dispatch import dispatch_speed
 from .importing import import_speed
 from .interpret import interpret_speed
 from .memory import memory_use
+from .report import report_speed
 from .sms_turn import sms_turn
 
 MEASURES: dict[str, Callable[[Options], dict[str, Any]]] = {
@@ -23,6 +24,7 @@ MEASURES: dict[str, Callable[[Options], dict[str, Any]]] = {
     "sms_turn": sms_turn,
     "memory": memory_use,
     "import": import_speed,
+    "report": report_speed,
 }
 
 

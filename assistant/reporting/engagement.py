@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    CTE,
     ColumnElement,
-    Subquery,
+    FromClause,
     and_,
     case,
     exists,
@@ -26,6 +25,7 @@ from assistant.conversation.question_words import asked_question
 from assistant.conversation.wording import Wording
 from assistant.records.models import Answer, CheckIn, Conversation, Episode, Message
 from assistant.reporting.figures import Share
+from assistant.reporting.kept_rows import kept
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,23 @@ class Engagement:
         return sorted(steps, key=lambda pair: -(pair[1].unclear_share.rate or 0))[:limit]
 
 
-def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrary,
+def engagement(session: Session, cohort: FromClause, facts: FromClause, flows: FlowLibrary,
                wording: Wording | None) -> Engagement:
     # A drop-out is a check-in the patient let expire or ended by opting out; one cancelled
     # (readmitted, died, stopped by the team) kept its waiting question but is no drop-out.
     dropped = or_(CheckIn.status.in_(("expired", "opted_out")),
                   CheckIn.cancel_reason == "opted_out")
-    conversations = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
-                            case((dropped, Conversation.stopped_at)).label("stopped_at"))
-                     .join(CheckIn, CheckIn.id == Conversation.checkin_id)
-                     .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
-                     .subquery("conversations"))
+    chosen = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
+                     case((dropped, Conversation.stopped_at)).label("stopped_at"))
+              .join(CheckIn, CheckIn.id == Conversation.checkin_id)
+              .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
+              .subquery("conversations"))
+    with kept(session, chosen, "conversation_id") as conversations:
+        return _engagement(session, cohort, conversations, facts, flows, wording)
+
+
+def _engagement(session: Session, cohort: FromClause, conversations: FromClause,
+                facts: FromClause, flows: FlowLibrary, wording: Wording | None) -> Engagement:
     question = _question_of(Answer.question_id, flows)
     answered = session.execute(
         select(conversations.c.flow, question, func.count(func.distinct(Answer.conversation_id)))
@@ -115,7 +121,7 @@ def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrar
                       int(sms_segments))
 
 
-def _billed_texts(cohort: CTE, conversations: Subquery) -> Subquery:
+def _billed_texts(cohort: FromClause, conversations: FromClause) -> FromClause:
     """The texts sent for the cohort's discharges: those of their check-ins, and those sent
     outside a check-in (a visit reminder, a reply between check-ins) to the patient after
     the discharge and before their next one. A text the carrier refused, or that was never

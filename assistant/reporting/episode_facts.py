@@ -97,16 +97,19 @@ def episode_facts(cohort: CTE) -> Subquery:
 def _reach_channel(cohort: CTE) -> Subquery:
     """The channel of the first check-in that reached the patient; "fallback" when that
     check-in had first been tried on another channel (a call unanswered, then a text)."""
-    ranked = (select(CheckIn.episode_id, CheckIn.id.label("checkin_id"), CheckIn.channel,
+    other = aliased(ContactAttempt)
+    switched = exists().where(and_(other.checkin_id == CheckIn.id,
+                                   other.channel != CheckIn.channel))
+    ranked = (select(CheckIn.episode_id,
+                     case((switched, literal("fallback")), else_=CheckIn.channel)
+                     .label("reach_channel"),
                      func.row_number().over(partition_by=CheckIn.episode_id,
                                             order_by=(CheckIn.ended_at, CheckIn.id))
                      .label("rank"))
               .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
               .where(reached_checkin()).subquery("ranked"))
-    other = aliased(ContactAttempt)
-    switched = exists().where(and_(other.checkin_id == ranked.c.checkin_id,
-                                   other.channel != ranked.c.channel))
-    return (select(ranked.c.episode_id,
-                   case((switched, literal("fallback")), else_=ranked.c.channel)
-                   .label("reach_channel"))
-            .where(ranked.c.rank == 1).subquery("first_reach"))
+    # One row per episode already; the GROUP BY is for SQLite, which otherwise flattens this
+    # into the outer query and scans every ranked row for each discharge (a year of 20,000
+    # discharges took 269 s). Grouped, it is materialised once and searched by an index.
+    return (select(ranked.c.episode_id, func.min(ranked.c.reach_channel).label("reach_channel"))
+            .where(ranked.c.rank == 1).group_by(ranked.c.episode_id).subquery("first_reach"))
