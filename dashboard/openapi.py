@@ -100,7 +100,9 @@ OPENAPI: dict[str, Any] = {
                                          "stay it follows: the patient's latest discharge "
                                          "before the admission (null: none of ours)"},
                     "days_after_discharge": {"type": ["integer", "null"],
-                                             "description": "Whole days from that discharge"},
+                                             "description": "Calendar days from that discharge, "
+                                                            "on the patient's clock (the "
+                                                            "discharge day is day 0)"},
                     "admitted_at": {"type": "string"},
                     "visit_number": {"type": ["string", "null"]},
                     "source": {"type": "string", "enum": ["hl7", "api", "discharge"]},

@@ -94,7 +94,7 @@ ATTEMPTS = {"1": "1st", "2": "2nd", "3": "3rd", "4+": "4th+"}
 class Charts:
     reach: Markup
     weeks: Markup
-    acknowledgement: list[Markup] = field(default_factory=list)
+    acknowledgement: list[tuple[str, Markup]] = field(default_factory=list)
     funnels: list[tuple[FlowFunnel, Markup]] = field(default_factory=list)
 
 
@@ -117,8 +117,8 @@ def charts_for(report: Report) -> Charts:
              for week in report.weeks],
             title="Discharges, reached and alerts, by week of discharge", chart_id="weeks",
             series_labels=("Discharges", "Reached", "Alerts")),
-        acknowledgement=[_acknowledgement(ack) for ack in report.safety.acknowledgement
-                         if ack.acknowledged],
+        acknowledgement=[(f"Time to acknowledge: {ack.severity}", _acknowledgement(ack))
+                         for ack in report.safety.acknowledgement if ack.acknowledged],
         funnels=[(funnel, _funnel(funnel)) for funnel in report.engagement.funnels
                  if funnel.steps],
     )

@@ -86,12 +86,13 @@ def test_an_a01_with_no_follow_up_open_is_still_recorded(services, send) -> None
         cancel_episodes(session, services.dialogue, [first.id], "manual", START)
     code, text = send(message("A01", "C2", "V2", admitted=START - timedelta(hours=30)))
     assert code == "AA"
-    assert text == (f"A01: readmission recorded (8 day(s) after stay {first.id}); no follow-up "
+    # Discharged on 14 November, admitted on the 23rd (04:00 in New Jersey): day 9.
+    assert text == (f"A01: readmission recorded (9 day(s) after stay {first.id}); no follow-up "
                     "in progress")
     [row] = readmissions(services)
     assert (row.source, row.event, row.visit_number) == ("hl7", "A01", "V2")
     assert row.admitted_at == START - timedelta(hours=30)
-    assert (row.index_episode_id, row.days_after_discharge) == (first.id, 8)
+    assert (row.index_episode_id, row.days_after_discharge) == (first.id, 9)
     assert row.recorded_at == START
 
 
@@ -99,7 +100,7 @@ def test_an_a01_stops_follow_up_in_progress_as_before_and_is_recorded(services, 
     discharge(send, "C1", "V1", days_ago=3)
     assert open_checkins(services) > 0
     code, text = send(message("A01", "C2", "V2", admitted=START - timedelta(hours=2)))
-    assert code == "AA" and "readmission recorded (2 day(s) after" in text
+    assert code == "AA" and "readmission recorded (3 day(s) after" in text  # 21st to 24th
     assert "check-in(s) cancelled, coordinator told" in text
     assert open_checkins(services) == 0
     with services.sessions() as session:
@@ -155,14 +156,15 @@ def test_days_are_counted_from_the_latest_discharge_before_the_admission(service
     [by_discharge] = readmissions(services)
     assert (by_discharge.source, by_discharge.visit_number) == ("discharge", "V2")
     assert (by_discharge.index_episode_id, by_discharge.days_after_discharge) == (first.id, 8)
-    # Admitted 3 days 23 hours after the second discharge: day 3 of the second stay.
+    # Admitted 3 days 23 hours after the second discharge, the next morning on the calendar:
+    # day 4 of the second stay, as the hospital counts (discharge day 0).
     admitted = second.discharged_at + timedelta(days=3, hours=23)
     send(message("A01", "C3", "V3", admitted=admitted))
     # An admission between the two stays follows the first one.
     send(message("A04", "C4", "V9", admitted=first.discharged_at + timedelta(hours=5)))
     rows_by_visit = {row.visit_number: row for row in readmissions(services)}
     assert (rows_by_visit["V3"].index_episode_id, rows_by_visit["V3"].days_after_discharge) \
-        == (second.id, 3)
+        == (second.id, 4)
     assert (rows_by_visit["V9"].index_episode_id, rows_by_visit["V9"].days_after_discharge) \
         == (first.id, 0)
 
@@ -207,7 +209,8 @@ def test_without_an_admission_time_a_new_stay_is_dated_by_its_discharge(services
     assert client.post("/api/v1/discharges", json=again, headers=headers).status_code == 201
     [row] = readmissions(services)
     assert row.admitted_at == datetime(2026, 11, 23, 13, 0)  # the discharge, approximate
-    assert (row.source, row.days_after_discharge) == ("discharge", 8)  # 8 d 23 h: late, never early
+    # 14 to 23 November (8 d 23 h): the discharge stands in for the admission, late, never early
+    assert (row.source, row.days_after_discharge) == ("discharge", 9)
 
 
 def test_a_fhir_discharge_of_a_known_patient_is_dated_by_the_encounter_start(services) -> None:
@@ -256,7 +259,7 @@ def test_the_api_records_an_admission_once_and_stops_follow_up(services, send, p
     assert created.status_code == 201, created.get_json()
     answer = created.get_json()
     assert answer["outcome"] == "created" and answer["patient_id"] == before.patient_id
-    assert (answer["index_episode_id"], answer["days_after_discharge"]) == (before.id, 2)
+    assert (answer["index_episode_id"], answer["days_after_discharge"]) == (before.id, 3)
     assert answer["admitted_at"] == "2026-11-24T08:30:00-05:00"  # naive: the patient's time
     assert answer["checkins_cancelled"] > 0 and open_checkins(services) == 0
     with services.sessions() as session:
@@ -345,7 +348,8 @@ def test_one_admission_through_every_door_is_one_row(database_url, settings, net
         first, second = stay(services, "V1").id, stay(services, "V2").id
         found = [(r.visit_number, r.source, r.index_episode_id, r.days_after_discharge)
                  for r in readmissions(services)]
-        assert found == [("V2", "hl7", first, 6), (None, "hl7", second, 0)]
+        # Calendar days in New Jersey: 12 to 19 November, and 23 to 24 November.
+        assert found == [("V2", "hl7", first, 7), (None, "hl7", second, 1)]
     finally:
         services.close()
 

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # the dialogue makes the turn
 
 class AnswerTurn(AnswerBook, TurnPromises):
     """The working state of one reply inside an open conversation."""
+    unreadable = False  # the reply could not be read as an answer (reports count these)
 
     def __init__(self, dialogue: Dialogue, session: Session, conversation: Conversation,
                  text: str, message: Message | None, channel: str, now: datetime,
@@ -130,6 +131,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
             return self.check_identity(interpretation)
         if not interpretation.understood:
             self.conversation.clarifications += 1
+            self.unreadable = True
             shown = self.show_symptom_words_to_a_nurse()
             if self.conversation.clarifications <= MAX_CLARIFICATIONS:
                 if self.sign_to_check and self.question.kind == "choice":
@@ -272,6 +274,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
             skip_questions_that_do_not_apply(self.machine, self.conversation, self.flow, answers)
             return self.next_prompt([])
         self.conversation.identity_failures += 1
+        self.unreadable = not interpretation.understood  # not a date, as against a wrong one
         shown = [] if interpretation.understood else self.show_symptom_words_to_a_nurse()
         if self.conversation.identity_failures < MAX_IDENTITY_FAILURES:
             again = "identity_retry" if interpretation.understood else "identity_unreadable"

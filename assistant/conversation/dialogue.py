@@ -102,11 +102,14 @@ class Dialogue:
                                                 channel, now, conversation.respondent)
             return Turn(replies, conversation.state or "")
         asked, unclear_before = conversation.state, conversation.clarifications
-        turn = AnswerTurn(self, session, conversation, text, message, channel, now,
-                          confidence).run()
+        answer = AnswerTurn(self, session, conversation, text, message, channel, now,
+                            confidence)
+        turn = answer.run()
         if message is not None:  # what the reports count: the question, and was it read
             message.question_id = asked
-            message.unclear = conversation.clarifications > unclear_before
+            # Unreadable, whether asked again or given up on (a nurse looks), and a read-back
+            # on a call not answered yes or no.
+            message.unclear = answer.unreadable or conversation.clarifications > unclear_before
         if conversation.state == "opted_out":
             conversation.stopped_at = asked
         return turn

@@ -227,8 +227,11 @@ def _admission(session: Session, services: Services, patient: Patient, fields: A
         visit = None
     recorded = record_readmission(session, patient, admitted, now, source="hl7",
                                   visit_number=visit, event=event)
+    # Only the stays discharged before this admission: not the stay of its own visit, nor
+    # one after an admission reported late.
     count, latest = stop_follow_up(session, services.dialogue, patient.id, now,
-                                   told_by=f"{event} from the hospital", raw=f"ADT {event}")
+                                   told_by=f"{event} from the hospital", raw=f"ADT {event}",
+                                   discharged_before=recorded.readmission.admitted_at)
     stopped = (f"{count} check-in(s) cancelled, coordinator told" if latest
                else "no follow-up in progress")
     changed = recorded.created or recorded.corrected or latest is not None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversation.dialogue import Dialogue
 from assistant.conversation.escalation import evidence, raise_alert
+from assistant.foundation.local_time import local_today
 from assistant.intake.cancellation import cancel_episodes
 from assistant.intake.hl7_fields import AdtFields
 from assistant.intake.validation import FUTURE_MARGIN, Discharge, EnrollmentError, parse_moment
@@ -224,8 +225,30 @@ def _insert(session: Session, patient_id: int, admitted_at: datetime, now: datet
 
 def _date(session: Session, row: Readmission, admitted_at: datetime,
           besides: int | None = None) -> None:
-    """Set the admission time, the stay it follows and the whole days since that discharge."""
+    """Set the admission time, the stay it follows and the days since that discharge.
+    An admission of a visit we have the discharge of is that stay's own: it follows the
+    stays before it, and it was no later than that discharge (an A01 replayed after the A03,
+    dated by its arrival, is not a readmission of the stay itself)."""
+    own = session.scalar(select(Episode).where(
+        Episode.patient_id == row.patient_id,
+        Episode.visit_number == row.visit_number)) if row.visit_number else None
+    if own is not None:
+        admitted_at, besides = min(admitted_at, own.discharged_at), own.id
     index = index_episode(session, row.patient_id, admitted_at, besides)
     row.admitted_at = admitted_at
     row.index_episode_id = index.id if index else None
-    row.days_after_discharge = (admitted_at - index.discharged_at).days if index else None
+    row.days_after_discharge = _days(session, row, index) if index else None
+
+
+def recount_days_after(session: Session, episode: Episode) -> None:
+    """A stay's discharge time corrected: the days to the readmissions that follow it."""
+    for row in session.scalars(select(Readmission).where(
+            Readmission.index_episode_id == episode.id)):
+        row.days_after_discharge = _days(session, row, episode)
+
+
+def _days(session: Session, row: Readmission, index: Episode) -> int:
+    """Days as the hospital (and CMS) count them: calendar days on the patient's clock, the
+    discharge day being day 0, whatever the hours (or a DST change) between."""
+    zone = session.get_one(Patient, row.patient_id).time_zone
+    return (local_today(row.admitted_at, zone) - local_today(index.discharged_at, zone)).days

@@ -17,6 +17,7 @@ from assistant.foundation.business_days import BusinessCalendar
 from assistant.intake.care_contacts import contact_changes, stored_contacts
 from assistant.intake.caregiver_intake import ENROLMENT, Origin, record_caregivers
 from assistant.intake.enrollment import enroll, replaced_and_shared, replaced_episodes, schedule
+from assistant.intake.readmissions import recount_days_after
 from assistant.intake.validation import Discharge
 from assistant.outreach.scheduling import tcm_deadline
 from assistant.records.models import Appointment, CheckIn, Episode, Patient
@@ -113,6 +114,8 @@ def _update(session: Session, services: Services, patient: Patient, episode: Epi
     patient.name, patient.dob, patient.phone = discharge.name, discharge.dob, discharge.phone
     patient.language, patient.time_zone = discharge.language, discharge.time_zone
     episode.discharged_at, episode.flow_id = discharge.discharged_at, discharge.flow_id
+    if replan:
+        recount_days_after(session, episode)
     if discharge.diagnoses:  # left out: those on record are kept
         episode.diagnoses = list(discharge.diagnoses)
     episode.care_contacts = stored_contacts(episode.care_contacts, discharge.care_contacts)

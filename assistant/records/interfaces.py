@@ -48,8 +48,9 @@ class Readmission(Base):
     # The latest discharge before this admission (None: no stay of ours before it).
     index_episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
     admitted_at: Mapped[datetime] = mapped_column(DateTime)
-    # Whole days from the index discharge to this admission, kept so reports need no date
-    # arithmetic in SQL (which SQLite and PostgreSQL spell differently).
+    # Calendar days on the patient's clock from the index discharge (day 0) to this admission,
+    # as hospitals count a 30-day readmission; kept so reports need no date arithmetic in SQL
+    # (which SQLite and PostgreSQL spell differently).
     days_after_discharge: Mapped[int | None] = mapped_column(Integer)
     visit_number: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))  # hl7 | api | discharge

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Subquery, case, func, select
+from sqlalchemy import Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from assistant.records.models import Alert
 from assistant.reporting.episode_facts import READMISSION_DAYS
 from assistant.reporting.figures import Share
+from assistant.reporting.scope import ReportScope
 from assistant.reporting.sql_time import week_start
 
 
@@ -55,15 +56,22 @@ def groups(session: Session, facts: Subquery, now: datetime) -> list[Group]:
             for flow, language, n, reached, opted, eligible, back in rows]
 
 
-def weeks(session: Session, facts: Subquery) -> list[Week]:
-    week = week_start(facts.c.discharged_at)
+def weeks(session: Session, facts: Subquery, scope: ReportScope) -> list[Week]:
+    """By the week of discharge on the team's calendar (Monday to Sunday in its zone), the
+    same days the period is read in."""
+    pieces = scope.utc_offsets()
+    *changes, (_, last) = pieces
+    offset = case(*[(facts.c.discharged_at < until, literal(seconds))
+                    for until, seconds in changes], else_=literal(last)) if changes \
+        else literal(last)
+    # One expression object in the select and the GROUP BY: PostgreSQL matches them by text.
+    week = week_start(facts.c.discharged_at, offset)
     counts = session.execute(select(week, func.count(), func.sum(facts.c.reached))
                              .group_by(week).order_by(week)).all()
-    alert_week = week_start(facts.c.discharged_at)
-    alerts = dict(session.execute(
-        select(alert_week, func.count()).join(Alert, Alert.episode_id == facts.c.episode_id)
-        .where(Alert.kind == "alert").group_by(alert_week)).all())
-    return [Week(_as_date(starts), n, int(reached), alerts.get(starts, 0))
+    alerts = {_as_date(starts): count for starts, count in session.execute(
+        select(week, func.count()).join(Alert, Alert.episode_id == facts.c.episode_id)
+        .where(Alert.kind == "alert").group_by(week)).all()}
+    return [Week(_as_date(starts), n, int(reached), alerts.get(_as_date(starts), 0))
             for starts, n, reached in counts]
 
 

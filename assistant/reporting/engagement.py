@@ -6,13 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import CTE, ColumnElement, FromClause, Subquery, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 
 from assistant.conversation.flow_loader import FlowLibrary
 from assistant.conversation.question_words import asked_question
 from assistant.conversation.wording import Wording
-from assistant.records.models import Answer, CheckIn, Conversation, Message
+from assistant.records.models import Answer, CheckIn, Conversation, Episode, Message
 from assistant.reporting.figures import Share
 from assistant.reporting.kept_rows import kept
 
@@ -65,19 +76,23 @@ class Engagement:
         return sorted(steps, key=lambda pair: -(pair[1].unclear_share.rate or 0))[:limit]
 
 
-def engagement(session: Session, cohort: CTE, facts: Subquery, flows: FlowLibrary,
+def engagement(session: Session, cohort: FromClause, facts: FromClause, flows: FlowLibrary,
                wording: Wording | None) -> Engagement:
+    # A drop-out is a check-in the patient let expire or ended by opting out; one cancelled
+    # (readmitted, died, stopped by the team) kept its waiting question but is no drop-out.
+    dropped = or_(CheckIn.status.in_(("expired", "opted_out")),
+                  CheckIn.cancel_reason == "opted_out")
     chosen = (select(Conversation.id.label("conversation_id"), cohort.c.flow,
-                     Conversation.stopped_at)
+                     case((dropped, Conversation.stopped_at)).label("stopped_at"))
               .join(CheckIn, CheckIn.id == Conversation.checkin_id)
               .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
               .subquery("conversations"))
     with kept(session, chosen, "conversation_id") as conversations:
-        return _engagement(session, conversations, facts, flows, wording)
+        return _engagement(session, cohort, conversations, facts, flows, wording)
 
 
-def _engagement(session: Session, conversations: FromClause, facts: FromClause,
-                flows: FlowLibrary, wording: Wording | None) -> Engagement:
+def _engagement(session: Session, cohort: FromClause, conversations: FromClause,
+                facts: FromClause, flows: FlowLibrary, wording: Wording | None) -> Engagement:
     question = _question_of(Answer.question_id, flows)
     answered = session.execute(
         select(conversations.c.flow, question, func.count(func.distinct(Answer.conversation_id)))
@@ -96,15 +111,38 @@ def _engagement(session: Session, conversations: FromClause, facts: FromClause,
         .group_by(conversations.c.flow, asked)).all()
     started = dict(session.execute(select(conversations.c.flow, func.count())
                                    .group_by(conversations.c.flow)).all())
+    texts = _billed_texts(cohort, conversations)
     sms_messages, sms_segments = session.execute(
-        select(func.count(), func.coalesce(func.sum(Message.segments), 0))
-        .join(conversations, conversations.c.conversation_id == Message.conversation_id)
-        .where(Message.direction == "out", Message.channel == "sms")).one()
+        select(func.count(), func.coalesce(func.sum(texts.c.segments), 0))).one()
     discharges, opted_out = session.execute(
         select(func.count(), func.coalesce(func.sum(facts.c.opted_out), 0))).one()
     funnels = _funnels(started, answered, stopped, replies, flows, wording)
     return Engagement(funnels, Share(int(opted_out), int(discharges)), int(sms_messages),
                       int(sms_segments))
+
+
+def _billed_texts(cohort: FromClause, conversations: FromClause) -> FromClause:
+    """The texts sent for the cohort's discharges: those of their check-ins, and those sent
+    outside a check-in (a visit reminder, a reply between check-ins) to the patient after
+    the discharge and before their next one. A text the carrier refused, or that was never
+    tried after one refused before it, or is still waiting to go, was not sent: not billed."""
+    sent = and_(Message.direction == "out", Message.channel == "sms",
+                Message.status.not_in(("pending", "failed")))
+    in_checkins = (select(Message.id, Message.segments)
+                   .join(conversations, conversations.c.conversation_id == Message.conversation_id)
+                   .where(sent))
+    later = aliased(Episode)
+    next_stay_before_it = exists().where(
+        later.patient_id == Episode.patient_id, later.id != Episode.id,
+        later.discharged_at <= Message.created_at,
+        or_(later.discharged_at > Episode.discharged_at,
+            and_(later.discharged_at == Episode.discharged_at, later.id > Episode.id)))
+    between = (select(Message.id, Message.segments)
+               .join(Episode, Episode.patient_id == Message.patient_id)
+               .join(cohort, cohort.c.episode_id == Episode.id)
+               .where(sent, Message.conversation_id.is_(None),
+                      Message.created_at >= Episode.discharged_at, ~next_stay_before_it))
+    return union_all(in_checkins, between).subquery("billed_texts")
 
 
 def _question_of(key: ColumnElement[str | None], flows: FlowLibrary) -> ColumnElement[str]:

@@ -9,7 +9,7 @@ discharges."""
 
 from __future__ import annotations
 
-from sqlalchemy import CTE, Subquery, and_, case, exists, func, literal, or_, select
+from sqlalchemy import CTE, ColumnElement, Subquery, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from assistant.records.care_records import TcmRecord
@@ -24,6 +24,17 @@ NOT_AN_ATTEMPT = ("retry",)
 READMISSION_DAYS = 30
 
 
+def reached_checkin() -> ColumnElement[bool]:
+    """A check-in that reached the patient (`REACHED_STATUSES`); one handed over only if a
+    reply in it could be read: a phone's automatic reply ("I'm driving...") fails the date of
+    birth twice and goes to a nurse without anyone having been reached."""
+    read_reply = exists().where(Conversation.checkin_id == CheckIn.id,
+                                Message.conversation_id == Conversation.id,
+                                Message.direction == "in", Message.unclear.is_not(True))
+    return or_(CheckIn.status == REACHED_STATUSES[0],
+               and_(CheckIn.status == REACHED_STATUSES[1], read_reply))
+
+
 def episode_facts(cohort: CTE) -> Subquery:
     """`cohort`: `ReportScope.cohort()`. Columns: episode_id, flow, language, discharged_at,
     tcm_deadline, reached (0/1), reached_at, reach_channel (sms | voice | fallback),
@@ -31,7 +42,7 @@ def episode_facts(cohort: CTE) -> Subquery:
     tcm_first_contact_at, readmitted_30 (0/1)."""
     reached = (select(CheckIn.episode_id, func.min(CheckIn.ended_at).label("reached_at"))
                .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
-               .where(CheckIn.status.in_(REACHED_STATUSES))
+               .where(reached_checkin())
                .group_by(CheckIn.episode_id).cte("reached"))
     attempts = (select(CheckIn.episode_id,
                        func.min(ContactAttempt.started_at).label("first_attempt_at"),
@@ -96,7 +107,7 @@ def _reach_channel(cohort: CTE) -> Subquery:
                                             order_by=(CheckIn.ended_at, CheckIn.id))
                      .label("rank"))
               .join(cohort, cohort.c.episode_id == CheckIn.episode_id)
-              .where(CheckIn.status.in_(REACHED_STATUSES)).subquery("ranked"))
+              .where(reached_checkin()).subquery("ranked"))
     # One row per episode already; the GROUP BY is for SQLite, which otherwise flattens this
     # into the outer query and scans every ranked row for each discharge (a year of 20,000
     # discharges took 269 s). Grouped, it is materialised once and searched by an index.

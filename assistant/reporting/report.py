@@ -5,7 +5,7 @@ discharges."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -57,7 +57,7 @@ def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
             safety=safety(session, cohort, discharges, settings),
             engagement=engagement(session, cohort, facts, flows, wording),
             outcomes=outcomes(session, facts, now), groups=groups(session, facts, now),
-            weeks=_every_week(scope, weeks(session, facts)),
+            weeks=_every_week(scope, weeks(session, facts, scope)),
             ack_deadlines={"emergency": settings.ack_minutes_emergency,
                            "urgent": settings.ack_minutes_urgent},
         )
@@ -67,9 +67,8 @@ def _every_week(scope: ReportScope, found: list[Week]) -> list[Week]:
     """Weeks without a discharge shown as zeros, so the chart's gaps are real."""
     by_start = {week.starts: week for week in found}
     monday = scope.start - timedelta(days=scope.start.weekday())
-    last: date = max([scope.end, *by_start])
     filled = []
-    while monday <= last:
+    while monday <= scope.end:
         filled.append(by_start.pop(monday, Week(monday, 0, 0, 0)))
         monday += timedelta(days=7)
     return sorted([*filled, *by_start.values()], key=lambda week: week.starts)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, Select, select
+from sqlalchemy import CTE, Select, and_, exists, select
 
-from assistant.records.models import Episode, Patient
+from assistant.records.models import CheckIn, Episode, Patient
 
 DEFAULT_DAYS = 90
 
@@ -54,6 +54,30 @@ class ReportScope:
 
         return utc(self.start), utc(self.end + timedelta(days=1))
 
+    def utc_offsets(self) -> list[tuple[datetime | None, int]]:
+        """The team's clock over the period, in pieces: (until this UTC moment, seconds ahead
+        of UTC), the last piece's `until` None. A piece a DST change ends, so a local day or
+        week can be read from a stored UTC time in SQL."""
+        zone = ZoneInfo(self.time_zone)
+        low, high = self.utc_bounds
+
+        def offset(moment: datetime) -> int:
+            local = moment.replace(tzinfo=UTC).astimezone(zone)
+            return int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+        pieces: list[tuple[datetime | None, int]] = []
+        current, moment = offset(low), low
+        while moment < high:  # day by day, then to the quarter hour where the clock changed
+            step = min(moment + timedelta(days=1), high)
+            if offset(step) != current:
+                step = moment + timedelta(minutes=15)
+                while offset(step) == current:
+                    step += timedelta(minutes=15)
+                pieces.append((step, current))
+                current = offset(step)
+            moment = step
+        return [*pieces, (None, current)]
+
     @property
     def label(self) -> str:
         flow = f", flow {self.flow}" if self.flow else ""
@@ -66,10 +90,16 @@ class ReportScope:
     def episodes(self) -> Select[tuple[int, str, str]]:
         """The cohort's select: episode id, flow and the patient's language."""
         low, high = self.utc_bounds
+        # A discharge the hospital withdrew (ADT A13; A11 for its visit) never sent the
+        # patient home: its check-ins were all cancelled for that reason, none went ahead.
+        withdrawn = and_(
+            exists().where(CheckIn.episode_id == Episode.id,
+                           CheckIn.cancel_reason == "hospital_cancelled"),
+            ~exists().where(CheckIn.episode_id == Episode.id, CheckIn.status != "cancelled"))
         query = (select(Episode.id.label("episode_id"), Episode.flow_id.label("flow"),
                         Patient.language.label("language"))
                  .join(Patient, Patient.id == Episode.patient_id)
-                 .where(Episode.discharged_at >= low, Episode.discharged_at < high))
+                 .where(Episode.discharged_at >= low, Episode.discharged_at < high, ~withdrawn))
         if self.flow:
             query = query.where(Episode.flow_id == self.flow)
         return query

@@ -38,7 +38,9 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
 
 
 class week_start(FunctionElement[Any]):
-    """week_start(moment): the date of the Monday of its week (UTC)."""
+    """week_start(moment, offset): the date of the Monday of its week on a local calendar,
+    `offset` being the local clock's seconds ahead of UTC at that moment (stored times are
+    UTC: a Sunday evening in New York is already Monday in UTC)."""
 
     type = Date()
     inherit_cache = True
@@ -46,16 +48,16 @@ class week_start(FunctionElement[Any]):
 
 @compiles(week_start)
 def _week_generic(element: week_start, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(date_trunc('week', {moment}) AS DATE)"
+    moment, offset = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(date_trunc('week', {moment} + ({offset}) * INTERVAL '1 second') AS DATE)"
 
 
 @compiles(week_start, "sqlite")
 def _week_sqlite(element: week_start, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    moment, offset = (compiler.process(arg, **kw) for arg in element.clauses)
     # 'weekday 1' moves forward to a Monday (or stays on one): from six days back, that is
     # the Monday on or before the day.
-    return f"date({moment}, '-6 days', 'weekday 1')"
+    return f"date({moment}, ({offset}) || ' seconds', '-6 days', 'weekday 1')"
 
 
 def nearest_rank(count: int, share: float) -> int:
