@@ -10,12 +10,12 @@ import io
 import re
 
 import pytest
-from bench.synthetic_year import seed_year
 from sqlalchemy import func, select
 
 from assistant.foundation.local_time import local_today
 from assistant.records.models import Episode
 from assistant.reporting.scope import ReportScope
+from bench.synthetic_year import seed_year
 from tests.e2e.conftest import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
