@@ -48,6 +48,9 @@ def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
         # sorted to be counted, on disk in the default 4 MB.
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL work_mem = '64MB'"))
+        # A year of a large hospital takes seconds per statement (docs/PERFORMANCE.md): the
+        # web's 5 s guard against runaway queries would refuse the report outright.
+        session.execute(text("SET LOCAL statement_timeout = '120s'"))
     with kept(session, scope.episodes().subquery("cohort"), "episode_id") as cohort, \
             kept(session, episode_facts(cohort), "episode_id") as facts:
         discharges = session.scalar(select(func.count()).select_from(facts)) or 0
