@@ -50,17 +50,17 @@ def _audit(session: Session, action: str, subject: str, scope: ReportScope,
            detail=f"{scope.label}{detail}")
 
 
-def _refused(message: str) -> tuple[str, int]:
+@bp.errorhandler(ScopeError)
+def _refused(error: ScopeError) -> tuple[str, int]:
+    """A period or flow the report cannot be about: the form again, saying what to fix."""
+    message = str(error)
     return render_template("reports.html", report=None, error=message, form=request.args,
                            flows=sorted(_services().flows.flows.items()), fmt=Said), 400
 
 
 @bp.get("")
-def page() -> str | tuple[str, int]:
-    try:
-        scope = _scope()
-    except ScopeError as exc:
-        return _refused(str(exc))
+def page() -> str:
+    scope = _scope()
     services = _services()
     with transaction(services.sessions) as session:
         report = _report(session, scope)
@@ -72,11 +72,8 @@ def page() -> str | tuple[str, int]:
 
 
 @bp.get("/figures.<any(csv, json):form>")
-def figures(form: str) -> Response | tuple[str, int]:
-    try:
-        scope = _scope()
-    except ScopeError as exc:
-        return _refused(str(exc))
+def figures(form: str) -> Response:
+    scope = _scope()
     with transaction(_services().sessions) as session:
         report = _report(session, scope)
         _audit(session, "exported", "report", scope, f" ({form})")
@@ -86,11 +83,8 @@ def figures(form: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/discharges.csv")
-def discharges() -> Response | tuple[str, int]:
-    try:
-        scope = _scope()
-    except ScopeError as exc:
-        return _refused(str(exc))
+def discharges() -> Response:
+    scope = _scope()
     services = _services()
     with transaction(services.sessions) as session:
         _audit(session, "exported", "discharges", scope)
