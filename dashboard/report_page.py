@@ -41,9 +41,7 @@ class Said:
 
     @staticmethod
     def share(share: Share) -> str:
-        if share.rate is None:
-            return f"{share.count:,} of 0"
-        return f"{share.count:,} of {share.of:,} ({100 * share.rate:.1f}%)"
+        return str(share)
 
     @staticmethod
     def hours(seconds: float | None) -> str:

@@ -48,9 +48,9 @@ def test_speed_is_discharge_to_first_reply_and_the_tcm_deadline(report: Report) 
     speed = report.speed
     # First replies after 49 h (E1), 72 h (E2: 10 Sep 12:00 to 13 Sep 12:00), 30 h (E4) and
     # 24 h (E3, who replied but never finished): sorted 24, 30, 49, 72.
-    assert speed.first_reply_hours.n == 4
-    assert speed.first_reply_hours.median == pytest.approx(30 * 3600)  # the 2nd of 4
-    assert speed.first_reply_hours.p90 == pytest.approx(72 * 3600)  # the 4th of 4
+    assert speed.first_reply_seconds.n == 4
+    assert speed.first_reply_seconds.median == pytest.approx(30 * 3600)  # the 2nd of 4
+    assert speed.first_reply_seconds.p90 == pytest.approx(72 * 3600)  # the 4th of 4
     assert speed.tcm_met == Share(2, 4)  # E1, E4 in time; E2 late; E3 never
     assert speed.tcm_pending == 1  # E5
     assert speed.tcm_missed == 2

@@ -16,9 +16,6 @@ class Share:
     def rate(self) -> float | None:
         return self.count / self.of if self.of else None
 
-    def per_100(self) -> float | None:
-        return None if self.rate is None else 100 * self.rate
-
     def __str__(self) -> str:
         if not self.of:
             return f"{self.count:,} of 0"
@@ -33,10 +30,3 @@ class Spread:
     median: float | None
     p90: float | None
 
-
-def hours(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 3600
-
-
-def minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 60

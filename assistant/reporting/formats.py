@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.foundation.text import spreadsheet_text
-from assistant.reporting.figures import Share, Spread, hours
+from assistant.reporting.figures import Share, Spread
 from assistant.reporting.report import Report
 
 CSV_COLUMNS = ("section", "measure", "flow", "language", "count", "of", "value", "unit")
@@ -57,9 +57,9 @@ def rows(report: Report) -> Iterator[Row]:
         yield _share("reach", f"reached on attempt {attempt}", Share(count, report.discharges))
     for channel, count in reach.by_channel.items():
         yield _share("reach", f"reached by {channel}", Share(count, reach.reached.count))
-    yield from _spread("speed", "discharge to first reply", speed.first_reply_hours, "hours",
+    yield from _spread("speed", "discharge to first reply", speed.first_reply_seconds, "hours",
                        3600)
-    yield from _spread("speed", "discharge to first attempt", speed.first_attempt_hours,
+    yield from _spread("speed", "discharge to first attempt", speed.first_attempt_seconds,
                        "hours", 3600)
     yield _share("speed", "TCM contact within 2 business days", speed.tcm_met)
     yield Row("speed", "TCM contacts missed", speed.tcm_missed)
@@ -177,8 +177,3 @@ def _said(row: Row) -> str:
     unit = f" {row.unit}" if row.unit else ""
     return f"{row.value:,.1f}{unit}"
 
-
-def hours_said(seconds: float | None) -> str:
-    """For pages: "49 h", or "–" when there is nothing to say."""
-    value = hours(seconds)
-    return "–" if value is None else f"{value:,.0f} h" if value >= 10 else f"{value:,.1f} h"

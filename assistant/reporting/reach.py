@@ -51,8 +51,8 @@ class TcmMiss:
 
 @dataclass(frozen=True)
 class Speed:
-    first_reply_hours: Spread  # discharge to the patient's first reply
-    first_attempt_hours: Spread  # discharge to our first message or call
+    first_reply_seconds: Spread  # discharge to the patient's first reply
+    first_attempt_seconds: Spread  # discharge to our first message or call
     tcm_met: Share  # of those due: contact by the deadline
     tcm_pending: int  # deadline still ahead, no contact yet
     tcm_misses: list[TcmMiss]  # the latest, at most MISSES_LISTED

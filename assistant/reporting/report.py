@@ -35,7 +35,6 @@ class Report:
     outcomes: Outcomes
     groups: list[Group]
     weeks: list[Week]
-    ack_deadlines: dict[str, int]
 
 
 def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
@@ -61,8 +60,6 @@ def build_report(session: Session, scope: ReportScope, *, flows: FlowLibrary,
             engagement=engagement(session, cohort, facts, flows, wording),
             outcomes=outcomes(session, facts, now), groups=groups(session, facts, now),
             weeks=_every_week(scope, weeks(session, facts, scope)),
-            ack_deadlines={"emergency": settings.ack_minutes_emergency,
-                           "urgent": settings.ack_minutes_urgent},
         )
 
 
