@@ -73,8 +73,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
         self.channel = channel
         self.now = now
         self.flow = dialogue.versions.flow(self.checkin.flow_version)
-        self.machine = dialogue.charts.chart_for(self.flow)(model=conversation,
-                                                            state_field="state")
+        self.machine = dialogue.charts.machine(self.flow, conversation)
         self.question = self.flow.questions[conversation.state or ""]
         self.sign_to_check = False  # the safety net already sent this reply to a nurse
         self.sign_named = False  # the safety net's rules found a sign in the reply's words
@@ -82,7 +81,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
 
     def say(self, prompt_id: str, **extra: object) -> str:
         """{when}, unless given, is when a nurse will call about an urgent alert."""
-        extra.setdefault("when", self.when(self.promise("urgent")))
+        extra.setdefault("when", self.when())  # worked out only if the prompt says it
         return self.dialogue.wording.say(prompt_id, self.to, self.channel, self.flow, **extra)
 
     @property

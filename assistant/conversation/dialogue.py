@@ -77,7 +77,7 @@ class Dialogue:
             session.add(conversation)
         to = addressee(patient, conversation.respondent)
         flow = self.versions.flow(checkin.flow_version)
-        machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
+        machine = self.charts.machine(flow, conversation)
         skip_questions_that_do_not_apply(machine, conversation, flow,
                                          episode_facts(checkin.episode, now, conversation))
         if flush:
@@ -129,7 +129,7 @@ class Dialogue:
                now: datetime) -> Turn:
         """Close a conversation the patient stopped answering, with a short closing message."""
         flow = self.versions.flow(conversation.checkin.flow_version)
-        machine = self.charts.chart_for(flow)(model=conversation, state_field="state")
+        machine = self.charts.machine(flow, conversation)
         conversation.stopped_at = conversation.state
         machine.send("expire")
         finish_conversation(conversation, now)

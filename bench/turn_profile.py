@@ -1,0 +1,145 @@
+"""Where an SMS turn's time goes: `python -m bench.turn_profile [--turns N] [--db URL]`.
+
+Sends N patients' first answers (the date of birth, the turn `sms_turn` times) through the
+whole web app in this process (Flask's test client, signed like Twilio): half of them timed,
+against the bare handler timed the same way, and half under cProfile, to print the share of
+the time spent in each library, and the statements and flushes per turn. The profile in
+docs/PERFORMANCE.md comes from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from assistant.records.db import upgrade, utc_now
+from carecall.web import create_app
+
+from .bare_app import app as bare_app
+from .common import make_services, seed
+from .dispatch import dispatch_all
+from .sms_turn import first_answer
+
+# The first matching fragment of a function's file names its area.
+AREAS = [
+    ("sqlalchemy/orm", "SQLAlchemy ORM"),
+    ("sqlalchemy/", "SQLAlchemy Core and engine"),
+    ("sqlite3", "driver (and commit)"), ("psycopg", "driver (and commit)"),
+    ("statemachine/", "python-statemachine"),
+    ("flask/", "Flask and Werkzeug"), ("werkzeug/", "Flask and Werkzeug"),
+    ("twilio/", "twilio (signature, TwiML)"),
+    ("assistant/safety", "safety net"),
+    ("assistant/conversation", "dialogue"),
+    ("assistant/", "rest of Carecall"), ("webhooks/", "rest of Carecall"),
+]
+
+
+def profile_turns(url: str, turns: int) -> dict[str, Any]:
+    """Per-turn statement and flush counts, and each area's share of the profiled time."""
+    now = utc_now()
+    seed(url, turns + 20, 0, now)
+    services = make_services(url, clock=lambda: now)
+    dispatch_all(services)
+    client = create_app(services).test_client()
+    requests = [first_answer(n, services.settings.public_base_url) for n in range(turns + 20)]
+    for request in requests[:20]:  # warm caches, as a running server would have them
+        client.post(request.path, data=request.params, headers=request.headers)
+    counts = {"statements": 0, "flushes": 0}
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def flush(*_: Any) -> None:
+        counts["flushes"] += 1
+
+    event.listen(services.engine, "before_cursor_execute", statement)
+    event.listen(Session, "before_flush", flush)
+    times = []
+    for request in requests[20:20 + turns // 2]:  # timed, without the profiler's overhead
+        began = time.perf_counter()
+        response = client.post(request.path, data=request.params, headers=request.headers)
+        times.append(time.perf_counter() - began)
+        assert response.status_code == 200 and b"<Message>" in response.data
+    bare = bare_app.test_client()
+    bare_times = []
+    for request in requests[20:20 + turns // 2]:
+        began = time.perf_counter()
+        bare.post(request.path, data=request.params, headers=request.headers)
+        bare_times.append(time.perf_counter() - began)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for request in requests[20 + turns // 2:]:
+        response = client.post(request.path, data=request.params, headers=request.headers)
+        assert response.status_code == 200 and b"<Message>" in response.data
+    profiler.disable()
+    event.remove(services.engine, "before_cursor_execute", statement)
+    event.remove(Session, "before_flush", flush)
+    services.close()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    shares: dict[str, float] = defaultdict(float)
+    for (filename, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        if filename != "~" or "sqlite3" in name or "psycopg" in name:
+            filename = name if filename == "~" else filename
+            shares[_area(filename)] += row[2]  # own time, so nothing is counted twice
+            continue
+        # A built-in (a driver's C method, dict.get) counts for whoever called it.
+        callers = row[4]
+        called = sum(caller[2] for caller in callers.values()) or 1.0
+        for (caller_file, _, _), caller in callers.items():
+            shares[_area(caller_file)] += row[2] * caller[2] / called
+    profiled = turns - turns // 2
+    return {"turns": turns, "median_ms_per_turn": round(statistics.median(times) * 1000, 3),
+            "bare_median_ms": round(statistics.median(bare_times) * 1000, 3),
+            "ratio_to_bare": round(statistics.median(times) / statistics.median(bare_times), 1),
+            "ms_per_turn_profiled": round(total * 1000 / profiled, 2),
+            "statements_per_turn": round(counts["statements"] / turns, 2),
+            "flushes_per_turn": round(counts["flushes"] / turns, 2),
+            "shares_percent": {area: round(100 * seconds / total, 1) for area, seconds
+                               in sorted(shares.items(), key=lambda item: -item[1])},
+            "stats": stats}
+
+
+def _area(filename: str) -> str:
+    for fragment, area in AREAS:
+        if fragment in filename:
+            return area
+    return "Python and the rest"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.turn_profile")
+    parser.add_argument("--turns", type=int, default=1_500)
+    parser.add_argument("--db", help="a migrated, empty database URL (default: a new SQLite)")
+    parser.add_argument("--top", type=int, default=0, help="also print the N costliest "
+                        "functions by cumulative time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="carecall-profile-") as folder:
+        url = args.db or f"sqlite:///{Path(folder) / 'profile.db'}"
+        if not args.db:
+            upgrade(url)
+        figures = profile_turns(url, args.turns)
+    stats = figures.pop("stats")
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for area, share in value.items():
+                print(f"  {area}: {share}")
+        else:
+            print(f"{key}: {value}")
+    if args.top:
+        stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
