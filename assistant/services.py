@@ -17,6 +17,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from assistant.care_team.promises import Promises
+from assistant.care_team.roster_phones import RosterPhones
 from assistant.conversation.chart import ChartCache
 from assistant.conversation.dialogue import Dialogue
 from assistant.conversation.flow_loader import FlowLibrary
@@ -24,6 +25,7 @@ from assistant.conversation.flow_versions import FlowVersions
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.conversation.wording import Wording
 from assistant.foundation.config import Settings
+from assistant.outreach.lean_turn import LeanTurns
 from assistant.outreach.outbox import default_worker_id
 from assistant.outreach.senders import SenderPool
 from assistant.outreach.spool import Spool
@@ -48,6 +50,8 @@ class Services:
     senders: SenderPool
     worker_id: str  # who holds the messages this process records and sends
     spool: Spool  # texts kept on local disk while the database is away
+    roster: RosterPhones  # the care team's phones, asked of every text
+    lean_turns: LeanTurns  # the SMS turn's hot path, its statements built for this database
 
     def url(self, path: str) -> str:
         """The public URL Twilio calls for `path` (signatures are checked against it)."""
@@ -83,10 +87,13 @@ def build_services(
         messaging_service_sid=settings.twilio_messaging_service_sid,
         status_callback=f"{base}/twilio/status",
     )
+    sessions = make_session_factory(engine)
+    roster = RosterPhones()
+    roster.watch(sessions)
     return Services(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         prompts=prompts,
         flows=flows,
         versions=versions,
@@ -98,4 +105,6 @@ def build_services(
         senders=SenderPool(settings.sender, settings.send_rate_per_second),
         worker_id=default_worker_id(),
         spool=Spool(settings.data_dir / "spool"),
+        roster=roster,
+        lean_turns=LeanTurns(engine.dialect),
     )

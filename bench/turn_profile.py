@@ -1,7 +1,8 @@
 """Where an SMS turn's time goes: `python -m bench.turn_profile [--turns N] [--db URL]`.
 
 Sends N patients' first answers (the date of birth, the turn `sms_turn` times) through the
-whole web app in this process (Flask's test client, signed like Twilio): half of them timed,
+whole web app in this process (Flask's test client, signed like Twilio): half of them timed
+(CPU time, so other processes on the machine matter less),
 against the bare handler timed the same way, and half under cProfile, to print the share of
 the time spent in each library, and the statements and flushes per turn. The profile in
 docs/PERFORMANCE.md comes from here.
@@ -66,16 +67,16 @@ def profile_turns(url: str, turns: int) -> dict[str, Any]:
     event.listen(Session, "before_flush", flush)
     times = []
     for request in requests[20:20 + turns // 2]:  # timed, without the profiler's overhead
-        began = time.perf_counter()
+        began = time.process_time()
         response = client.post(request.path, data=request.params, headers=request.headers)
-        times.append(time.perf_counter() - began)
+        times.append(time.process_time() - began)
         assert response.status_code == 200 and b"<Message>" in response.data
     bare = bare_app.test_client()
     bare_times = []
     for request in requests[20:20 + turns // 2]:
-        began = time.perf_counter()
+        began = time.process_time()
         bare.post(request.path, data=request.params, headers=request.headers)
-        bare_times.append(time.perf_counter() - began)
+        bare_times.append(time.process_time() - began)
     profiler = cProfile.Profile()
     profiler.enable()
     for request in requests[20 + turns // 2:]:

@@ -118,7 +118,7 @@ def _flow(services: Services, checkin: CheckIn) -> Flow | None:
     """The flow version the check-in ran; an old version that no longer parses (the flow
     format moved on) still shows its answers, with the question ids in words."""
     try:
-        return services.versions.flow(checkin.flow_version)
+        return services.versions.flow_of(checkin)
     except FlowError:
         return None
 

@@ -167,7 +167,7 @@ def run_script(box: Sandbox, script: Script, flow_id: str, channel: str = "sms",
         episode = enroll(session, services, discharge, now)
         checkin = episode.checkins[0]
         checkin_id, flow_version = checkin.id, checkin.flow_version.version
-        flow = services.versions.flow(checkin.flow_version)
+        flow = services.versions.flow_of(checkin)
     patient = ScriptedPatient(script, discharge.dob, flow, language)
     if channel == "voice":
         if call is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.care_team.promises import CallPromise
@@ -72,7 +72,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
         self.message = message
         self.channel = channel
         self.now = now
-        self.flow = dialogue.versions.flow(self.checkin.flow_version)
+        self.flow = dialogue.versions.flow_of(self.checkin)
         self.machine = dialogue.charts.machine(self.flow, conversation)
         self.question = self.flow.questions[conversation.state or ""]
         self.sign_to_check = False  # the safety net already sent this reply to a nurse
@@ -217,10 +217,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
         return Turn(unique([self.say(p) for p in prompts]), self.state)
 
     def replies_so_far(self) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(Message).where(
-                Message.conversation_id == self.conversation.id, Message.direction == "out")
-        ) or 0
+        return self.conversation.replies_sent or 0  # kept by the database (migration 0020)
 
     def stop_loop(self) -> Turn:
         """Too many messages for one check-in: probably a machine answering. Stop replying
@@ -299,7 +296,7 @@ class AnswerTurn(AnswerBook, TurnPromises):
         rules = triggered_rules(self.flow, self.question.id, self.just_answered(answers))
         if any(rule.severity == "emergency" for rule in rules):
             return self.emergency([], rules)
-        said_before = self.instructions_given()
+        said_before = self.instructions_given() if rules else set()
         promises = {rule.id: self.promise(rule.severity, rule.off_duty) for rule in rules}
         for rule in rules:
             self.alert(rule.id, promises[rule.id].severity, rule.summary,

@@ -76,7 +76,7 @@ class Dialogue:
             )
             session.add(conversation)
         to = addressee(patient, conversation.respondent)
-        flow = self.versions.flow(checkin.flow_version)
+        flow = self.versions.flow_of(checkin)
         machine = self.charts.machine(flow, conversation)
         skip_questions_that_do_not_apply(machine, conversation, flow,
                                          episode_facts(checkin.episode, now, conversation))
@@ -118,7 +118,7 @@ class Dialogue:
                         channel: str) -> str:
         """The question as asked now (naming the medicine for a per-medicine question, and
         the visit as of the conversation's latest turn)."""
-        flow = self.versions.flow(conversation.checkin.flow_version)
+        flow = self.versions.flow_of(conversation.checkin)
         to = addressee(conversation.patient, conversation.respondent)
         return self.wording.say(question.prompt, to, channel, flow,
                                 **prompt_values(question, conversation.checkin.episode,
@@ -128,7 +128,7 @@ class Dialogue:
     def expire(self, session: Session, conversation: Conversation, channel: str,
                now: datetime) -> Turn:
         """Close a conversation the patient stopped answering, with a short closing message."""
-        flow = self.versions.flow(conversation.checkin.flow_version)
+        flow = self.versions.flow_of(conversation.checkin)
         machine = self.charts.machine(flow, conversation)
         conversation.stopped_at = conversation.state
         machine.send("expire")

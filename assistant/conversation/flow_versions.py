@@ -11,7 +11,7 @@ from assistant.conversation.flow_loader import parse_flow
 from assistant.conversation.flows import Flow
 from assistant.conversation.prompts import PromptCatalogue
 from assistant.records.audit import record
-from assistant.records.models import FlowVersion
+from assistant.records.models import CheckIn, FlowVersion
 
 
 class FlowVersions:
@@ -54,6 +54,12 @@ class FlowVersions:
                subject_id=f"{flow.id} v{number}", now=now,
                detail=f"{origin} {flow.checksum[:12]}")
         return version
+
+    def flow_of(self, checkin: CheckIn) -> Flow:
+        """The flow a check-in runs, parsed once per version: a version already parsed is
+        not even loaded (its JSON definition would be decoded for nothing)."""
+        parsed = self._parsed.get(checkin.flow_version_id)
+        return parsed if parsed is not None else self.flow(checkin.flow_version)
 
     def flow(self, version: FlowVersion) -> Flow:
         if version.id not in self._parsed:

@@ -19,7 +19,7 @@ from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
 from assistant.outreach.outage import InboundSms, answer_and_spool
 from assistant.records.care_records import Caregiver
 from assistant.records.db import DATABASE_AWAY, transaction
-from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient, User
+from assistant.records.models import CheckIn, Conversation, Episode, Message, Patient
 from assistant.records.phones import InvalidPhone, to_e164
 
 if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
@@ -31,14 +31,16 @@ log = logging.getLogger(__name__)
 __all__ = ["InboundSms", "keep_for_review", "receive_sms", "take_turn"]
 
 
-def receive_sms(services: Services, sms: InboundSms) -> list[str]:
+def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[str]:
     """The replies to send back (as TwiML); never raises for a patient's message. Without
-    the database, the text goes to the spool and is answered from the text alone."""
+    the database, the text goes to the spool and is answered from the text alone. `lean`:
+    an answer in an open conversation takes the hot path (`lean_turn`), which stores the
+    same rows; off only to compare the two."""
     committing = False
     try:
         with transaction(services.sessions) as session:
             now = services.clock()
-            replies, inbound = take_turn(services, session, sms, now)
+            replies, inbound = take_turn(services, session, sms, now, lean=lean)
             _store_replies(session, sms, inbound, replies, now)
             committing = True  # a failure from here on may have been committed after all
             return replies
@@ -58,17 +60,27 @@ def receive_sms(services: Services, sms: InboundSms) -> list[str]:
 
 
 def take_turn(services: Services, session: Session, sms: InboundSms,
-              now: datetime, outside: bool = False) -> tuple[list[str], Message]:
+              now: datetime, outside: bool = False,
+              lean: bool = False) -> tuple[list[str], Message]:
     """Store the text (claiming its SID) and take the turn it starts; the caller stores or
-    sends the replies. `outside`: read it as a text between check-ins, whatever is open."""
+    sends the replies. `outside`: read it as a text between check-ins, whatever is open.
+    `lean`: an answer in an open conversation takes the hot path."""
     # No look-up of the SID first: storing the inbound message claims it, and a repeat
     # delivery fails there (IntegrityError) before anything else is written.
-    coordinator = _coordinator(services, session, sms.from_number)
-    if coordinator is not None or ack_number(sms.body) is not None:
+    phone = _e164(services, sms.from_number)  # parsed once for the whole turn
+    acknowledging = ack_number(sms.body) is not None
+    may_be_coordinator = phone is not None and (
+        acknowledging or services.roster.may_be_on_roster(session, phone))
+    if lean and phone is not None and not outside and not may_be_coordinator:
+        taken = services.lean_turns.take(services, session, sms, phone, now)
+        if taken is not None:
+            return taken
+    coordinator = roster_user(session, phone) if may_be_coordinator and phone else None
+    if coordinator is not None or acknowledging:
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
         inbound = _store_inbound(session, sms, now, None, None)
         return (answer(session, coordinator, sms.body, now) if coordinator else []), inbound
-    conversation, patient, caregiver = _find_conversation(services, session, sms.from_number)
+    conversation, patient, caregiver = _find_conversation(session, phone)
     if outside and conversation is not None:
         conversation = None
     inbound = _store_inbound(session, sms, now, patient, conversation)
@@ -104,21 +116,19 @@ def _store_replies(session: Session, sms: InboundSms, inbound: Message, replies:
         ))
 
 
-def _coordinator(services: Services, session: Session, number: str) -> User | None:
+def _e164(services: Services, number: str) -> str | None:
     try:
-        return roster_user(session, to_e164(number, services.settings.default_region))
+        return to_e164(number, services.settings.default_region)
     except InvalidPhone:
         return None
 
 
 def _find_conversation(
-    services: Services, session: Session, from_number: str
+    session: Session, phone: str | None
 ) -> tuple[Conversation | None, Patient | None, Caregiver | None]:
     """The open conversation on this phone, else the patient it belongs to, and the
     caregiver when the phone is one who answers for the patient."""
-    try:
-        phone = to_e164(from_number, services.settings.default_region)
-    except InvalidPhone:
+    if phone is None:
         return None, None, None
     # The patient's own phone, or the phone of the caregiver answering for them.
     conversation = session.scalars(
@@ -134,7 +144,6 @@ def _find_conversation(
         .limit(1)
         # The turn reads all of these; loading them here saves a query each.
         .options(joinedload(Conversation.patient),
-                 joinedload(Conversation.checkin).joinedload(CheckIn.flow_version),
                  joinedload(Conversation.checkin).joinedload(CheckIn.episode)
                  .joinedload(Episode.medications))
     ).unique().first()

@@ -124,7 +124,7 @@ class VoiceCalls:
         conversation = checkin.conversation if checkin else None
         if checkin is None or conversation is None:
             return speak_then_hang_up([], "en")
-        flow = services.versions.flow(checkin.flow_version)
+        flow = services.versions.flow_of(checkin)
         question = flow.questions.get(conversation.state or "")
         text = keypad_text(question, event.digits) if event.digits else event.speech
         # Stored as what the patient did: "pressed 0", not the meaning we gave the key.
@@ -172,7 +172,7 @@ class VoiceCalls:
                     return speak_then_transfer([greeting, say("transfer", patient, "voice")],
                                                services.settings.transfer_number, language)
                 return speak_then_hang_up([greeting], language)
-            flow = services.versions.flow(conversation.checkin.flow_version)
+            flow = services.versions.flow_of(conversation.checkin)
             question = flow.questions[conversation.state or ""]
             turn = Turn([say("hello_again", patient, "voice"),
                          services.dialogue.question_prompt(conversation, question, "voice")],
@@ -251,7 +251,7 @@ class VoiceCalls:
                                       language)
         if turn.state in END_STATES or not turn.replies:
             return speak_then_hang_up(turn.replies, language)
-        flow = self.services.versions.flow(conversation.checkin.flow_version)
+        flow = self.services.versions.flow_of(conversation.checkin)
         action = self.services.url(
             f"/twilio/voice/gather?checkin={conversation.checkin_id}&turn={next_turn}")
         return speak_then_ask(turn.replies[:-1], turn.replies[-1], action, language,

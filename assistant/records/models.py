@@ -223,6 +223,9 @@ class Conversation(Base):
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"))
     # The question it stopped on when it expired or the patient opted out (the drop-out).
     stopped_at: Mapped[str | None] = mapped_column(String(64))
+    # Outbound messages so far, counted by the database on insert (migration 0020's trigger):
+    # the loop guard reads it instead of counting. Never set here.
+    replies_sent: Mapped[int] = mapped_column(Integer, server_default="0")
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,215 @@
+"""The SMS turn's hot path: a patient's answer in an open conversation, loaded and stored lean.
+
+Why it exists: a reply in a check-in is the request Carecall serves most, and the ORM's
+general machinery (a joined load building objects through the identity map, lazy loads of
+the answers and visits, a flush to claim the message) was two thirds of its cost
+(docs/PERFORMANCE.md). Here the turn reads everything it needs in ONE prebuilt Core
+statement (the conversation with its patient, check-in, episode and the caregiver
+answering, and as JSON its answers, medicines and visits), builds the same mapped objects
+from that row and hands them to the session as already loaded (no SELECT), claims the
+message's SID with a prebuilt INSERT, then lets the dialogue run unchanged: the rules, the
+wording and the safety net have one implementation. What the turn changes is written by
+the one flush at commit; anything the row did not carry is still loaded on demand.
+
+What it must keep equal to the ORM path (`inbound.take_turn`): the replies, and every row
+written (the inbound message, answers, alerts, the conversation, the check-in, the replies,
+the outbox). tests/test_lean_turn.py runs both on the same conversations and compares every
+stored row. A text that is not an answer in an open conversation (no conversation, a
+coordinator's phone, "ACK 12") is not taken here: the caller goes the ORM path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
+
+from assistant.conversation.chart import END_STATES
+from assistant.outreach.outage import InboundSms
+from assistant.records.care_records import Caregiver
+from assistant.records.models import (
+    Answer,
+    Appointment,
+    Base,
+    CheckIn,
+    Conversation,
+    Episode,
+    Medication,
+    Message,
+    Patient,
+)
+
+if TYPE_CHECKING:
+    from assistant.services import Services
+
+CONVERSATION, PATIENT, CHECKIN = Conversation.__table__, Patient.__table__, CheckIn.__table__
+EPISODE, CAREGIVER, MESSAGE = Episode.__table__, Caregiver.__table__, Message.__table__
+ANSWER, MEDICATION, APPOINTMENT = Answer.__table__, Medication.__table__, Appointment.__table__
+# The collections a turn reads, each with the key the ORM relationship orders it by.
+COLLECTIONS: dict[str, tuple[type[Base], Callable[[Any], Any]]] = {
+    "answers": (Answer, lambda a: a.id),
+    "medications": (Medication, lambda m: m.id),
+    "appointments": (Appointment, lambda a: (a.starts_at, a.id)),
+}
+PARENTS = {"conversation": Conversation, "patient": Patient, "checkin": CheckIn,
+           "episode": Episode, "respondent": Caregiver}
+
+
+class LeanTurns:
+    """The prebuilt statements of the hot path, for one database's dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.find = _find_statement(dialect.name)
+        self.claim = insert(MESSAGE)
+
+    def take(self, services: Services, session: Session, sms: InboundSms, phone: str,
+             now: datetime) -> tuple[list[str], Message] | None:
+        """The turn's replies and the stored inbound message; None when the text is not an
+        answer in an open conversation (the caller takes the ORM path)."""
+        connection = session.connection()
+        row = connection.execute(self.find, {"phone": phone}).mappings().first()
+        if row is None:
+            return None
+        conversation = self._attach(session, row)
+        asked = conversation.state if conversation.state not in END_STATES else None
+        values = {
+            "direction": "in", "channel": "sms", "from_number": sms.from_number,
+            "to_number": sms.to_number, "body": sms.body, "provider_sid": sms.sid,
+            "status": "received", "created_at": now, "raw": sms.raw,
+            "patient_id": conversation.patient_id, "conversation_id": conversation.id,
+            # What `Dialogue.reply` records on the message, written with it, so no UPDATE
+            # follows unless the reply turns out unreadable.
+            "question_id": asked, "unclear": False if asked is not None else None,
+        }
+        # Claims the SID: a concurrent delivery of the same message waits here, then fails.
+        message_id = connection.execute(self.claim, values).inserted_primary_key[0]
+        inbound = _loaded(Message, {column.key: None for column in MESSAGE.columns}
+                          | values | {"id": message_id})
+        session.add(inbound)
+        turn = services.dialogue.reply(session, conversation, sms.body, inbound, "sms", now)
+        return turn.replies, inbound
+
+    def _attach(self, session: Session, row: Mapping[str, Any]) -> Conversation:
+        """The row's objects, as if the session had loaded them."""
+        found: dict[str, Any] = {}
+        for prefix, model in PARENTS.items():
+            values = {column.key: row[f"{prefix}_{column.key}"]
+                      for column in model.__table__.columns}
+            found[prefix] = _loaded(model, values) if values["id"] is not None else None
+        conversation, checkin, episode = found["conversation"], found["checkin"], found["episode"]
+        for name, (model, order) in COLLECTIONS.items():
+            items = [_loaded(model, _typed(model.__table__, item)) for item in _rows(row[name])]
+            items.sort(key=order)
+            set_committed_value(conversation if name == "answers" else episode, name, items)
+            for item in items:
+                set_committed_value(item, "conversation" if name == "answers" else "episode",
+                                    conversation if name == "answers" else episode)
+        set_committed_value(conversation, "checkin", checkin)
+        set_committed_value(conversation, "patient", found["patient"])
+        set_committed_value(conversation, "respondent", found["respondent"])
+        set_committed_value(checkin, "conversation", conversation)
+        set_committed_value(checkin, "episode", episode)
+        set_committed_value(episode, "patient", found["patient"])
+        session.add(conversation)  # and, by cascade, everything it holds
+        return conversation
+
+
+def _loaded(model: type[Base], values: dict[str, Any]) -> Any:
+    """A mapped object holding `values` as loaded (no history), attached by the caller."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    return instance
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    """A collection as the database returned it: JSON text (SQLite), already decoded
+    (psycopg), or NULL for none (PostgreSQL's json_agg over no rows)."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _typed(table: Table, item: dict[str, Any]) -> dict[str, Any]:
+    """A collection row decoded from JSON: dates and booleans back to Python's types (JSON
+    columns arrive decoded: they were embedded as JSON, not as strings)."""
+    typed = {}
+    for column in table.columns:
+        value = item.get(column.name)
+        if value is not None:
+            kind = column.type
+            if isinstance(kind, DateTime):
+                value = datetime.fromisoformat(value)
+            elif isinstance(kind, Date):
+                value = date.fromisoformat(value)
+            elif isinstance(kind, Boolean):
+                value = bool(value)
+        typed[column.key] = value
+    return typed
+
+
+def _find_statement(dialect: str) -> Select[Any]:
+    """The open conversation on a phone (the patient's own, or the phone of the caregiver
+    answering for them), latest first, with everything a turn reads."""
+    phone = bindparam("phone")
+    columns: list[ColumnElement[Any]] = []
+    for prefix, model in PARENTS.items():
+        columns += [column.label(f"{prefix}_{column.key}")
+                    for column in model.__table__.columns]
+    columns += [
+        _json_rows(dialect, ANSWER, ANSWER.c.conversation_id == CONVERSATION.c.id)
+        .label("answers"),
+        _json_rows(dialect, MEDICATION, MEDICATION.c.episode_id == EPISODE.c.id)
+        .label("medications"),
+        _json_rows(dialect, APPOINTMENT, APPOINTMENT.c.episode_id == EPISODE.c.id)
+        .label("appointments"),
+    ]
+    answering = and_(CAREGIVER.c.phone == phone, CAREGIVER.c.active.is_(True),
+                     CAREGIVER.c.consent.is_(True), CAREGIVER.c.is_proxy.is_(True))
+    return (
+        select(*columns)
+        .select_from(CONVERSATION.join(PATIENT, CONVERSATION.c.patient_id == PATIENT.c.id)
+                     .join(CHECKIN, CONVERSATION.c.checkin_id == CHECKIN.c.id)
+                     .join(EPISODE, CHECKIN.c.episode_id == EPISODE.c.id)
+                     .outerjoin(CAREGIVER, CONVERSATION.c.respondent_id == CAREGIVER.c.id))
+        .where(or_(PATIENT.c.phone == phone, answering), CONVERSATION.c.ended_at.is_(None))
+        .order_by(CONVERSATION.c.last_activity_at.desc(), CONVERSATION.c.id.desc())
+        .limit(1)
+    )
+
+
+def _json_rows(dialect: str, table: Table, where: ColumnElement[bool]) -> Any:
+    """A correlated subquery: the matching rows of `table` as one JSON array, so that a
+    single statement carries the turn's collections (their order is restored in Python)."""
+    pairs: list[Any] = []
+    for column in table.columns:
+        value: Any = column
+        if isinstance(column.type, JSON) and dialect != "postgresql":
+            value = func.json(column)  # stored as text: embed it as JSON, not as a string
+        pairs += [literal(column.name), value]
+    if dialect == "postgresql":
+        rows = func.json_agg(func.json_build_object(*pairs))
+    else:
+        rows = func.json_group_array(func.json_object(*pairs))
+    return select(rows).where(where).scalar_subquery()
