@@ -104,6 +104,8 @@ def profile_turns(url: str, turns: int) -> dict[str, Any]:
             "bare_median_ms": round(statistics.median(bare_times) * 1000, 3),
             "ratio_to_bare": round(statistics.median(times) / statistics.median(bare_times), 1),
             "ms_per_turn_profiled": round(total * 1000 / profiled, 2),
+            # Steady whatever else the machine is doing: the profile's own measure of work.
+            "python_calls_per_turn": round(stats.total_calls / profiled),  # type: ignore[attr-defined]
             "statements_per_turn": round(counts["statements"] / turns, 2),
             "flushes_per_turn": round(counts["flushes"] / turns, 2),
             "shares_percent": {area: round(100 * seconds / total, 1) for area, seconds

@@ -82,6 +82,8 @@ def init_app(app: Flask) -> None:
 def _idle_sign_out() -> Response | None:
     """Idle time counts from the last thing the person did, not from a page's own refresh: a
     forgotten screen signs itself out."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # nobody signed in (Twilio's webhooks): not even a user to look up
     if not current_user.is_authenticated:
         return None
     now = time.time()  # the wall clock, as the session cookie's own expiry uses

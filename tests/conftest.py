@@ -41,6 +41,20 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+@pytest.fixture(autouse=True)
+def every_answer_stays_on_the_hot_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A text that left the SMS turn's hot path for the ORM path is answered all the same,
+    so only this notices: every test's texts must stay on it (a test expecting otherwise
+    patches `_left_hot_path` itself)."""
+    from assistant.outreach import inbound
+
+    left: list[str] = []
+    monkeypatch.setattr(inbound, "_left_hot_path",
+                        lambda sid, error: left.append(f"{sid}: {error!r}"))
+    yield
+    assert not left, f"texts left the hot path: {left}"
+
+
 def postgres_admin_url() -> str | None:
     return os.environ.get("CARECALL_TEST_POSTGRES_URL") or None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from assistant.care_team.coordinator_sms import ack_number, answer, roster_user
+from assistant.outreach.lean_turn import NOT_LEAN
 from assistant.outreach.outage import InboundSms, answer_and_spool
 from assistant.records.care_records import Caregiver
 from assistant.records.db import DATABASE_AWAY, transaction
@@ -26,6 +28,7 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
+UNPARSED = "not parsed yet"  # `take_turn` parses the sender's number itself
 
 
 __all__ = ["InboundSms", "keep_for_review", "receive_sms", "take_turn"]
@@ -35,15 +38,22 @@ def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[
     """The replies to send back (as TwiML); never raises for a patient's message. Without
     the database, the text goes to the spool and is answered from the text alone. `lean`:
     an answer in an open conversation takes the hot path (`lean_turn`), which stores the
-    same rows; off only to compare the two."""
+    same rows as the ORM path; off only to compare the two."""
     committing = False
     try:
         with transaction(services.sessions) as session:
             now = services.clock()
-            replies, inbound = take_turn(services, session, sms, now, lean=lean)
-            _store_replies(session, sms, inbound, replies, now)
+            phone = _e164(services, sms.from_number)  # parsed once for the whole turn
+            replies = _lean_turn(services, session, sms, phone, now) if lean else None
+            if replies is None:
+                replies, inbound = take_turn(services, session, sms, now, phone=phone)
+                _store_replies(session, sms, inbound, replies, now)
             committing = True  # a failure from here on may have been committed after all
             return replies
+    except NOT_LEAN as error:
+        # Something the hot path does not carry: rolled back, taken again the general way.
+        _left_hot_path(sms.sid, error)
+        return receive_sms(services, sms, lean=False)
     except IntegrityError:
         # Another delivery of the same SID committed first: answer as it did.
         try:
@@ -59,22 +69,35 @@ def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[
         return keep_for_review(services, sms)
 
 
+def _left_hot_path(sid: str, error: Exception) -> None:
+    """Worth knowing (the hot path should carry every turn), never worth a lost answer; the
+    tests fail on it unless they expect it."""
+    log.warning("inbound SMS %s left the hot path (%s); taken on the ORM path", sid, error)
+
+
+def _lean_turn(services: Services, session: Session, sms: InboundSms, phone: str | None,
+               now: datetime) -> list[str] | None:
+    """A patient's answer in an open conversation, on the hot path; None for anything else
+    (a text from the care team, "ACK 12", no conversation open on the phone)."""
+    if phone is None or ack_number(sms.body) is not None \
+            or services.roster.may_be_on_roster(session, phone):
+        return None
+    return services.lean_turns.take(services, session, sms, phone, now)
+
+
 def take_turn(services: Services, session: Session, sms: InboundSms,
               now: datetime, outside: bool = False,
-              lean: bool = False) -> tuple[list[str], Message]:
+              phone: str | None = UNPARSED) -> tuple[list[str], Message]:
     """Store the text (claiming its SID) and take the turn it starts; the caller stores or
     sends the replies. `outside`: read it as a text between check-ins, whatever is open.
-    `lean`: an answer in an open conversation takes the hot path."""
+    `phone`: the sender's number as E.164 (None: not a valid number), if already parsed."""
     # No look-up of the SID first: storing the inbound message claims it, and a repeat
     # delivery fails there (IntegrityError) before anything else is written.
-    phone = _e164(services, sms.from_number)  # parsed once for the whole turn
+    if phone == UNPARSED:
+        phone = _e164(services, sms.from_number)
     acknowledging = ack_number(sms.body) is not None
     may_be_coordinator = phone is not None and (
         acknowledging or services.roster.may_be_on_roster(session, phone))
-    if lean and phone is not None and not outside and not may_be_coordinator:
-        taken = services.lean_turns.take(services, session, sms, phone, now)
-        if taken is not None:
-            return taken
     coordinator = roster_user(session, phone) if may_be_coordinator and phone else None
     if coordinator is not None or acknowledging:
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
@@ -117,8 +140,15 @@ def _store_replies(session: Session, sms: InboundSms, inbound: Message, replies:
 
 
 def _e164(services: Services, number: str) -> str | None:
+    return _parsed_phone(number, services.settings.default_region)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_phone(number: str, region: str) -> str | None:
+    """A sender's number as E.164 (None: not a phone number), parsed once per number: the
+    same patients text again and again."""
     try:
-        return to_e164(number, services.settings.default_region)
+        return to_e164(number, region)
     except InvalidPhone:
         return None
 

@@ -39,13 +39,16 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.sql.elements import ColumnElement
 
 from assistant.conversation.chart import END_STATES
+from assistant.foundation.sms_length import segments
 from assistant.outreach.outage import InboundSms
 from assistant.records.care_records import Caregiver
 from assistant.records.models import (
@@ -76,22 +79,37 @@ PARENTS = {"conversation": Conversation, "patient": Patient, "checkin": CheckIn,
            "episode": Episode, "respondent": Caregiver}
 
 
+class NotLean(Exception):
+    """The turn did something the hot path does not write (it changed which row an object
+    points to): the caller takes the turn again on the ORM path."""
+
+
+# What sends a turn back to the ORM path: the row did not carry something the turn read, or
+# the turn changed something the hot path does not write.
+NOT_LEAN = (NotLean, DetachedInstanceError)
+
+
 class LeanTurns:
     """The prebuilt statements of the hot path, for one database's dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.find = _find_statement(dialect.name)
         self.claim = insert(MESSAGE)
+        self.add_answer = insert(ANSWER)
+        self.reply = insert(MESSAGE)
+        self.updates: dict[tuple[str, frozenset[str]], Any] = {}
 
     def take(self, services: Services, session: Session, sms: InboundSms, phone: str,
-             now: datetime) -> tuple[list[str], Message] | None:
-        """The turn's replies and the stored inbound message; None when the text is not an
-        answer in an open conversation (the caller takes the ORM path)."""
+             now: datetime) -> list[str] | None:
+        """The turn's replies, stored with everything the turn changed; None when the text
+        is not an answer in an open conversation (the caller takes the ORM path). Raises
+        NotLean or DetachedInstanceError (something the row did not carry) for the caller
+        to roll back and take the turn on the ORM path."""
         connection = session.connection()
         row = connection.execute(self.find, {"phone": phone}).mappings().first()
         if row is None:
             return None
-        conversation = self._attach(session, row)
+        conversation, loaded = _objects(row)
         asked = conversation.state if conversation.state not in END_STATES else None
         values = {
             "direction": "in", "channel": "sms", "from_number": sms.from_number,
@@ -106,33 +124,83 @@ class LeanTurns:
         message_id = connection.execute(self.claim, values).inserted_primary_key[0]
         inbound = _loaded(Message, {column.key: None for column in MESSAGE.columns}
                           | values | {"id": message_id})
-        session.add(inbound)
-        turn = services.dialogue.reply(session, conversation, sms.body, inbound, "sms", now)
-        return turn.replies, inbound
+        replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
+                                          now).replies
+        self._write_changes(connection, [*loaded, inbound], conversation)
+        if replies:
+            connection.execute(self.reply, [
+                {"direction": "out", "channel": "sms", "from_number": sms.to_number,
+                 "to_number": sms.from_number, "body": text, "status": "sent",
+                 "reply_to_id": message_id, "created_at": now,
+                 "patient_id": conversation.patient_id, "conversation_id": conversation.id,
+                 "segments": segments(text)} for text in replies])
+        return replies
 
-    def _attach(self, session: Session, row: Mapping[str, Any]) -> Conversation:
-        """The row's objects, as if the session had loaded them."""
-        found: dict[str, Any] = {}
-        for prefix, model in PARENTS.items():
-            values = {column.key: row[f"{prefix}_{column.key}"]
-                      for column in model.__table__.columns}
-            found[prefix] = _loaded(model, values) if values["id"] is not None else None
-        conversation, checkin, episode = found["conversation"], found["checkin"], found["episode"]
-        for name, (model, order) in COLLECTIONS.items():
-            items = [_loaded(model, _typed(model.__table__, item)) for item in _rows(row[name])]
-            items.sort(key=order)
-            set_committed_value(conversation if name == "answers" else episode, name, items)
-            for item in items:
-                set_committed_value(item, "conversation" if name == "answers" else "episode",
-                                    conversation if name == "answers" else episode)
-        set_committed_value(conversation, "checkin", checkin)
-        set_committed_value(conversation, "patient", found["patient"])
-        set_committed_value(conversation, "respondent", found["respondent"])
-        set_committed_value(checkin, "conversation", conversation)
-        set_committed_value(checkin, "episode", episode)
-        set_committed_value(episode, "patient", found["patient"])
-        session.add(conversation)  # and, by cascade, everything it holds
-        return conversation
+    def _update(self, table: Table, columns: frozenset[str]) -> Any:
+        """The UPDATE of these columns of a row, built once (a turn changes the same few)."""
+        key = (table.name, columns)
+        statement = self.updates.get(key)
+        if statement is None:
+            statement = (update(table).where(table.c.id == bindparam("_row"))
+                         .values({name: bindparam(name) for name in columns}))
+            self.updates[key] = statement
+        return statement
+
+    def _write_changes(self, connection: Connection, loaded: list[Any],
+                       conversation: Conversation) -> None:
+        """What the turn changed on the objects it was given: an UPDATE of the columns it
+        set, per row; each new answer inserted."""
+        for instance in loaded:
+            state = instance_state(instance)
+            changed = {}
+            for key, before in state.committed_state.items():
+                if key not in state.mapper.column_attrs:
+                    if key == "answers" and instance is conversation:
+                        continue  # new answers are inserted below
+                    raise NotLean(f"{type(instance).__name__}.{key} was changed")
+                now_value = state.dict.get(key)
+                if now_value != before:
+                    changed[key] = now_value
+            if changed:
+                table = state.mapper.local_table
+                connection.execute(self._update(table, frozenset(changed)),
+                                   {**changed, "_row": instance.id})
+        for answer in conversation.answers:
+            if instance_state(answer).key is None:  # recorded in this turn
+                # What the turn set; the columns' own defaults for the rest, as the ORM does.
+                values = {column.key: answer.__dict__[column.key] for column in ANSWER.columns
+                          if column.key in answer.__dict__ and column.key != "id"}
+                values["conversation_id"] = conversation.id
+                answer.id = connection.execute(self.add_answer,
+                                               values).inserted_primary_key[0]
+
+
+def _objects(row: Mapping[str, Any]) -> tuple[Conversation, list[Any]]:
+    """The row's objects, as if a session had loaded them (detached: anything the row did
+    not carry raises instead of being loaded), and all of them in a list."""
+    found: dict[str, Any] = {}
+    for prefix, model in PARENTS.items():
+        values = {column.key: row[f"{prefix}_{column.key}"]
+                  for column in model.__table__.columns}
+        found[prefix] = _loaded(model, values) if values["id"] is not None else None
+    conversation, checkin, episode = found["conversation"], found["checkin"], found["episode"]
+    loaded = [value for value in found.values() if value is not None]
+    for name, (model, order) in COLLECTIONS.items():
+        items = [_loaded(model, _typed(model.__table__, item)) for item in _rows(row[name])]
+        items.sort(key=order)
+        owner, back = (conversation, "conversation") if name == "answers" else (episode,
+                                                                                  "episode")
+        set_committed_value(owner, name, items)
+        for item in items:
+            set_committed_value(item, back, owner)
+        loaded += items
+    set_committed_value(conversation, "checkin", checkin)
+    set_committed_value(conversation, "patient", found["patient"])
+    set_committed_value(conversation, "respondent", found["respondent"])
+    set_committed_value(checkin, "conversation", conversation)
+    set_committed_value(checkin, "episode", episode)
+    set_committed_value(episode, "patient", found["patient"])
+    return conversation, loaded
 
 
 def _loaded(model: type[Base], values: dict[str, Any]) -> Any:
