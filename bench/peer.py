@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 from .common import SERVICE_NUMBER, phone_number
-from .servers import Phase, gunicorn, timed_calls, timed_phase
+from .servers import WARM_CLIENTS, Phase, gunicorn, timed_calls, timed_phase
 
 PEER_REPOSITORY = "https://github.com/TwilioDevEd/automated-survey-flask"
 PEER_APP = "automated_survey_flask:prepare_app()"
@@ -44,6 +44,10 @@ SECRET_KEY = "bench-peer-secret-key"
 
 class PeerError(ValueError):
     """The folder (or interpreter) named for the peer cannot serve it."""
+
+
+class PeerRefused(RuntimeError):
+    """The peer answered a hop with an HTTP error: Twilio would give up on the message."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class SurveyPhone:
     service: str
     cookies: dict[str, str] = field(default_factory=dict)
     hops: list[int] = field(default_factory=list)  # requests per message sent
+    refused: bool = False  # an answer the peer failed (HTTP 5xx), not timed
 
     def send(self, connection: http.client.HTTPConnection, body: str) -> str:
         """Texts `body` and follows the replies' redirects as Twilio does; returns the last
@@ -145,7 +150,7 @@ class SurveyPhone:
         response = connection.getresponse()
         body = response.read().decode()
         if response.status != 200:
-            raise RuntimeError(f"the peer answered {method} {path} with HTTP "
+            raise PeerRefused(f"the peer answered {method} {path} with HTTP "
                                f"{response.status}: {body[:200]}")
         for header in response.headers.get_all("Set-Cookie") or []:
             self._keep(header)
@@ -161,7 +166,8 @@ class SurveyPhone:
 
 @dataclass(frozen=True)
 class PeerRun:
-    phases: dict[int, Phase]  # by clients
+    phases: dict[int, Phase]  # by clients: the answers the peer gave, timed
+    refused: dict[int, int]  # by clients: answers it failed (HTTP 5xx), left out of `phases`
     hops_per_answer: float
     answers_sent: int
     answers_stored: int
@@ -170,24 +176,31 @@ class PeerRun:
 def run_peer(peer: Peer, loads: dict[int, int], warm_up: int) -> PeerRun:
     """As Carecall's turns are timed (bench/sms_turn.py): every timed answer is a patient's
     first answer (their name, to the survey's first question) in a conversation of its own,
-    begun beforehand; `loads` answers at each number of clients, after `warm_up` answers."""
+    begun beforehand; `loads` answers at each number of clients, after `warm_up` answers.
+    An answer the peer fails (SQLite's "database is locked" under many writers) is counted,
+    not timed: Twilio would give up on it and the patient would get no reply."""
     phones = [SurveyPhone(phone_number(n), SERVICE_NUMBER)
               for n in range(warm_up + sum(loads.values()))]
     with peer_database(peer) as url:
         with gunicorn(PEER_APP, peer_env(url), python=peer.python, cwd=peer.folder) as server:
-            timed_calls(server, phones, 4, _begin)
+            timed_calls(server, phones, WARM_CLIENTS, _begin)
             answering = iter(phones)
-            timed_calls(server, [next(answering) for _ in range(warm_up)], 4, _answer)
-            phases = {}
+            timed_calls(server, [next(answering) for _ in range(warm_up)], WARM_CLIENTS,
+                        _answer)
+            phases, refused = {}, {}
             for clients, count in loads.items():
                 share = [next(answering) for _ in range(count)]
-                phases[clients] = timed_phase(server, lambda share=share, clients=clients:
-                                              timed_calls(server, share, clients, _answer))
+                phases[clients] = timed_phase(server, lambda share=share, clients=clients: [
+                    seconds for seconds, phone in
+                    zip(timed_calls(server, share, clients, _answer), share, strict=True)
+                    if not phone.refused])
+                refused[clients] = sum(phone.refused for phone in share)
         stored = stored_answers(url)
-    if stored != len(phones):
-        raise RuntimeError(f"the peer stored {stored} answers of {len(phones)} sent")
-    hops = [phone.hops[-1] for phone in phones]
-    return PeerRun(phases, round(sum(hops) / len(hops), 2), len(phones), stored)
+    answered = [phone for phone in phones if not phone.refused]
+    if not len(answered) <= stored <= len(phones):
+        raise RuntimeError(f"the peer stored {stored} answers of {len(answered)} answered")
+    hops = [phone.hops[-1] for phone in answered]
+    return PeerRun(phases, refused, round(sum(hops) / len(hops), 2), len(phones), stored)
 
 
 def _begin(connection: http.client.HTTPConnection, phone: SurveyPhone) -> None:
@@ -198,7 +211,12 @@ def _begin(connection: http.client.HTTPConnection, phone: SurveyPhone) -> None:
 
 def _answer(connection: http.client.HTTPConnection, phone: SurveyPhone) -> None:
     """The patient answers the first question; the reply is the next question."""
-    if "<Message>" not in phone.send(connection, f"Pat {phone.number[-4:]}"):
+    try:
+        reply = phone.send(connection, f"Pat {phone.number[-4:]}")
+    except PeerRefused:
+        phone.refused = True
+        return
+    if "<Message>" not in reply:
         raise RuntimeError("the peer did not answer with its next question")
 
 

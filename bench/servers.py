@@ -21,6 +21,10 @@ from carecall.demo import free_port
 # The same settings for the real app and its bare baseline: one process per core, each with
 # a pool of threads, as a deployment on this machine would run.
 WORKERS, THREADS = 2, 16
+# Warm-ups spread over this many connections, so that every worker has served requests (and
+# loaded what it loads on its first) before anything is timed: a phase at one client uses
+# one worker, which must not be a cold one.
+WARM_CLIENTS = 32
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 Job = TypeVar("Job")
 
@@ -101,40 +105,37 @@ def timed_calls(server: Server, jobs: list[Job], clients: int,
                 call: Callable[[http.client.HTTPConnection, Job], object]) -> list[float]:
     """Each of `clients` threads keeps one connection open and does its share of the jobs
     one after another (a job may be several requests); returns every job's duration in
-    seconds. A job that fails raises."""
-    latencies: list[float] = []
+    seconds, in the jobs' order. A job that fails raises."""
+    latencies: list[float | None] = [None] * len(jobs)
     failures: list[BaseException] = []
     lock = threading.Lock()
     start = threading.Barrier(clients)
 
-    def client(share: list[Job]) -> None:
+    def client(first: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        mine = []
         start.wait()
         try:
-            for job in share:
+            for n in range(first, len(jobs), clients):
                 began = time.perf_counter()
-                call(connection, job)
-                mine.append(time.perf_counter() - began)
+                call(connection, jobs[n])
+                latencies[n] = time.perf_counter() - began
         except Exception as error:  # reported by the caller's thread, below
             with lock:
                 failures.append(error)
         finally:
             connection.close()
-        with lock:
-            latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(jobs[n::clients],))
-               for n in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if failures:
         raise RuntimeError(f"{len(failures)} of {clients} clients failed") from failures[0]
-    if len(latencies) != len(jobs):
+    done = [latency for latency in latencies if latency is not None]
+    if len(done) != len(jobs):
         raise RuntimeError("some requests failed")
-    return latencies
+    return done
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from .common import (
 )
 from .dispatch import dispatch_all
 from .peer import PeerRun, run_peer
-from .servers import Phase, Post, gunicorn, timed_phase, timed_posts
+from .servers import WARM_CLIENTS, Phase, Post, gunicorn, timed_phase, timed_posts
 
 WARM_UP = 40
 
@@ -73,14 +73,14 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     env = {**production_env(url, address), "BENCH_TWIML": twiml}
     with gunicorn("bench.combined_app:combined()", env, port) as server:
         warm = [next(turns) for _ in range(WARM_UP)]
-        timed_posts(server, warm, 4)
+        timed_posts(server, warm, WARM_CLIENTS)
         app_phases = {}
         for clients, count in loads.items():
             share = [next(turns) for _ in range(count)]
             app_phases[clients] = timed_phase(server, lambda share=share, clients=clients:
                                               timed_posts(server, share, clients))
         bare = [Post(BARE_PREFIX + p.path, p.params, p.headers) for p in warm]
-        timed_posts(server, bare, 4)
+        timed_posts(server, bare, WARM_CLIENTS)
         bare_phases = {}
         for clients, count in loads.items():
             share = (bare * (count // len(bare) + 1))[:count]
@@ -108,6 +108,7 @@ def _against_peer(mine: dict[str, Any], peer: PeerRun, clients: int) -> dict[str
     return {"peer_median_ms": theirs["median_ms"], "peer_p99_ms": theirs["p99_ms"],
             "peer_answers_per_second": rate(len(phase.times), phase.wall_seconds),
             "peer_cpu_ms_per_answer": phase.cpu_ms_per_job(),
+            "peer_failed_answers": peer.refused[clients],
             "median_ratio_to_peer": ratio(mine["median_ms"], theirs["median_ms"]),
             "p99_ratio_to_peer": ratio(mine["p99_ms"], theirs["p99_ms"]),
             "cpu_ratio_to_peer": ratio(mine["cpu_ms_per_turn"], phase.cpu_ms_per_job())}
