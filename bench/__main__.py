@@ -15,6 +15,7 @@ from .dispatch import dispatch_speed
 from .importing import import_speed
 from .interpret import interpret_speed
 from .memory import memory_use
+from .peer import PeerError, find_peer
 from .report import report_speed
 from .sms_turn import sms_turn
 
@@ -38,14 +39,24 @@ def main() -> None:
                         default=os.environ.get("CARECALL_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="server for the PostgreSQL figures (a database is created and "
                              "dropped); 'none' to skip them")
+    parser.add_argument("--peer", metavar="DIR",
+                        help="folder holding Twilio's survey sample (automated-survey-flask): "
+                             "sms_turn times its answers too (docs/PERFORMANCE.md, 'The peer')")
+    parser.add_argument("--peer-python", metavar="PATH",
+                        help="the peer's interpreter (default: venv/bin/python in or beside "
+                             "DIR: DIR/venv, DIR/.venv, DIR/../venv)")
     args = parser.parse_args()
+    try:
+        peer = find_peer(args.peer, args.peer_python) if args.peer else None
+    except PeerError as error:
+        parser.error(str(error))
     logging.basicConfig(level=logging.ERROR)  # the worker's own log lines are not figures
     postgres = None if args.postgres == "none" else args.postgres
     if postgres and not postgres_reachable(postgres):
         print(f"PostgreSQL at {postgres} cannot be reached: its figures are skipped",
               file=sys.stderr)
         postgres = None
-    options = Options(quick=args.quick, postgres_admin_url=postgres)
+    options = Options(quick=args.quick, postgres_admin_url=postgres, peer=peer)
     results: dict[str, Any] = {"quick": args.quick, "postgresql": postgres is not None}
     for name in args.only or list(MEASURES):
         results[name] = MEASURES[name](options)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
@@ -20,6 +21,9 @@ from assistant.records.db import transaction, upgrade
 from assistant.records.models import CheckIn, Episode, Patient
 from assistant.services import Services, build_services
 from carecall.simulator import SimulatedNetwork, SimulatedTwilioHttp
+
+if TYPE_CHECKING:
+    from .peer import Peer
 
 START = datetime(2026, 11, 24, 15, 0)
 DOB = date(1950, 1, 1)
@@ -34,6 +38,7 @@ CHUNK = 20_000
 class Options:
     quick: bool
     postgres_admin_url: str | None  # None: PostgreSQL figures are skipped
+    peer: Peer | None = None  # Twilio's survey sample, timed beside the SMS turn
 
     @property
     def databases(self) -> list[str]:

@@ -1,11 +1,12 @@
 """One inbound SMS turn through the whole stack (gunicorn, signature check, dialogue,
 database, TwiML) against a bare Flask handler answering the same TwiML on the same server
 (`bench/combined_app.py`): median and p99 latency at 1 and at 32 concurrent clients, per
-database."""
+database, and the server's CPU time per turn (each in a phase of its own: both share the
+server). With `--peer`, Twilio's own survey sample answers the same way on SQLite
+(bench/peer.py), and the turn is compared with its answers too."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from assistant.records.db import utc_now
@@ -30,7 +31,8 @@ from .common import (
     seed,
 )
 from .dispatch import dispatch_all
-from .servers import Post, gunicorn, timed_posts
+from .peer import PeerRun, run_peer
+from .servers import WARM_CLIENTS, Phase, Post, gunicorn, timed_phase, timed_posts
 
 WARM_UP = 40
 
@@ -42,6 +44,16 @@ def sms_turn(options: Options) -> dict[str, Any]:
     for kind in options.databases:
         with database(kind, options) as url:
             results[kind] = _measure(url, loads)
+    if options.peer:
+        peer = run_peer(options.peer, loads, WARM_UP)
+        results["peer"] = {"folder": str(options.peer.folder),
+                           "python": str(options.peer.python),
+                           "hops_per_answer": peer.hops_per_answer,
+                           "answers_sent": peer.answers_sent,
+                           "answers_stored": peer.answers_stored}
+        for clients in loads:
+            results["sqlite"][f"{clients}_clients"].update(
+                _against_peer(results["sqlite"][f"{clients}_clients"], peer, clients))
     return results
 
 
@@ -61,26 +73,45 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     env = {**production_env(url, address), "BENCH_TWIML": twiml}
     with gunicorn("bench.combined_app:combined()", env, port) as server:
         warm = [next(turns) for _ in range(WARM_UP)]
-        timed_posts(server, warm, 4)
-        app_times, walls = {}, {}
+        timed_posts(server, warm, WARM_CLIENTS)
+        app_phases = {}
         for clients, count in loads.items():
-            began = time.perf_counter()
-            app_times[clients] = timed_posts(server, [next(turns) for _ in range(count)],
-                                             clients)
-            walls[clients] = time.perf_counter() - began
+            share = [next(turns) for _ in range(count)]
+            app_phases[clients] = timed_phase(server, lambda share=share, clients=clients:
+                                              timed_posts(server, share, clients))
         bare = [Post(BARE_PREFIX + p.path, p.params, p.headers) for p in warm]
-        timed_posts(server, bare, 4)
-        bare_times = {c: timed_posts(server, (bare * (n // len(bare) + 1))[:n], c)
-                      for c, n in loads.items()}
+        timed_posts(server, bare, WARM_CLIENTS)
+        bare_phases = {}
+        for clients, count in loads.items():
+            share = (bare * (count // len(bare) + 1))[:count]
+            bare_phases[clients] = timed_phase(server, lambda share=share, clients=clients:
+                                               timed_posts(server, share, clients))
     figures: dict[str, Any] = {}
     for clients in loads:
-        mine, base = latency_summary(app_times[clients]), latency_summary(bare_times[clients])
+        app, bare_phase = app_phases[clients], bare_phases[clients]
+        mine, base = latency_summary(app.times), latency_summary(bare_phase.times)
         figures[f"{clients}_clients"] = {
-            **mine, "turns_per_second": rate(loads[clients], walls[clients]),
+            **mine, "turns_per_second": rate(loads[clients], app.wall_seconds),
             "bare_median_ms": base["median_ms"], "bare_p99_ms": base["p99_ms"],
             "median_ratio": ratio(mine["median_ms"], base["median_ms"]),
-            "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"])}
+            "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"]),
+            "cpu_ms_per_turn": app.cpu_ms_per_job(),
+            "bare_cpu_ms_per_turn": bare_phase.cpu_ms_per_job(),
+            "cpu_ratio": ratio(app.cpu_ms_per_job(), bare_phase.cpu_ms_per_job())}
     return figures
+
+
+def _against_peer(mine: dict[str, Any], peer: PeerRun, clients: int) -> dict[str, Any]:
+    """The peer's figures at `clients`, and Carecall's turn as a multiple of them."""
+    phase: Phase = peer.phases[clients]
+    theirs = latency_summary(phase.times)
+    return {"peer_median_ms": theirs["median_ms"], "peer_p99_ms": theirs["p99_ms"],
+            "peer_answers_per_second": rate(len(phase.times), phase.wall_seconds),
+            "peer_cpu_ms_per_answer": phase.cpu_ms_per_job(),
+            "peer_failed_answers": peer.refused[clients],
+            "median_ratio_to_peer": ratio(mine["median_ms"], theirs["median_ms"]),
+            "p99_ratio_to_peer": ratio(mine["p99_ms"], theirs["p99_ms"]),
+            "cpu_ratio_to_peer": ratio(mine["cpu_ms_per_turn"], phase.cpu_ms_per_job())}
 
 
 def _reply_to_first_answer(services: Services, n: int) -> str:
