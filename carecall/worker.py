@@ -6,22 +6,26 @@ Job choices, on purpose:
 - `coalesce`: ticks missed while the process was busy or paused run once, not in a burst;
 - `max_instances=1`: a slow tick is never overlapped by the next one in the same process;
 - `misfire_grace_time` of one interval: a late tick still runs instead of being skipped
-  (APScheduler's default of 1 s would silently drop it).
+  (APScheduler's default of 1 s would silently drop it);
+- the interval is the pace when nothing is due: a tick whose batch was full asks for the
+  next at once (a listener moves the job's next run to now), so a backlog goes out at the
+  senders' rate rather than one batch per interval.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from assistant.care_team.mailer import Mailer
 from assistant.care_team.notifications import Notifier
 from assistant.care_team.webhooks_out import deliver_due
-from assistant.outreach.dispatch import DispatchReport, default_worker_id, dispatch_due
+from assistant.outreach.dispatch import default_worker_id, dispatch_due
 from assistant.outreach.expiry import expire_quiet_conversations
 from assistant.outreach.health import beat
 from assistant.outreach.reconcile import reconcile
@@ -42,10 +46,11 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 
 def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
-         started: tuple[object, str] | None = None) -> None:
-    """Replay texts spooled in an outage, settle what a vanished worker left, send what is
-    due, close conversations that went quiet, follow up silent ones, remind patients of
-    tomorrow's visit, watch the TCM deadlines, and get alerts to coordinators."""
+         started: tuple[object, str] | None = None) -> bool:
+    """Replay texts spooled in an outage, settle what a vanished worker left, send a batch of
+    what is due, close conversations that went quiet, follow up silent ones, remind patients
+    of tomorrow's visit, watch the TCM deadlines, and get alerts to coordinators. True when
+    the batch was full: more is due, and the next tick should come at once."""
     if started is not None:
         beat(services, worker_id, started)
     try:
@@ -55,7 +60,7 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
-    report = dispatch_for_a_tick(services, worker_id)
+    report = dispatch_due(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
                  len(report.cancelled), len(report.failed))
@@ -78,31 +83,31 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     told = deliver_due(services)
     if any(told.values()):
         log.info("alert webhooks: %s", told)
-
-
-def dispatch_for_a_tick(services: Services, worker_id: str) -> DispatchReport:
-    """Batches one after another while there is due work, for up to one tick: the pace is
-    the senders' (each batch is sized to the rate), not one batch per tick."""
-    started, total = time.monotonic(), DispatchReport()
-    while True:
-        report = dispatch_due(services, worker_id)
-        for name in ("claimed", "sent", "cancelled", "deferred", "failed"):
-            getattr(total, name).extend(getattr(report, name))
-        if not report.claimed or report.deferred or not report.sent:
-            return total  # nothing due, or nothing could go: the next tick tries again
-        if time.monotonic() - started >= services.settings.tick_seconds:
-            return total
+    return report.more_due
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str,
                   started: tuple[object, str] | None = None) -> None:
     interval = services.settings.tick_seconds
     notifier = Notifier(services, Mailer(services.settings))
+    if scheduler.get_job(DISPATCH_JOB_ID) is None:  # scheduled again: one listener is enough
+        scheduler.add_listener(next_tick_at_once_when_more_is_due(scheduler),
+                               EVENT_JOB_EXECUTED)
     scheduler.add_job(
         tick, "interval", seconds=interval, args=(services, worker_id, notifier, started),
         id=DISPATCH_JOB_ID,
         replace_existing=True, next_run_time=datetime.now(UTC),
     )
+
+
+def next_tick_at_once_when_more_is_due(
+        scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
+    """Listens to finished jobs: after a tick that returned True the next one runs now. A
+    tick that failed (the database away) waits the interval, like one with little to do."""
+    def listen(event: JobExecutionEvent) -> None:
+        if event.job_id == DISPATCH_JOB_ID and event.retval is True:
+            scheduler.modify_job(DISPATCH_JOB_ID, next_run_time=datetime.now(UTC))
+    return listen
 
 
 def senders_line(services: Services) -> str:
