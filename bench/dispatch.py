@@ -15,8 +15,6 @@ from carecall.worker import tick
 
 from .common import Options, database, make_services, rate, ratio, seed
 
-BATCH = 100  # the worker's own batch size
-
 
 def dispatch_speed(options: Options) -> dict[str, Any]:
     """Both databases hold the same `due` check-ins, sent and awaiting replies when the tick is
@@ -47,7 +45,7 @@ def dispatch_all(services: Services) -> tuple[int, float]:
     started = time.perf_counter()
     sent = 0
     while True:
-        report = dispatch_due(services, "bench", limit=BATCH)
+        report = dispatch_due(services, "bench")
         if not report.claimed:
             return sent, time.perf_counter() - started
         sent += len(report.sent)

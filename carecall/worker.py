@@ -7,18 +7,16 @@ Job choices, on purpose:
 - `max_instances=1`: a slow tick is never overlapped by the next one in the same process;
 - `misfire_grace_time` of one interval: a late tick still runs instead of being skipped
   (APScheduler's default of 1 s would silently drop it);
-- the interval is the pace when nothing is due: a tick whose batch was full asks for the
-  next at once (a listener moves the job's next run to now), so a backlog goes out at the
-  senders' rate rather than one batch per interval.
+- the interval is the pace when nothing is due: while a tick's batch was full the job ticks
+  again at once (`ticks_while_due`), so a backlog goes out at the senders' rate rather than
+  one batch per interval.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -86,28 +84,26 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     return report.more_due
 
 
+def ticks_while_due(scheduler: BaseScheduler, services: Services, worker_id: str,
+                    notifier: Notifier, started: tuple[object, str] | None = None) -> None:
+    """The scheduled job: a tick, and another at once while the last one's batch was full.
+    Meanwhile the job's next run is kept an interval ahead: APScheduler would otherwise find
+    this run still going, skip, and warn."""
+    seconds = timedelta(seconds=services.settings.tick_seconds)
+    while tick(services, worker_id, notifier, started):
+        scheduler.modify_job(DISPATCH_JOB_ID, next_run_time=datetime.now(UTC) + seconds)
+
+
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str,
                   started: tuple[object, str] | None = None) -> None:
     interval = services.settings.tick_seconds
     notifier = Notifier(services, Mailer(services.settings))
-    if scheduler.get_job(DISPATCH_JOB_ID) is None:  # scheduled again: one listener is enough
-        scheduler.add_listener(next_tick_at_once_when_more_is_due(scheduler),
-                               EVENT_JOB_EXECUTED)
     scheduler.add_job(
-        tick, "interval", seconds=interval, args=(services, worker_id, notifier, started),
+        ticks_while_due, "interval", seconds=interval,
+        args=(scheduler, services, worker_id, notifier, started),
         id=DISPATCH_JOB_ID,
         replace_existing=True, next_run_time=datetime.now(UTC),
     )
-
-
-def next_tick_at_once_when_more_is_due(
-        scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
-    """Listens to finished jobs: after a tick that returned True the next one runs now. A
-    tick that failed (the database away) waits the interval, like one with little to do."""
-    def listen(event: JobExecutionEvent) -> None:
-        if event.job_id == DISPATCH_JOB_ID and event.retval is True:
-            scheduler.modify_job(DISPATCH_JOB_ID, next_run_time=datetime.now(UTC))
-    return listen
 
 
 def senders_line(services: Services) -> str:
