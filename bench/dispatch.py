@@ -1,5 +1,6 @@
-"""Check-ins claimed and sent per second on one worker, and whether a worker tick's cost
-grows with what is scheduled but not yet due."""
+"""Check-ins claimed and sent per second: by batches in a loop (in this process) and by a real
+`carecall worker` process; and whether a worker tick's cost grows with what is scheduled but
+not yet due."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from assistant.services import Services
 from carecall.worker import tick
 
 from .common import Options, database, make_services, rate, ratio, seed
-
-BATCH = 100  # the worker's own batch size
+from .worker_dispatch import worker_speed
 
 
 def dispatch_speed(options: Options) -> dict[str, Any]:
     """Both databases hold the same `due` check-ins, sent and awaiting replies when the tick is
     timed; they differ only in how many more are scheduled for later."""
     due, small, large = (500, 2_000, 50_000) if options.quick else (10_000, 10_000, 1_000_000)
+    paced_due = 50 if options.quick else 500  # 2 s and 20 s at the paced sender's rate
     results: dict[str, Any] = {"due": due, "scheduled": large, "baseline_scheduled": small}
     for kind in options.databases:
         figures: dict[str, Any] = {}
@@ -39,6 +40,7 @@ def dispatch_speed(options: Options) -> dict[str, Any]:
             "tick_ms_at_scheduled": round(tick_large * 1000, 2),
             "tick_ms_at_baseline": round(tick_small * 1000, 2),
             "tick_ratio": ratio(tick_large, tick_small),
+            **worker_speed(kind, options, due, paced_due),
         }
     return results
 
@@ -47,7 +49,7 @@ def dispatch_all(services: Services) -> tuple[int, float]:
     started = time.perf_counter()
     sent = 0
     while True:
-        report = dispatch_due(services, "bench", limit=BATCH)
+        report = dispatch_due(services, "bench")
         if not report.claimed:
             return sent, time.perf_counter() - started
         sent += len(report.sent)

@@ -6,14 +6,16 @@ Job choices, on purpose:
 - `coalesce`: ticks missed while the process was busy or paused run once, not in a burst;
 - `max_instances=1`: a slow tick is never overlapped by the next one in the same process;
 - `misfire_grace_time` of one interval: a late tick still runs instead of being skipped
-  (APScheduler's default of 1 s would silently drop it).
+  (APScheduler's default of 1 s would silently drop it);
+- the interval is the pace when nothing is due: while a tick's batch was full the job ticks
+  again at once (`ticks_while_due`), so a backlog goes out at the senders' rate rather than
+  one batch per interval.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -21,7 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from assistant.care_team.mailer import Mailer
 from assistant.care_team.notifications import Notifier
 from assistant.care_team.webhooks_out import deliver_due
-from assistant.outreach.dispatch import DispatchReport, default_worker_id, dispatch_due
+from assistant.outreach.dispatch import default_worker_id, dispatch_due
 from assistant.outreach.expiry import expire_quiet_conversations
 from assistant.outreach.health import beat
 from assistant.outreach.reconcile import reconcile
@@ -42,10 +44,11 @@ def job_defaults(interval_seconds: int) -> dict[str, object]:
 
 
 def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
-         started: tuple[object, str] | None = None) -> None:
-    """Replay texts spooled in an outage, settle what a vanished worker left, send what is
-    due, close conversations that went quiet, follow up silent ones, remind patients of
-    tomorrow's visit, watch the TCM deadlines, and get alerts to coordinators."""
+         started: tuple[object, str] | None = None) -> bool:
+    """Replay texts spooled in an outage, settle what a vanished worker left, send a batch of
+    what is due, close conversations that went quiet, follow up silent ones, remind patients
+    of tomorrow's visit, watch the TCM deadlines, and get alerts to coordinators. True when
+    the batch was full: more is due, and the next tick should come at once."""
     if started is not None:
         beat(services, worker_id, started)
     try:
@@ -55,7 +58,7 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     settled = reconcile(services)
     if settled.requeued or settled.found_sent or settled.resent:
         log.warning("reconciled after a crash: %s", settled)
-    report = dispatch_for_a_tick(services, worker_id)
+    report = dispatch_due(services, worker_id)
     if report.claimed:
         log.info("dispatched: %d sent, %d cancelled, %d failed", len(report.sent),
                  len(report.cancelled), len(report.failed))
@@ -78,20 +81,17 @@ def tick(services: Services, worker_id: str, notifier: Notifier | None = None,
     told = deliver_due(services)
     if any(told.values()):
         log.info("alert webhooks: %s", told)
+    return report.more_due
 
 
-def dispatch_for_a_tick(services: Services, worker_id: str) -> DispatchReport:
-    """Batches one after another while there is due work, for up to one tick: the pace is
-    the senders' (each batch is sized to the rate), not one batch per tick."""
-    started, total = time.monotonic(), DispatchReport()
-    while True:
-        report = dispatch_due(services, worker_id)
-        for name in ("claimed", "sent", "cancelled", "deferred", "failed"):
-            getattr(total, name).extend(getattr(report, name))
-        if not report.claimed or report.deferred or not report.sent:
-            return total  # nothing due, or nothing could go: the next tick tries again
-        if time.monotonic() - started >= services.settings.tick_seconds:
-            return total
+def ticks_while_due(scheduler: BaseScheduler, services: Services, worker_id: str,
+                    notifier: Notifier, started: tuple[object, str] | None = None) -> None:
+    """The scheduled job: a tick, and another at once while the last one's batch was full.
+    Meanwhile the job's next run is kept an interval ahead: APScheduler would otherwise find
+    this run still going, skip, and warn."""
+    seconds = timedelta(seconds=services.settings.tick_seconds)
+    while tick(services, worker_id, notifier, started):
+        scheduler.modify_job(DISPATCH_JOB_ID, next_run_time=datetime.now(UTC) + seconds)
 
 
 def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str,
@@ -99,7 +99,8 @@ def schedule_jobs(scheduler: BaseScheduler, services: Services, worker_id: str,
     interval = services.settings.tick_seconds
     notifier = Notifier(services, Mailer(services.settings))
     scheduler.add_job(
-        tick, "interval", seconds=interval, args=(services, worker_id, notifier, started),
+        ticks_while_due, "interval", seconds=interval,
+        args=(scheduler, services, worker_id, notifier, started),
         id=DISPATCH_JOB_ID,
         replace_existing=True, next_run_time=datetime.now(UTC),
     )

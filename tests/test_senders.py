@@ -160,17 +160,18 @@ def test_a_reconciler_that_dies_holding_a_message_is_itself_reconciled_once(
 
 def test_a_worker_claims_no_more_than_its_share_can_send_in_half_a_lease(
         services, settings) -> None:
-    services.settings = settings.with_overrides(claim_lease_seconds=60)
+    services.settings = settings.with_overrides(claim_lease_seconds=20)
     add_sender(services, SERVICE_NUMBER, 1)
     paced(services, WallClock())
     for n in range(40):
         make_first_checkin_due(services, enroll_patient(services, f"+1201555{1000 + n:04d}"))
-    # 1 message/s × 30 s ÷ 2 messages per check-in: 15 check-ins for a worker alone.
-    assert len(dispatch_due(services, "w1", limit=100).claimed) == 15
+    # 1 message/s × 10 s (half the lease, shorter than half a tick) ÷ 2 messages per
+    # check-in: 5 check-ins for a worker alone.
+    assert len(dispatch_due(services, "w1", limit=100).claimed) == 5
     with transaction(services.sessions) as session:
         for checkin in session.scalars(select(CheckIn).where(CheckIn.status == "sent")):
             checkin.status, checkin.claimed_at = "claimed", services.clock()  # w1 still busy
-    assert len(dispatch_due(services, "w2", limit=100).claimed) == 7  # half the rate
+    assert len(dispatch_due(services, "w2", limit=100).claimed) == 2  # half the rate
 
 
 def test_a_message_still_queued_at_the_carrier_is_found_and_not_sent_again(services,
@@ -242,14 +243,13 @@ def test_a_question_refused_with_429_after_the_greeting_waits_and_goes_later(
 
 def test_with_no_sender_a_worker_does_not_spin_on_the_same_checkin(services, network,
                                                                     settings) -> None:
-    from carecall.worker import dispatch_for_a_tick
+    from carecall.worker import tick
 
     add_sender(services, SERVICE_NUMBER, 1)
     with transaction(services.sessions) as session:
         session.scalars(select(Sender)).one().active = False
     checkin_id = make_first_checkin_due(services, enroll_patient(services))
-    report = dispatch_for_a_tick(services, "w1")
-    assert report.claimed == [checkin_id]  # once, not again and again within the tick
+    assert tick(services, "w1") is False  # no next tick at once: the interval, then again
     with services.sessions() as session:
         checkin = session.get_one(CheckIn, checkin_id)
         assert checkin.status == "scheduled" and checkin.due_at > services.clock()

@@ -43,6 +43,7 @@ class Settings:
     unreachable_after_hours: int = 24
     send_rate_per_second: float = 1.0
     claim_lease_seconds: int = 300
+    dispatch_batch_max: int = 500
     db_timeout_ms: int = 5000
     spool_replay_seconds: int = 5
     tcm_warning_hours: int = 12
@@ -83,6 +84,8 @@ class Settings:
             raise ConfigError("CARECALL_DB_TIMEOUT_MS must be between 100 and 60000")
         if self.send_rate_per_second <= 0:
             raise ConfigError("CARECALL_SEND_RATE_PER_SECOND must be more than 0")
+        if self.dispatch_batch_max < 1:
+            raise ConfigError("CARECALL_DISPATCH_BATCH_MAX must be at least 1")
         try:
             check_calendar(self.holiday_calendar)
         except ValueError as exc:
@@ -142,7 +145,13 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
     ("CARECALL_CALLBACK_NUMBER", "callback_number", str, "Care team call-back number"),
     ("CARECALL_FLOWS_DIR", "flows_dir", Path, "Folder of flow YAML files"),
     ("CARECALL_PROMPTS_DIR", "prompts_dir", Path, "Folder of prompt YAML files"),
-    ("CARECALL_TICK_SECONDS", "tick_seconds", int, "Seconds between dispatcher ticks"),
+    (
+        "CARECALL_TICK_SECONDS",
+        "tick_seconds",
+        int,
+        "Seconds between worker ticks when nothing is due; a batch is what the senders send "
+        "in half a tick, and after a full one the next tick comes at once",
+    ),
     (
         "CARECALL_CONVERSATION_TIMEOUT_HOURS",
         "conversation_timeout_hours",
@@ -199,6 +208,13 @@ ENV_VARS: list[tuple[str, str, Callable[[str], object], str]] = [
         int,
         "After this long a claimed check-in or unsent message of a vanished worker is "
         "reconciled",
+    ),
+    (
+        "CARECALL_DISPATCH_BATCH_MAX",
+        "dispatch_batch_max",
+        int,
+        "Most check-ins a worker claims at once (fewer when the senders' rate sends fewer in "
+        "half a tick or half a lease)",
     ),
     (
         "CARECALL_DB_TIMEOUT_MS",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from assistant.conversation.turns import Turn
@@ -24,11 +24,12 @@ from assistant.outreach.outbox import (
     RETRY_BACKOFF,
     Delivery,
     default_worker_id,
-    deliver,
+    deliver_batch,
     hold_expiry,
     pending_messages,
     save,
 )
+from assistant.outreach.pace import batch_size
 from assistant.records.care_records import Caregiver
 from assistant.records.db import DATABASE_AWAY, is_sqlite, transaction
 from assistant.records.models import (
@@ -46,9 +47,6 @@ if TYPE_CHECKING:  # the wiring (assistant.services) imports this module
 
 log = logging.getLogger(__name__)
 
-
-# A first SMS check-in sends the greeting and the identity question.
-MESSAGES_PER_CHECKIN = 2
 __all__ = ["DispatchReport", "claim_due", "default_worker_id", "dispatch_due"]
 
 
@@ -59,15 +57,29 @@ class DispatchReport:
     cancelled: list[int] = field(default_factory=list)
     deferred: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    size: int = 0  # the most this batch could have claimed
+
+    @property
+    def more_due(self) -> bool:
+        """The batch was full and went somewhere (sent, or cancelled or put off till a
+        later time): more may be due now. A batch that only failed waits for the next tick:
+        a carrier refusing everything is not asked again at once."""
+        return bool(self.size and len(self.claimed) >= self.size
+                    and (self.sent or self.cancelled or self.deferred))
 
 
-def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]:
-    """Claim at most `limit` due check-ins, and no more than this worker's share of the
-    senders' rate can send in half a lease: a claim is never held longer than it can be
-    kept (the heartbeat covers a slower carrier, not a batch too big to send)."""
+def claim_due(services: Services, worker_id: str, limit: int | None = None) -> list[int]:
+    """Claim at most `limit` due check-ins (by default, and never more than, a batch the
+    senders can send: `pace.batch_size`)."""
+    return _claim(services, worker_id, limit)[0]
+
+
+def _claim(services: Services, worker_id: str, limit: int | None) -> tuple[list[int], int]:
+    """The check-ins claimed, and how many could have been (a full batch: more may be due)."""
     now = services.clock()
     with transaction(services.sessions) as session:
-        limit = min(limit, sendable_in_half_a_lease(session, services, worker_id, now))
+        size = batch_size(session, services, worker_id, now)
+        limit = size if limit is None else min(limit, size)
         candidates = (
             select(CheckIn.id)
             .where(CheckIn.status == "scheduled", CheckIn.due_at <= now)
@@ -78,7 +90,7 @@ def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]
             candidates = candidates.with_for_update(skip_locked=True)
         ids = session.scalars(candidates).all()
         if not ids:
-            return []
+            return [], limit
         # One conditional update for the lot: only rows still scheduled are taken, and
         # RETURNING says which (another worker may have taken some on SQLite).
         won = set(session.scalars(
@@ -86,17 +98,7 @@ def claim_due(services: Services, worker_id: str, limit: int = 100) -> list[int]
             .where(CheckIn.id.in_(ids), CheckIn.status == "scheduled")
             .values(status="claimed", claimed_by=worker_id, claimed_at=now)
             .returning(CheckIn.id)))
-        return [checkin_id for checkin_id in ids if checkin_id in won]
-
-
-def sendable_in_half_a_lease(session: Session, services: Services, worker_id: str,
-                             now: datetime) -> int:
-    lease = services.settings.claim_lease_seconds
-    peers = session.scalar(select(func.count(func.distinct(CheckIn.claimed_by))).where(
-        CheckIn.status == "claimed", CheckIn.claimed_by != worker_id,
-        CheckIn.claimed_at > now - timedelta(seconds=lease))) or 0
-    share = services.senders.total_rate(session) / (peers + 1)
-    return max(1, int(share * lease / 2 / MESSAGES_PER_CHECKIN))
+        return [checkin_id for checkin_id in ids if checkin_id in won], limit
 
 
 class Heartbeat:
@@ -125,7 +127,7 @@ class Heartbeat:
 
 
 def dispatch_due(services: Services, worker_id: str | None = None,
-                 limit: int = 100) -> DispatchReport:
+                 limit: int | None = None) -> DispatchReport:
     """One tick of the dispatcher: claim what is due and send each first message.
 
     The batch is prepared in one transaction (conversations opened, messages and contact
@@ -134,7 +136,8 @@ def dispatch_due(services: Services, worker_id: str | None = None,
     the recorded messages and asks the carrier before anything is sent again.
     """
     holder = worker_id or default_worker_id()
-    report = DispatchReport(claimed=claim_due(services, holder, limit))
+    claimed, size = _claim(services, holder, limit)
+    report = DispatchReport(claimed=claimed, size=size)
     if not report.claimed:
         return report
     try:
@@ -145,7 +148,7 @@ def dispatch_due(services: Services, worker_id: str | None = None,
         # One bad check-in must not hold up the others: prepare them one at a time.
         log.exception("Preparing a batch of %d check-ins failed; retrying one by one",
                       len(report.claimed))
-        report = DispatchReport(claimed=report.claimed)
+        report = DispatchReport(claimed=report.claimed, size=size)
         prepared = []
         for checkin_id in report.claimed:
             try:
@@ -156,18 +159,20 @@ def dispatch_due(services: Services, worker_id: str | None = None,
                 log.exception("Check-in %s could not be prepared; left claimed for the "
                               "reconciler", checkin_id)
                 report.failed.append(checkin_id)
-    texted = []
     heartbeat = Heartbeat(services, holder, report.claimed,
                           [message_id for item in prepared for message_id, _ in item.messages])
+    texted = [item for item in prepared if item.channel != "voice"]
     for item in prepared:
-        heartbeat.beat()
         if item.channel == "voice":
+            heartbeat.beat()
             outcome = _place_call(services, item.checkin_id, item.attempt_id, item.to)
             getattr(report, outcome).append(item.checkin_id)
-        else:
-            texted.append((item, *deliver(services, item.to, item.messages, holder)))
+    outcomes = deliver_batch(services, [(item.to, item.messages) for item in texted], holder,
+                             before_each=heartbeat.beat)
     if texted:
-        _save_outcomes(services, texted, report)
+        _save_outcomes(services, [(item, *outcome) for item, outcome in zip(texted, outcomes,
+                                                                          strict=True)],
+                       report)
     return report
 
 
@@ -242,6 +247,7 @@ def _load(session: Session, checkin_ids: list[int],
         select(CheckIn).where(CheckIn.id.in_(checkin_ids)).options(
             selectinload(CheckIn.episode).selectinload(Episode.patient),
             selectinload(CheckIn.episode).selectinload(Episode.medications),
+            selectinload(CheckIn.episode).selectinload(Episode.appointments),
             selectinload(CheckIn.conversation), selectinload(CheckIn.flow_version)))}
     patient_ids = sorted({c.episode.patient_id for c in loaded.values()})
     batch = _Batch(recent_contacts(session, patient_ids, now), {})

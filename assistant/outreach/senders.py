@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,6 +41,12 @@ class Slots:
         return self.at + index * self.interval
 
 
+class Chosen(NamedTuple):
+    id: int
+    address: str
+    per_second: float
+
+
 class SenderPool:
     """Reserves slots on the least busy active sender and waits for them."""
 
@@ -56,6 +63,11 @@ class SenderPool:
         """Take `count` consecutive slots, all on one sender so a patient hears one number:
         `prefer` (the number a conversation already uses) if it is active, else the sender
         free soonest."""
+        return self.take(session, self.choose(session, created_at, prefer), [count])[0]
+
+    def choose(self, session: Session, created_at: datetime,
+               prefer: str | None = None) -> Chosen:
+        """`prefer` if it is an active sender, else the active sender free soonest."""
         chosen = None
         if prefer:
             chosen = session.execute(
@@ -66,14 +78,24 @@ class SenderPool:
             .order_by(Sender.next_slot, Sender.id).limit(1)).first()
         if chosen is None:
             chosen = self._first_sender(session, created_at)
-        sender_id, address, per_second = chosen
-        interval = 1.0 / per_second
+        return Chosen(*chosen)
+
+    def take(self, session: Session, sender: Chosen, counts: list[int]) -> list[Slots]:
+        """Consecutive slots on `sender` for several check-ins at once, `counts[i]` for the
+        i-th, in one conditional UPDATE: the row's lock (or SQLite's write lock) makes the
+        run of slots this taker's alone."""
+        interval = 1.0 / sender.per_second
+        total = sum(counts)
         now = self.now()
         free_from = case((Sender.next_slot > now, Sender.next_slot), else_=literal(now))
-        end = session.scalar(update(Sender).where(Sender.id == sender_id)
-                             .values(next_slot=free_from + count * interval)
+        end = session.scalar(update(Sender).where(Sender.id == sender.id)
+                             .values(next_slot=free_from + total * interval)
                              .returning(Sender.next_slot))
-        return Slots(address, float(end) - count * interval, interval, count)
+        at, slots = float(end) - total * interval, []
+        for count in counts:
+            slots.append(Slots(sender.address, at, interval, count))
+            at += count * interval
+        return slots
 
     def wait_for(self, moment: float) -> None:
         delay = moment - self.now()
