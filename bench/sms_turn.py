@@ -2,7 +2,8 @@
 database, TwiML) against a bare Flask handler answering the same TwiML on the same server
 (`bench/combined_app.py`): median and p99 latency at 1 and at 32 concurrent clients, per
 database, and the server's CPU time per turn (each in a phase of its own: both share the
-server). With `--peer`, Twilio's own survey sample answers the same way on SQLite
+server), and against the durable floor: the bare handler that commits one row first. With
+`--peer`, Twilio's own survey sample answers the same way on SQLite
 (bench/peer.py), and the turn is compared with its answers too."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from carecall.demo import free_port
 from carecall.simulator import SimulatedPhone
 from carecall.web import create_app
 
-from .combined_app import BARE_PREFIX
+from .combined_app import BARE_PREFIX, DURABLE_PREFIX
 from .common import (
     AUTH_TOKEN,
     DOB_REPLY,
@@ -32,7 +33,15 @@ from .common import (
 )
 from .dispatch import dispatch_all
 from .peer import PeerRun, run_peer
-from .servers import WARM_CLIENTS, Phase, Post, gunicorn, timed_phase, timed_posts
+from .servers import (
+    WARM_CLIENTS,
+    Phase,
+    Post,
+    Server,
+    gunicorn,
+    timed_phase,
+    timed_posts,
+)
 
 WARM_UP = 40
 
@@ -79,17 +88,13 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
             share = [next(turns) for _ in range(count)]
             app_phases[clients] = timed_phase(server, lambda share=share, clients=clients:
                                               timed_posts(server, share, clients))
-        bare = [Post(BARE_PREFIX + p.path, p.params, p.headers) for p in warm]
-        timed_posts(server, bare, WARM_CLIENTS)
-        bare_phases = {}
-        for clients, count in loads.items():
-            share = (bare * (count // len(bare) + 1))[:count]
-            bare_phases[clients] = timed_phase(server, lambda share=share, clients=clients:
-                                               timed_posts(server, share, clients))
+        bare_phases = _baseline(server, BARE_PREFIX, warm, loads)
+        durable_phases = _baseline(server, DURABLE_PREFIX, warm, loads)
     figures: dict[str, Any] = {}
     for clients in loads:
         app, bare_phase = app_phases[clients], bare_phases[clients]
         mine, base = latency_summary(app.times), latency_summary(bare_phase.times)
+        floor = latency_summary(durable_phases[clients].times)
         figures[f"{clients}_clients"] = {
             **mine, "turns_per_second": rate(loads[clients], app.wall_seconds),
             "bare_median_ms": base["median_ms"], "bare_p99_ms": base["p99_ms"],
@@ -97,8 +102,24 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
             "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"]),
             "cpu_ms_per_turn": app.cpu_ms_per_job(),
             "bare_cpu_ms_per_turn": bare_phase.cpu_ms_per_job(),
-            "cpu_ratio": ratio(app.cpu_ms_per_job(), bare_phase.cpu_ms_per_job())}
+            "cpu_ratio": ratio(app.cpu_ms_per_job(), bare_phase.cpu_ms_per_job()),
+            "durable_median_ms": floor["median_ms"], "durable_p99_ms": floor["p99_ms"],
+            "durable_cpu_ms_per_turn": durable_phases[clients].cpu_ms_per_job(),
+            "median_ratio_to_durable": ratio(mine["median_ms"], floor["median_ms"])}
     return figures
+
+
+def _baseline(server: Server, prefix: str, warm: list[Post],
+              loads: dict[int, int]) -> dict[int, Phase]:
+    """A baseline handler (mounted at `prefix`) timed with the same requests and loads."""
+    requests = [Post(prefix + p.path, p.params, p.headers) for p in warm]
+    timed_posts(server, requests, WARM_CLIENTS)
+    phases = {}
+    for clients, count in loads.items():
+        share = (requests * (count // len(requests) + 1))[:count]
+        phases[clients] = timed_phase(server, lambda share=share, clients=clients:
+                                      timed_posts(server, share, clients))
+    return phases
 
 
 def _against_peer(mine: dict[str, Any], peer: PeerRun, clients: int) -> dict[str, Any]:

@@ -61,6 +61,12 @@ class FlowVersions:
         parsed = self._parsed.get(checkin.flow_version_id)
         return parsed if parsed is not None else self.flow(checkin.flow_version)
 
+    def flow_by_id(self, session: Session, version_id: int) -> Flow:
+        """The flow of a version known by its id, loaded (and parsed) only the first time."""
+        parsed = self._parsed.get(version_id)
+        return parsed if parsed is not None else self.flow(
+            session.get_one(FlowVersion, version_id))
+
     def flow(self, version: FlowVersion) -> Flow:
         if version.id not in self._parsed:
             self._parsed[version.id] = parse_flow(

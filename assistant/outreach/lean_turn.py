@@ -110,6 +110,8 @@ class LeanTurns:
         if row is None:
             return None
         conversation, loaded = _objects(row)
+        # The flow is parsed once per process: the first turn on a version reads it here.
+        services.versions.flow_by_id(session, conversation.checkin.flow_version_id)
         asked = conversation.state if conversation.state not in END_STATES else None
         values = {
             "direction": "in", "channel": "sms", "from_number": sms.from_number,

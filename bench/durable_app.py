@@ -1,0 +1,38 @@
+"""The durable floor: the bare handler that also keeps what it was sent, one row committed
+on the benchmark's database (with the app's own engine settings: WAL and a full sync on
+SQLite, writers taking turns) before it answers. No handler that must not lose a patient's
+answer can be faster, so the SMS turn is compared with this as well as with the bare
+handler, which keeps nothing."""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from functools import cache
+
+from flask import Flask, Response, request
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, Text, insert
+
+from assistant.records.db import _WRITERS, make_engine
+
+from .bare_app import TWIML
+
+app = Flask("durable")
+KEPT = Table("bench_floor", MetaData(), Column("id", Integer, primary_key=True),
+             Column("body", Text))
+KEEP = insert(KEPT)
+
+
+@cache
+def _database() -> Engine:
+    engine = make_engine(os.environ["CARECALL_DATABASE_URL"])
+    KEPT.create(engine, checkfirst=True)
+    return engine
+
+
+@app.post("/twilio/sms")
+def sms() -> Response:
+    engine = _database()
+    with _WRITERS.get(engine, nullcontext()), engine.begin() as connection:
+        connection.execute(KEEP, {"body": request.form.get("Body", "")})
+    return Response(TWIML, mimetype="application/xml")
