@@ -25,9 +25,14 @@ KEEP = insert(KEPT)
 
 @cache
 def _database() -> Engine:
-    engine = make_engine(os.environ["CARECALL_DATABASE_URL"])
+    return make_engine(os.environ["CARECALL_DATABASE_URL"])  # the bench made the table
+
+
+def make_table(url: str) -> None:
+    """Before the server starts: its threads and processes would race to create it."""
+    engine = make_engine(url)
     KEPT.create(engine, checkfirst=True)
-    return engine
+    engine.dispose()
 
 
 @app.post("/twilio/sms")

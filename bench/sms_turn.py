@@ -32,6 +32,7 @@ from .common import (
     seed,
 )
 from .dispatch import dispatch_all
+from .durable_app import make_table
 from .peer import PeerRun, run_peer
 from .servers import (
     WARM_CLIENTS,
@@ -80,6 +81,7 @@ def _measure(url: str, loads: dict[int, int]) -> dict[str, Any]:
     address = f"http://127.0.0.1:{port}"
     turns = iter(first_answer(n, address) for n in range(conversations))
     env = {**production_env(url, address), "BENCH_TWIML": twiml}
+    make_table(url)
     with gunicorn("bench.combined_app:combined()", env, port) as server:
         warm = [next(turns) for _ in range(WARM_UP)]
         timed_posts(server, warm, WARM_CLIENTS)

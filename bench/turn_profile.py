@@ -1,10 +1,10 @@
 """Where an SMS turn's time goes: `python -m bench.turn_profile [--turns N] [--db URL]`.
 
 Sends N patients' first answers (the date of birth, the turn `sms_turn` times) through the
-whole web app in this process (Flask's test client, signed like Twilio): half of them timed
-(CPU time, so other processes on the machine matter less),
-against the bare handler timed the same way, and half under cProfile, to print the share of
-the time spent in each library, and the statements and flushes per turn. The profile in
+whole web app in this process (called as a WSGI server calls it, signed like Twilio): half
+of them timed (CPU time, so other processes on the machine matter less) against the bare
+handler timed the same way, half under cProfile to print the share of the time spent in
+each library, with the statements, flushes and Python calls per turn. The profile in
 docs/PERFORMANCE.md comes from here.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.test import EnvironBuilder
 
 from assistant.records.db import upgrade, utc_now
 from carecall.web import create_app
@@ -29,6 +30,7 @@ from carecall.web import create_app
 from .bare_app import app as bare_app
 from .common import make_services, seed
 from .dispatch import dispatch_all
+from .servers import Post
 from .sms_turn import first_answer
 
 # The first matching fragment of a function's file names its area.
@@ -51,10 +53,11 @@ def profile_turns(url: str, turns: int) -> dict[str, Any]:
     seed(url, turns + 20, 0, now)
     services = make_services(url, clock=lambda: now)
     dispatch_all(services)
-    client = create_app(services).test_client()
-    requests = [first_answer(n, services.settings.public_base_url) for n in range(turns + 20)]
-    for request in requests[:20]:  # warm caches, as a running server would have them
-        client.post(request.path, data=request.params, headers=request.headers)
+    app = create_app(services)
+    requests = [_environ(first_answer(n, services.settings.public_base_url))
+                for n in range(turns + 20)]
+    for environ in requests[:20]:  # warm caches, as a running server would have them
+        _call(app, environ)
     counts = {"statements": 0, "flushes": 0}
 
     def statement(*_: Any) -> None:
@@ -65,23 +68,14 @@ def profile_turns(url: str, turns: int) -> dict[str, Any]:
 
     event.listen(services.engine, "before_cursor_execute", statement)
     event.listen(Session, "before_flush", flush)
-    times = []
-    for request in requests[20:20 + turns // 2]:  # timed, without the profiler's overhead
-        began = time.process_time()
-        response = client.post(request.path, data=request.params, headers=request.headers)
-        times.append(time.process_time() - began)
-        assert response.status_code == 200 and b"<Message>" in response.data
-    bare = bare_app.test_client()
-    bare_times = []
-    for request in requests[20:20 + turns // 2]:
-        began = time.process_time()
-        bare.post(request.path, data=request.params, headers=request.headers)
-        bare_times.append(time.process_time() - began)
+    timed = requests[20:20 + turns // 2]  # timed, without the profiler's overhead
+    times = [_timed_call(app, environ) for environ in timed]
+    bare_times = [_timed_call(bare_app, _environ(request), answered=False)
+                  for request in [first_answer(n, "http://bare") for n in range(len(timed))]]
     profiler = cProfile.Profile()
     profiler.enable()
-    for request in requests[20 + turns // 2:]:
-        response = client.post(request.path, data=request.params, headers=request.headers)
-        assert response.status_code == 200 and b"<Message>" in response.data
+    for environ in requests[20 + turns // 2:]:
+        _call(app, environ)
     profiler.disable()
     event.remove(services.engine, "before_cursor_execute", statement)
     event.remove(Session, "before_flush", flush)
@@ -111,6 +105,27 @@ def profile_turns(url: str, turns: int) -> dict[str, Any]:
             "shares_percent": {area: round(100 * seconds / total, 1) for area, seconds
                                in sorted(shares.items(), key=lambda item: -item[1])},
             "stats": stats}
+
+
+def _environ(request: Post) -> dict[str, Any]:
+    """The WSGI environ a server would build, made before timing: what is timed is the app."""
+    return EnvironBuilder(path=request.path, method="POST", data=request.params,
+                          headers=request.headers,
+                          base_url="https://carecall.example.org").get_environ()
+
+
+def _call(app: Any, environ: dict[str, Any], answered: bool = True) -> bytes:
+    status: list[str] = []
+    body = b"".join(app(dict(environ), lambda code, headers: status.append(code)))
+    if not status[0].startswith("200") or (answered and b"<Message>" not in body):
+        raise RuntimeError(f"the app did not answer a turn: {status[0]} {body[:200]!r}")
+    return body
+
+
+def _timed_call(app: Any, environ: dict[str, Any], answered: bool = True) -> float:
+    began = time.process_time()
+    _call(app, environ, answered)
+    return time.process_time() - began
 
 
 def _area(filename: str) -> str:

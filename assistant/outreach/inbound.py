@@ -161,14 +161,14 @@ def _find_conversation(
     if phone is None:
         return None, None, None
     # The patient's own phone, or the phone of the caregiver answering for them.
+    answering = select(Caregiver.id).where(  # a caregiver who answers for the patient
+        Caregiver.phone == phone, Caregiver.active.is_(True), Caregiver.consent.is_(True),
+        Caregiver.is_proxy.is_(True))
     conversation = session.scalars(
         select(Conversation)
-        .join(Patient, Conversation.patient_id == Patient.id)
-        .join(CheckIn, Conversation.checkin_id == CheckIn.id)
-        .outerjoin(Caregiver, (Conversation.respondent_id == Caregiver.id)
-                   & Caregiver.active.is_(True) & Caregiver.consent.is_(True)
-                   & Caregiver.is_proxy.is_(True))
-        .where(or_(Patient.phone == phone, Caregiver.phone == phone),
+        # Two index look-ups (the phone's patients, its answering caregivers), no scan.
+        .where(or_(Conversation.patient_id.in_(select(Patient.id).where(Patient.phone == phone)),
+                   Conversation.respondent_id.in_(answering)),
                Conversation.ended_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
         .limit(1)

@@ -32,11 +32,10 @@ from sqlalchemy import (
     DateTime,
     Select,
     Table,
-    and_,
     bindparam,
     func,
     insert,
-    literal,
+    literal_column,
     or_,
     select,
     update,
@@ -255,15 +254,21 @@ def _find_statement(dialect: str) -> Select[Any]:
         _json_rows(dialect, APPOINTMENT, APPOINTMENT.c.episode_id == EPISODE.c.id)
         .label("appointments"),
     ]
-    answering = and_(CAREGIVER.c.phone == phone, CAREGIVER.c.active.is_(True),
-                     CAREGIVER.c.consent.is_(True), CAREGIVER.c.is_proxy.is_(True))
+    # Two index look-ups, not a scan of every conversation: the phone's patients, and the
+    # caregivers who answer for a patient from it.
+    patients = select(PATIENT.c.id).where(PATIENT.c.phone == phone)
+    answering = select(CAREGIVER.c.id).where(
+        CAREGIVER.c.phone == phone, CAREGIVER.c.active.is_(True),
+        CAREGIVER.c.consent.is_(True), CAREGIVER.c.is_proxy.is_(True))
     return (
         select(*columns)
         .select_from(CONVERSATION.join(PATIENT, CONVERSATION.c.patient_id == PATIENT.c.id)
                      .join(CHECKIN, CONVERSATION.c.checkin_id == CHECKIN.c.id)
                      .join(EPISODE, CHECKIN.c.episode_id == EPISODE.c.id)
                      .outerjoin(CAREGIVER, CONVERSATION.c.respondent_id == CAREGIVER.c.id))
-        .where(or_(PATIENT.c.phone == phone, answering), CONVERSATION.c.ended_at.is_(None))
+        .where(or_(CONVERSATION.c.patient_id.in_(patients),
+                   CONVERSATION.c.respondent_id.in_(answering)),
+               CONVERSATION.c.ended_at.is_(None))
         .order_by(CONVERSATION.c.last_activity_at.desc(), CONVERSATION.c.id.desc())
         .limit(1)
     )
@@ -277,7 +282,7 @@ def _json_rows(dialect: str, table: Table, where: ColumnElement[bool]) -> Any:
         value: Any = column
         if isinstance(column.type, JSON) and dialect != "postgresql":
             value = func.json(column)  # stored as text: embed it as JSON, not as a string
-        pairs += [literal(column.name), value]
+        pairs += [literal_column(f"'{column.name}'"), value]  # a column's name: no bind
     if dialect == "postgresql":
         rows = func.json_agg(func.json_build_object(*pairs))
     else:

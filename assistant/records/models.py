@@ -220,7 +220,7 @@ class Conversation(Base):
     # Questions back to us on the question now asked: {"question": answer key, "count": n}.
     questions_back: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A caregiver answering on the patient's behalf (None: the patient).
-    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"))
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("caregiver.id"), index=True)
     # The question it stopped on when it expired or the patient opted out (the drop-out).
     stopped_at: Mapped[str | None] = mapped_column(String(64))
     # Outbound messages so far, counted by the database on insert (migration 0020's trigger):

@@ -1,5 +1,7 @@
 """replies counter: conversation.replies_sent, kept by the database as outbound messages
-are written, so a turn reads it instead of counting the conversation's messages
+are written, so a turn reads it instead of counting the conversation's messages; and
+conversation.respondent_id indexed, so the open conversation on a caregiver's phone is found
+by index, not by scanning every conversation
 
 Revision ID: 0020
 Revises: 0019
@@ -44,6 +46,7 @@ def upgrade() -> None:
     with op.batch_alter_table("conversation") as table:
         table.add_column(sa.Column("replies_sent", sa.Integer(), nullable=False,
                                    server_default="0"))
+    op.create_index("ix_conversation_respondent_id", "conversation", ["respondent_id"])
     op.execute("UPDATE conversation SET replies_sent = (SELECT count(*) FROM message "
                "WHERE message.conversation_id = conversation.id "
                "AND message.direction = 'out')")
@@ -59,5 +62,6 @@ def downgrade() -> None:
                + (" ON message" if op.get_bind().dialect.name == "postgresql" else ""))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS conversation_replies_sent()")
+    op.drop_index("ix_conversation_respondent_id", "conversation")
     with op.batch_alter_table("conversation") as table:
         table.drop_column("replies_sent")
