@@ -52,7 +52,10 @@ def make_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": seconds}, hide_parameters=True)
+        # LIFO: the connection used last is used next, so its page cache is still good (a
+        # connection that sees another's writes first throws its whole cache away).
+        engine = create_engine(url, connect_args={"timeout": seconds}, hide_parameters=True,
+                               pool_use_lifo=True)
         event.listen(engine, "connect", partial(_tune_sqlite, busy_ms=int(seconds * 1000)))
         _WRITERS[engine] = threading.RLock()
         return engine
