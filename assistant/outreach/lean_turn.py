@@ -181,8 +181,7 @@ def _objects(row: Mapping[str, Any]) -> tuple[Conversation, list[Any]]:
     not carry raises instead of being loaded), and all of them in a list."""
     found: dict[str, Any] = {}
     for prefix, model in PARENTS.items():
-        values = {column.key: row[f"{prefix}_{column.key}"]
-                  for column in model.__table__.columns}
+        values = _typed(model.__table__, _decoded(row[prefix]))
         found[prefix] = _loaded(model, values) if values["id"] is not None else None
     conversation, checkin, episode = found["conversation"], found["checkin"], found["episode"]
     loaded = [value for value in found.values() if value is not None]
@@ -217,12 +216,16 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     (psycopg), or NULL for none (PostgreSQL's json_agg over no rows)."""
     if value is None:
         return []
+    return _decoded(value)
+
+
+def _decoded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
 def _typed(table: Table, item: dict[str, Any]) -> dict[str, Any]:
-    """A collection row decoded from JSON: dates and booleans back to Python's types (JSON
-    columns arrive decoded: they were embedded as JSON, not as strings)."""
+    """A row decoded from JSON: dates and booleans back to Python's types (JSON columns
+    arrive decoded: they were embedded as JSON, not as strings)."""
     typed = {}
     for column in table.columns:
         value = item.get(column.name)
@@ -242,10 +245,11 @@ def _find_statement(dialect: str) -> Select[Any]:
     """The open conversation on a phone (the patient's own, or the phone of the caregiver
     answering for them), latest first, with everything a turn reads."""
     phone = bindparam("phone")
-    columns: list[ColumnElement[Any]] = []
-    for prefix, model in PARENTS.items():
-        columns += [column.label(f"{prefix}_{column.key}")
-                    for column in model.__table__.columns]
+    # Each row as one JSON object: eight columns for the driver to describe and convert,
+    # not seventy (a wide row cost more than the rest of the statement).
+    columns: list[ColumnElement[Any]] = [
+        _json_object(dialect, model.__table__).label(prefix)
+        for prefix, model in PARENTS.items()]
     columns += [
         _json_rows(dialect, ANSWER, ANSWER.c.conversation_id == CONVERSATION.c.id)
         .label("answers"),
@@ -277,6 +281,13 @@ def _find_statement(dialect: str) -> Select[Any]:
 def _json_rows(dialect: str, table: Table, where: ColumnElement[bool]) -> Any:
     """A correlated subquery: the matching rows of `table` as one JSON array, so that a
     single statement carries the turn's collections (their order is restored in Python)."""
+    one = _json_object(dialect, table)
+    rows = func.json_agg(one) if dialect == "postgresql" else func.json_group_array(one)
+    return select(rows).where(where).scalar_subquery()
+
+
+def _json_object(dialect: str, table: Table) -> Any:
+    """A row of `table` as a JSON object keyed by column name."""
     pairs: list[Any] = []
     for column in table.columns:
         value: Any = column
@@ -284,7 +295,5 @@ def _json_rows(dialect: str, table: Table, where: ColumnElement[bool]) -> Any:
             value = func.json(column)  # stored as text: embed it as JSON, not as a string
         pairs += [literal_column(f"'{column.name}'"), value]  # a column's name: no bind
     if dialect == "postgresql":
-        rows = func.json_agg(func.json_build_object(*pairs))
-    else:
-        rows = func.json_group_array(func.json_object(*pairs))
-    return select(rows).where(where).scalar_subquery()
+        return func.json_build_object(*pairs)
+    return func.json_object(*pairs)
