@@ -51,16 +51,25 @@ def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[
             committing = True  # a failure from here on may have been committed after all
             return replies
     except NOT_LEAN as error:
+        if not lean:  # the ORM path itself failed so: like any other failure, not retried
+            log.exception("inbound SMS %s could not be processed; keeping it for review",
+                          sms.sid)
+            return keep_for_review(services, sms)
         # Something the hot path does not carry: rolled back, taken again the general way.
         _left_hot_path(sms.sid, error)
         return receive_sms(services, sms, lean=False)
     except IntegrityError:
-        # Another delivery of the same SID committed first: answer as it did.
+        # Another delivery of the same SID committed first: answer as it did. Any other
+        # conflict (two texts answering one question at once) is no repeat: kept for review.
         try:
             with transaction(services.sessions) as session:
-                return _replies_to(session, sms.sid)
+                if session.scalar(select(Message.id).where(Message.provider_sid == sms.sid)):
+                    return _replies_to(session, sms.sid)
         except DATABASE_AWAY:
             return answer_and_spool(services, sms)
+        log.exception("inbound SMS %s conflicted with another turn; keeping it for review",
+                      sms.sid)
+        return keep_for_review(services, sms)
     except DATABASE_AWAY:
         log.error("database away: inbound SMS %s kept in the spool", sms.sid)
         return answer_and_spool(services, sms, maybe_stored=committing)
