@@ -61,6 +61,35 @@ def test_an_answer_that_collides_with_one_just_stored_is_kept_for_a_nurse(
     assert _stored(services, sid) == [("better", "error")]
 
 
+def test_an_answer_that_collided_once_is_taken_again_and_recorded(
+        services: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the other turn has committed, taking the turn again sees its answer: this text is
+    read and answered as usual (a sign in it would raise its alert), not only kept."""
+    start_checkin(services)
+    _text(services, DOB_REPLY, "SM" + "6" * 32)
+    real = services.dialogue.reply
+    collided: list[str] = []
+
+    def once_another_turn_commits(session: Any, conversation: Conversation, *args: Any,
+                                  **kwargs: Any) -> Any:
+        if not collided:
+            collided.append(conversation.state or "")
+            session.execute(insert(Answer).values(
+                conversation_id=conversation.id, question_id=conversation.state,
+                value="same", raw="same", understood=True, is_change=False,
+                created_at=clock.now))
+        return real(session, conversation, *args, **kwargs)
+
+    monkeypatch.setattr(services.dialogue, "reply", once_another_turn_commits)
+    sid = "SM" + "7" * 32
+    replies = _text(services, "better", sid)
+    assert replies and replies != [_holding(services)]
+    assert _stored(services, sid) == [("better", "received")]
+    with services.sessions() as session:
+        raw = session.scalar(select(Answer.raw).where(Answer.question_id == collided[0]))
+    assert raw == "better"
+
+
 def test_a_failure_of_the_orm_path_itself_is_not_taken_again_and_again(
         services: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fallback retries once on the ORM path; should that fail the same way, the text is
