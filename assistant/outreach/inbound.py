@@ -34,11 +34,13 @@ UNPARSED = "not parsed yet"  # `take_turn` parses the sender's number itself
 __all__ = ["InboundSms", "keep_for_review", "receive_sms", "take_turn"]
 
 
-def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[str]:
+def receive_sms(services: Services, sms: InboundSms, lean: bool = True,
+                again: bool = False) -> list[str]:
     """The replies to send back (as TwiML); never raises for a patient's message. Without
     the database, the text goes to the spool and is answered from the text alone. `lean`:
     an answer in an open conversation takes the hot path (`lean_turn`), which stores the
-    same rows as the ORM path; off only to compare the two."""
+    same rows as the ORM path; off only to compare the two. `again`: the turn is taken a
+    second time, after it conflicted with another turn committed meanwhile."""
     committing = False
     try:
         with transaction(services.sessions) as session:
@@ -51,16 +53,29 @@ def receive_sms(services: Services, sms: InboundSms, lean: bool = True) -> list[
             committing = True  # a failure from here on may have been committed after all
             return replies
     except NOT_LEAN as error:
+        if not lean:  # the ORM path itself failed so: like any other failure, not retried
+            log.exception("inbound SMS %s could not be processed; keeping it for review",
+                          sms.sid)
+            return keep_for_review(services, sms)
         # Something the hot path does not carry: rolled back, taken again the general way.
         _left_hot_path(sms.sid, error)
-        return receive_sms(services, sms, lean=False)
+        return receive_sms(services, sms, lean=False, again=again)
     except IntegrityError:
-        # Another delivery of the same SID committed first: answer as it did.
+        # Another delivery of the same SID committed first: answer as it did. Any other
+        # conflict is no repeat (two texts answering one question at once): the turn is
+        # taken again, seeing the other's answer now; a second conflict is kept for review.
         try:
             with transaction(services.sessions) as session:
-                return _replies_to(session, sms.sid)
+                if session.scalar(select(Message.id).where(Message.provider_sid == sms.sid)):
+                    return _replies_to(session, sms.sid)
         except DATABASE_AWAY:
             return answer_and_spool(services, sms)
+        if not again:
+            log.warning("inbound SMS %s conflicted with another turn; taken again", sms.sid)
+            return receive_sms(services, sms, lean, again=True)
+        log.exception("inbound SMS %s conflicted with another turn; keeping it for review",
+                      sms.sid)
+        return keep_for_review(services, sms)
     except DATABASE_AWAY:
         log.error("database away: inbound SMS %s kept in the spool", sms.sid)
         return answer_and_spool(services, sms, maybe_stored=committing)

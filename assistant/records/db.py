@@ -50,12 +50,15 @@ def make_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
     parsed = make_url(url)
     seconds = max(statement_timeout_ms / 1000, 0.1)
     if parsed.get_backend_name() == "sqlite":
+        pool: dict[str, bool] = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # LIFO: the connection used last is used next, so its page cache is still good (a
-        # connection that sees another's writes first throws its whole cache away).
+            # LIFO: the connection used last is used next, so its page cache is still good
+            # (a connection that sees another's writes first throws its whole cache away).
+            # A file's pool only: an in-memory database has one connection per thread.
+            pool["pool_use_lifo"] = True
         engine = create_engine(url, connect_args={"timeout": seconds}, hide_parameters=True,
-                               pool_use_lifo=True)
+                               **pool)
         event.listen(engine, "connect", partial(_tune_sqlite, busy_ms=int(seconds * 1000)))
         _WRITERS[engine] = threading.RLock()
         return engine
