@@ -161,3 +161,23 @@ def test_an_in_memory_sqlite_database_still_opens() -> None:
             assert connection.exec_driver_sql("select 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_simulators_database_counts_replies_as_a_migrated_one_does(
+        settings: Any, tmp_path: Any) -> None:
+    """The flow simulator builds its database from the models, not the migrations: the loop
+    guard's counter is kept there too."""
+    from assistant.authoring.simulation import Simulation
+
+    simulation = Simulation(settings, tmp_path / "sim", "abc123")
+    try:
+        simulation.start("general", "en", "sms")
+        for text in ("03/14/1950", "better", "no", "x", "y"):
+            simulation.say(text)
+        with simulation.services.sessions() as session:
+            conversation = session.scalars(select(Conversation)).one()
+            sent = session.scalars(select(Message).where(
+                Message.conversation_id == conversation.id, Message.direction == "out")).all()
+            assert conversation.replies_sent == len(sent) > 5
+    finally:
+        simulation.close()

@@ -5,4 +5,10 @@ May import: `foundation`."""
 
 # Every table in one metadata (and the segment count on every SMS row), whichever module a
 # caller imports first (foreign keys cross these modules, and `create_all` must see them all).
-from assistant.records import care_records, interfaces, message_costs, operations  # noqa: F401
+from assistant.records import (  # noqa: F401
+    care_records,
+    interfaces,
+    message_costs,
+    operations,
+    reply_counter,
+)
