@@ -7,13 +7,12 @@ handler, which keeps nothing."""
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
 from functools import cache
 
 from flask import Flask, Response, request
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, Text, insert
 
-from assistant.records.db import _WRITERS, make_engine
+from assistant.records.db import make_engine, writer_lock
 
 from .bare_app import TWIML
 
@@ -38,6 +37,6 @@ def make_table(url: str) -> None:
 @app.post("/twilio/sms")
 def sms() -> Response:
     engine = _database()
-    with _WRITERS.get(engine, nullcontext()), engine.begin() as connection:
+    with writer_lock(engine), engine.begin() as connection:
         connection.execute(KEEP, {"body": request.form.get("Body", "")})
     return Response(TWIML, mimetype="application/xml")

@@ -70,13 +70,19 @@ def test_after_a_full_batch_the_worker_asks_for_the_next_tick_at_once(services, 
     assert texts_per_phone(network) == dict.fromkeys(PHONES[:6], 2)  # each once
 
 
-def test_a_long_code_batch_is_what_it_sends_in_half_a_tick(services, network) -> None:
+def _ten_due_on_a_long_code(services):  # type: ignore[no-untyped-def]
+    """Ten check-ins due, one sender at 1 message/s on a wall clock: the report, the clock
+    and when it started."""
     add_sender(services, SERVICE_NUMBER, 1)
     wall = WallClock()
     paced(services, wall)
     started = wall.now
     due_checkins(services, 10)
-    report = dispatch_due(services, "w1")
+    return dispatch_due(services, "w1"), wall, started
+
+
+def test_a_long_code_batch_is_what_it_sends_in_half_a_tick(services, network) -> None:
+    report, wall, started = _ten_due_on_a_long_code(services)
     # 1 message/s × 15 s (half the 30 s tick) ÷ 2 messages a check-in: 7 check-ins, sent
     # before the next tick is due, one message a second.
     assert len(report.claimed) == len(report.sent) == 7 and report.more_due
@@ -88,12 +94,7 @@ def test_a_long_code_batch_is_what_it_sends_in_half_a_tick(services, network) ->
 def test_a_long_code_with_a_short_lease_claims_no_more_than_half_a_lease_can_send(
         services, settings, network) -> None:
     services.settings = settings.with_overrides(claim_lease_seconds=8)
-    add_sender(services, SERVICE_NUMBER, 1)
-    wall = WallClock()
-    paced(services, wall)
-    started = wall.now
-    due_checkins(services, 10)
-    report = dispatch_due(services, "w1")
+    report, wall, started = _ten_due_on_a_long_code(services)
     assert len(report.claimed) == 2  # 1 message/s × 4 s ÷ 2 messages
     assert wall.now - started <= 4  # sent well inside the lease: no claim is ever lost
 

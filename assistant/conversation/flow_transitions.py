@@ -38,7 +38,6 @@ class Way:
 class TransitionTable:
     initial: str
     ways: Mapping[str, Mapping[str, tuple[Way, ...]]]  # state -> event -> transitions
-    final: frozenset[str]
 
     @classmethod
     def from_chart(cls, chart: type[StateChart]) -> TransitionTable:
@@ -51,8 +50,7 @@ class TransitionTable:
                         Way(transition.target.id, _condition(transition)))
         return cls(initial=chart.initial_state.id,
                    ways={state: {event: tuple(found) for event, found in events.items()}
-                         for state, events in ways.items()},
-                   final=frozenset(state.id for state in chart.states if state.final))
+                         for state, events in ways.items()})
 
     def next_state(self, state: str, event: str,
                    answers: Mapping[str, AnswerView] | None = None) -> str:

@@ -94,10 +94,16 @@ def _lean_turn(services: Services, session: Session, sms: InboundSms, phone: str
                now: datetime) -> list[str] | None:
     """A patient's answer in an open conversation, on the hot path; None for anything else
     (a text from the care team, "ACK 12", no conversation open on the phone)."""
-    if phone is None or ack_number(sms.body) is not None \
-            or services.roster.may_be_on_roster(session, phone):
+    if phone is None or _may_be_coordinator(services, session, sms, phone):
         return None
     return services.lean_turns.take(services, session, sms, phone, now)
+
+
+def _may_be_coordinator(services: Services, session: Session, sms: InboundSms,
+                        phone: str) -> bool:
+    """"ACK 12" from anyone, or any text from a phone the roster may hold: the user row
+    decides (`roster_user`)."""
+    return ack_number(sms.body) is not None or services.roster.may_be_on_roster(session, phone)
 
 
 def take_turn(services: Services, session: Session, sms: InboundSms,
@@ -110,11 +116,9 @@ def take_turn(services: Services, session: Session, sms: InboundSms,
     # delivery fails there (IntegrityError) before anything else is written.
     if phone == UNPARSED:
         phone = _e164(services, sms.from_number)
-    acknowledging = ack_number(sms.body) is not None
-    may_be_coordinator = phone is not None and (
-        acknowledging or services.roster.may_be_on_roster(session, phone))
-    coordinator = roster_user(session, phone) if may_be_coordinator and phone else None
-    if coordinator is not None or acknowledging:
+    coordinator = roster_user(session, phone) \
+        if phone is not None and _may_be_coordinator(services, session, sms, phone) else None
+    if coordinator is not None or ack_number(sms.body) is not None:
         # A coordinator answering a notification; "ACK 12" from anyone else gets nothing.
         inbound = _store_inbound(session, sms, now, None, None)
         return (answer(session, coordinator, sms.body, now) if coordinator else []), inbound

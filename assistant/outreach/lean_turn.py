@@ -93,9 +93,8 @@ class LeanTurns:
 
     def __init__(self, dialect: Dialect) -> None:
         self.find = _find_statement(dialect.name)
-        self.claim = insert(MESSAGE)
+        self.add_message = insert(MESSAGE)
         self.add_answer = insert(ANSWER)
-        self.reply = insert(MESSAGE)
         self.updates: dict[tuple[str, frozenset[str]], Any] = {}
         # The order the ORM's flush writes tables in (a row before those referring to it):
         # every writer locking rows in one order is what keeps PostgreSQL from a deadlock
@@ -126,14 +125,14 @@ class LeanTurns:
             "question_id": asked, "unclear": False if asked is not None else None,
         }
         # Claims the SID: a concurrent delivery of the same message waits here, then fails.
-        message_id = connection.execute(self.claim, values).inserted_primary_key[0]
+        message_id = connection.execute(self.add_message, values).inserted_primary_key[0]
         inbound = _loaded(Message, {column.key: None for column in MESSAGE.columns}
                           | values | {"id": message_id})
         replies = services.dialogue.reply(session, conversation, sms.body, inbound, "sms",
                                           now).replies
         self._write_changes(connection, [*loaded, inbound], conversation)
         if replies:
-            connection.execute(self.reply, [
+            connection.execute(self.add_message, [
                 {"direction": "out", "channel": "sms", "from_number": sms.to_number,
                  "to_number": sms.from_number, "body": text, "status": "sent",
                  "reply_to_id": message_id, "created_at": now,
@@ -190,7 +189,8 @@ def _objects(row: Mapping[str, Any]) -> tuple[Conversation, list[Any]]:
     conversation, checkin, episode = found["conversation"], found["checkin"], found["episode"]
     loaded = [value for value in found.values() if value is not None]
     for name, (model, order) in COLLECTIONS.items():
-        items = [_loaded(model, _typed(model.__table__, item)) for item in _rows(row[name])]
+        items = [_loaded(model, _typed(model.__table__, item)) for item in
+                 _decoded(row[name]) or []]  # NULL: PostgreSQL's json_agg over no rows
         items.sort(key=order)
         owner, back = (conversation, "conversation") if name == "answers" else (episode,
                                                                                   "episode")
@@ -215,15 +215,8 @@ def _loaded(model: type[Base], values: dict[str, Any]) -> Any:
     return instance
 
 
-def _rows(value: Any) -> list[dict[str, Any]]:
-    """A collection as the database returned it: JSON text (SQLite), already decoded
-    (psycopg), or NULL for none (PostgreSQL's json_agg over no rows)."""
-    if value is None:
-        return []
-    return _decoded(value)
-
-
 def _decoded(value: Any) -> Any:
+    """JSON as the database returned it: text (SQLite) or already decoded (psycopg)."""
     return json.loads(value) if isinstance(value, str) else value
 
 

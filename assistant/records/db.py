@@ -106,7 +106,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def _sqlite_writer(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
     """The writer lock of the factory's SQLite engine (none for PostgreSQL)."""
     engine = factory.kw.get("bind")
-    return _WRITERS.get(engine, nullcontext()) if isinstance(engine, Engine) else nullcontext()
+    return writer_lock(engine) if isinstance(engine, Engine) else nullcontext()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager[object]:
+    """The lock this process's writers on an SQLite engine take turns on (see
+    `transaction`); nothing to take for PostgreSQL."""
+    return _WRITERS.get(engine, nullcontext())
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -13,33 +13,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from assistant.records import reply_counter
+
 revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Every path that writes an outbound message (a turn's replies, the dispatcher's batches, the
-# outbox, reminders, voice) counts through the trigger: none can forget to.
-SQLITE_TRIGGER = """
-CREATE TRIGGER conversation_replies_sent AFTER INSERT ON message
-WHEN NEW.direction = 'out' AND NEW.conversation_id IS NOT NULL
-BEGIN
-    UPDATE conversation SET replies_sent = replies_sent + 1 WHERE id = NEW.conversation_id;
-END
-"""
-POSTGRES_FUNCTION = """
-CREATE FUNCTION conversation_replies_sent() RETURNS trigger AS $$
-BEGIN
-    UPDATE conversation SET replies_sent = replies_sent + 1 WHERE id = NEW.conversation_id;
-    RETURN NULL;
-END
-$$ LANGUAGE plpgsql
-"""
-POSTGRES_TRIGGER = """
-CREATE TRIGGER conversation_replies_sent AFTER INSERT ON message FOR EACH ROW
-WHEN (NEW.direction = 'out' AND NEW.conversation_id IS NOT NULL)
-EXECUTE FUNCTION conversation_replies_sent()
-"""
+# The trigger's SQL is `assistant.records.reply_counter`'s, which also makes it for databases
+# built from the models: one definition (a later change to it needs a migration of its own).
 
 
 def upgrade() -> None:
@@ -51,10 +33,10 @@ def upgrade() -> None:
                "WHERE message.conversation_id = conversation.id "
                "AND message.direction = 'out')")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(POSTGRES_FUNCTION)
-        op.execute(POSTGRES_TRIGGER)
+        for statement in reply_counter.POSTGRESQL:
+            op.execute(statement)
     else:
-        op.execute(SQLITE_TRIGGER)
+        op.execute(reply_counter.SQLITE)
 
 
 def downgrade() -> None:
